@@ -1,0 +1,43 @@
+# One command sets everything up and runs the main job; one sets up and runs the tests.
+#   make demo   - the default job on the bundled Hengshui data
+#   make test   - lint, type-check, tests and notebooks (what .ci/run calls)
+#   make bench  - benchmarks (benchmarks/README.md)
+
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+export MPLBACKEND := Agg
+
+.PHONY: setup demo test lint bench data clean
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+setup: .venv/.synced
+
+demo: setup
+	.venv/bin/relief network --area hengshui
+	.venv/bin/relief matrix --area hengshui --out out/demo/matrix.csv
+
+lint: setup
+	.venv/bin/ruff format --check .
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+
+test: lint
+	.venv/bin/pytest
+
+bench: setup
+	.venv/bin/python benchmarks/run.py all
+
+data: setup
+	.venv/bin/python -m geodata.bundled
+
+clean:
+	rm -rf .venv .tools out .pytest_cache .mypy_cache .ruff_cache .hypothesis

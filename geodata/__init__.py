@@ -1,0 +1,5 @@
+"""Geodata I/O: files and GeoDataFrames in, the pure objects of ``solver`` out.
+
+Readers check CRS and coordinates, convert Chinese GCJ-02/BD-09 data when told to, snap
+places to the road graph and turn flood layers into road conditions.
+"""

@@ -1,0 +1,217 @@
+"""The ``relief`` command line.
+
+Every command reads its input, calls ``scenarios``/``solver``/``geodata``, prints bilingual
+rich tables and writes its outputs atomically. Bad input ends with a message naming the
+file, record and field, in Chinese and English, and exit code 2; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from geodata.area import load_area, summary
+from geodata.io import write_atomic
+from geodata.matrix import build_hazards, matrix_frame, travel_time_matrix
+from service.i18n import Lang, label, pick
+from solver.defaults import RoadClass, Tier
+from solver.errors import DataError, InfeasibleError
+from solver.traveltime import edge_seconds
+
+app = typer.Typer(
+    help="Relief-supply logistics for Hebei: flood-aware travel times, relief checks, siting "
+    "and dispatch. 河北救灾物资保障优化工具。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+AreaOpt = Annotated[
+    str,
+    typer.Option(
+        help="Bundled area (hengshui, zhuozhou) or a GeoPackage with the layers in DATA.md."
+    ),
+]
+CrsOpt = Annotated[
+    str | None,
+    typer.Option(help="CRS of user files: wgs84 (default), gcj02, bd09 or an EPSG code."),
+]
+LangOpt = Annotated[Lang, typer.Option(help="Output language: zh, en or both.")]
+RoadsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Roads from an OSM extract (.osm/.osm.pbf) or a line file, replacing the area's."
+    ),
+]
+
+
+def friendly(command: F) -> F:
+    """Turn DataError/InfeasibleError into a bilingual message and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DataError as exc:
+            zh = exc.message_zh
+            err_console.print(f"[bold red]错误 Error:[/] {exc}", highlight=False)
+            if zh:
+                err_console.print(f"[red]{zh}[/]", highlight=False)
+            raise typer.Exit(2) from None
+        except InfeasibleError as exc:
+            err_console.print(f"[bold red]无解 Infeasible:[/] {exc}", highlight=False)
+            raise typer.Exit(3) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    """Relief logistics optimizer 救灾物资保障优化."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
+
+
+@app.command()
+@friendly
+def network(
+    area: AreaOpt = "hengshui",
+    crs: CrsOpt = None,
+    roads: RoadsOpt = None,
+    lang: LangOpt = Lang.BOTH,
+) -> None:
+    """Summarise an area: road graph, depots by tier, people, stock, data provenance."""
+    a = load_area(area, crs=crs, roads=roads)
+    s = summary(a)
+    t = Table(title=f"{label('network', lang)}: {s['area']}")
+    t.add_column(label("layer", lang))
+    t.add_column(label("value", lang), justify="right")
+    t.add_row(label("nodes", lang), f"{s['nodes']:,}")
+    t.add_row(label("edges", lang), f"{s['edges']:,}")
+    t.add_row(label("road_km", lang), f"{s['road_km']:,.0f}")
+    t.add_row(label("points", lang), f"{s['points']:,}")
+    t.add_row(label("people", lang), f"{s['people']:,}")
+    t.add_row(label("shelters", lang), f"{s['shelters']:,}")
+    t.add_row(label("shelter_capacity", lang), f"{s['shelter_capacity']:,}")
+    t.add_row(label("staging", lang), f"{s['staging']:,}")
+    console.print(t)
+
+    t = Table(title=label("edges", lang))
+    t.add_column(label("road_class", lang))
+    t.add_column(label("count", lang), justify="right")
+    by_class: dict[str, int] = s["edges_by_class"]  # type: ignore[assignment]
+    for cls in RoadClass:
+        if cls.value in by_class:
+            t.add_row(pick(cls.zh, cls.value, lang), f"{by_class[cls.value]:,}")
+    console.print(t)
+
+    t = Table(title=label("depots", lang))
+    t.add_column(label("tier", lang))
+    t.add_column(label("count", lang), justify="right")
+    tiers: dict[str, int] = s["depots_by_tier"]  # type: ignore[assignment]
+    for tier in Tier:
+        if tier.value in tiers:
+            t.add_row(pick(tier.zh, tier.value, lang), str(tiers[tier.value]))
+    console.print(t)
+
+    t = Table(title=label("stock", lang))
+    for key in ("need_group", "units", "tonnes", "m3"):
+        t.add_column(label(key, lang), justify="left" if key == "need_group" else "right")
+    groups: dict[str, dict[str, float]] = s["stock_by_group"]  # type: ignore[assignment]
+    zh_group = {"clothing": "衣", "food": "食", "shelter": "住", "medical": "医"}
+    for g, v in groups.items():
+        t.add_row(
+            pick(zh_group[g], g, lang),
+            f"{v['units']:,.0f}",
+            f"{v['tonnes']:,.1f}",
+            f"{v['m3']:,.0f}",
+        )
+    console.print(t)
+
+    t = Table(title=label("vehicles", lang))
+    t.add_column(label("vehicle_class", lang))
+    t.add_column(label("count", lang), justify="right")
+    vehicles: dict[str, int] = s["vehicles"]  # type: ignore[assignment]
+    for cls_id, n in sorted(vehicles.items()):
+        vc = a.network.vehicle_class(cls_id)
+        t.add_row(pick(vc.name_zh, vc.name_en, lang), str(n))
+    console.print(t)
+
+    t = Table(title=label("provenance", lang))
+    t.add_column(label("layer", lang))
+    for key in ("real", "proxy", "synthetic"):
+        t.add_column(label(key, lang), justify="right")
+    prov: dict[str, dict[str, int]] = s["provenance"]  # type: ignore[assignment]
+    for layer, counts in prov.items():
+        t.add_row(layer, *(f"{counts[k]:,}" for k in ("real", "proxy", "synthetic")))
+    console.print(t)
+
+
+@app.command()
+@friendly
+def matrix(
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="CSV file to write (depots as rows, points as "
+            "columns, seconds; unreachable cells empty)."
+        ),
+    ],
+    area: AreaOpt = "hengshui",
+    flood: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Flood polygons (GeoJSON/GeoPackage/Shapefile), optional depth_m; repeatable."
+        ),
+    ] = None,
+    barrier: Annotated[
+        list[Path] | None, typer.Option(help="Point (failed bridge) or line barriers; repeatable.")
+    ] = None,
+    vehicle: Annotated[
+        str, typer.Option(help="Vehicle class id (light, medium, large, heavy, or the area's own).")
+    ] = "medium",
+    long: Annotated[bool, typer.Option("--long", help="One row per depot-point pair.")] = False,
+    crs: CrsOpt = None,
+    roads: RoadsOpt = None,
+    lang: LangOpt = Lang.BOTH,
+) -> None:
+    """Write the depot x point travel-time table in seconds for one vehicle class."""
+    a = load_area(area, crs=crs, roads=roads)
+    hazards = build_hazards(a, floods=flood or [], barriers=barrier or [], crs=crs)
+    m = travel_time_matrix(a, vehicle=vehicle, hazards=hazards)
+    frame = matrix_frame(m, long=long)
+    write_atomic(out, lambda tmp: frame.to_csv(tmp, index=not long, encoding="utf-8"))
+    vclass = a.network.vehicle_class(vehicle)
+    closed = int(np.isinf(edge_seconds(a.roads.graph, vclass, hazards.conditions)).sum())
+    hours = m.hours()
+    t = Table(title=f"{label('matrix_written', lang)}: {out}")
+    t.add_column(label("layer", lang))
+    t.add_column(label("value", lang), justify="right")
+    t.add_row(label("vehicle_class", lang), pick(vclass.name_zh, vclass.name_en, lang))
+    t.add_row(label("depots", lang), str(len(m.origin_ids)))
+    t.add_row(label("points", lang), str(len(m.target_ids)))
+    t.add_row(
+        label("flooded_edges", lang), str(int((hazards.conditions.flooded_fraction > 0).sum()))
+    )
+    t.add_row(label("closed_edges", lang), str(closed))
+    t.add_row(label("unreachable_pairs", lang), f"{int((~m.reachable).sum()):,}")
+    t.add_row(
+        label("max_hours", lang), f"{np.nanmax(hours):.2f}" if np.isfinite(hours).any() else "—"
+    )
+    console.print(t)
+
+
+if __name__ == "__main__":
+    app()
