@@ -77,6 +77,8 @@ class Area:
         """River lines when the area has them."""
         return self.layers.get("rivers")
 
+    sources: dict[str, str] = field(default_factory=dict)
+
     @cached_property
     def depot_snap(self) -> Snap:
         """Each depot's road node and access distance."""
@@ -87,7 +89,7 @@ class Area:
             [x.lat for x in d],
             [x.id for x in d],
             max_m=self.max_snap_m,
-            source=f"{self.path}:depots",
+            source=self.sources.get("depots", f"{self.path}:depots"),
         )
 
     @cached_property
@@ -100,7 +102,7 @@ class Area:
             [x.lat for x in p],
             [x.id for x in p],
             max_m=self.max_snap_m,
-            source=f"{self.path}:points",
+            source=self.sources.get("points", f"{self.path}:points"),
         )
 
     def provenance(self) -> dict[str, dict[str, int]]:
@@ -113,6 +115,8 @@ def load_area(
     *,
     crs: str | None = None,
     roads: str | os.PathLike[str] | None = None,
+    depots: str | os.PathLike[str] | None = None,
+    points: str | os.PathLike[str] | None = None,
     m2_per_person: float = SHELTER_M2_PER_PERSON,
     max_snap_m: float = MAX_SNAP_M,
 ) -> Area:
@@ -125,12 +129,14 @@ def load_area(
     roads
         Roads from elsewhere: an OSM extract (``.osm``, ``.osm.pbf``) or a line file; replaces
         the ``roads`` layer.
+    depots, points
+        Files (CSV, XLSX, GeoJSON, ...) replacing the area's ``depots`` or ``points`` layer.
     """
     path = area_path(spec)
     bundled = str(spec).lower() in BUNDLED
     names = set(list_layers(path))
     for required in REQUIRED_LAYERS:
-        if required not in names:
+        if required not in names and {"depots": depots, "points": points}[required] is None:
             raise DataError(
                 f"missing layer {required!r}; layers present: {', '.join(sorted(names))}",
                 source=str(path),
@@ -142,6 +148,11 @@ def load_area(
     for name in ("boundaries", "depots", "points", "staging", "rivers"):
         if name in names:
             layers[name] = read_layer(path, name, crs=use_crs)
+    sources = {"depots": f"{path}:depots", "points": f"{path}:points"}
+    for name, given in (("depots", depots), ("points", points)):
+        if given is not None:
+            layers[name] = read_layer(given, crs=crs)
+            sources[name] = str(given)
     for name in ("fleet", "vehicle_classes", "items", "meta"):
         if name in names:
             layers[name] = read_table(path, name)
@@ -158,9 +169,9 @@ def load_area(
     src = str(path)
     try:
         network = ReserveNetwork(
-            depots=depots_from_frame(layers["depots"], catalogue, source=f"{src}:depots"),
+            depots=depots_from_frame(layers["depots"], catalogue, source=sources["depots"]),
             points=points_from_frame(
-                layers["points"], source=f"{src}:points", m2_per_person=m2_per_person
+                layers["points"], source=sources["points"], m2_per_person=m2_per_person
             ),
             staging=(
                 staging_from_frame(layers["staging"], source=f"{src}:staging")
@@ -195,7 +206,13 @@ def load_area(
         values = dict(zip(meta["key"], meta["value"], strict=True))
         name = str(values.get("area", name))
     return Area(
-        name=name, path=path, network=network, roads=road_net, layers=layers, max_snap_m=max_snap_m
+        name=name,
+        path=path,
+        network=network,
+        roads=road_net,
+        layers=layers,
+        max_snap_m=max_snap_m,
+        sources=sources,
     )
 
 

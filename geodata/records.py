@@ -51,6 +51,49 @@ TIER_ALIASES = {
 }
 
 
+#: Optional columns of each layer (besides ``stock_<item>``), for restoring Shapefile names.
+DEPOT_COLUMNS = (
+    "id",
+    "name",
+    "tier",
+    "loading_t_per_h",
+    "alert_delay_h",
+    "open_from_h",
+    "open_to_h",
+    "county",
+    "provenance",
+    "provenance_detail",
+    "size_class",
+)
+POINT_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "population",
+    "capacity",
+    "floor_area_m2",
+    "county",
+    "township",
+    "provenance",
+    "provenance_detail",
+)
+
+
+def restore_truncated(df: pd.DataFrame, known: tuple[str, ...]) -> pd.DataFrame:
+    """Rename columns cut to 10 characters by the Shapefile format back to their full names.
+
+    A 10-character column that is the start of exactly one known column is renamed to it
+    (``floor_area`` -> ``floor_area_m2``); anything ambiguous is left alone.
+    """
+    renames = {}
+    for col in df.columns:
+        if len(col) == 10 and col not in known:
+            matches = [k for k in known if k.startswith(col)]
+            if len(matches) == 1:
+                renames[col] = matches[0]
+    return df.rename(columns=renames) if renames else df
+
+
 def _require(df: pd.DataFrame, columns: tuple[str, ...], source: str) -> None:
     for col in columns:
         if col not in df.columns:
@@ -64,12 +107,23 @@ def _require(df: pd.DataFrame, columns: tuple[str, ...], source: str) -> None:
 
 def _ids(df: pd.DataFrame, source: str) -> list[str]:
     ids = []
+    seen: set[str] = set()
     for i, v in enumerate(df["id"]):
         if pd.isna(v) or str(v).strip() == "":
             raise DataError(
                 "empty id", source=source, record=f"row {i + 1}", field="id", problem_zh="编号为空"
             )
-        ids.append(str(v).strip())
+        rec = str(v).strip()
+        if rec in seen:
+            raise DataError(
+                f"duplicate id {rec!r} (again in row {i + 1})",
+                source=source,
+                record=rec,
+                field="id",
+                problem_zh=f"编号重复: {rec}",
+            )
+        seen.add(rec)
+        ids.append(rec)
     return ids
 
 
@@ -177,6 +231,7 @@ def depots_from_frame(
     ``open_to_h``, ``county``, ``provenance``. A ``stock_`` column naming an item not in
     the catalogue is an error; a missing stock value counts as zero.
     """
+    gdf = restore_truncated(gdf, (*DEPOT_COLUMNS, *(f"stock_{i}" for i in catalogue.ids)))
     _require(gdf, ("id", "tier"), source)
     stock_cols = [c for c in gdf.columns if c.startswith("stock_")]
     for col in stock_cols:
@@ -242,6 +297,7 @@ def points_from_frame(
     ``capacity`` or ``floor_area_m2`` (shelters; area / ``m2_per_person``), ``county``,
     ``township``, ``provenance``.
     """
+    gdf = restore_truncated(gdf, POINT_COLUMNS)
     _require(gdf, ("id", "population"), source)
 
     def build(row: Row, rec: str) -> Point:

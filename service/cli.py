@@ -48,6 +48,14 @@ CrsOpt = Annotated[
     typer.Option(help="CRS of user files: wgs84 (default), gcj02, bd09 or an EPSG code."),
 ]
 LangOpt = Annotated[Lang, typer.Option(help="Output language: zh, en or both.")]
+DepotsOpt = Annotated[
+    Path | None,
+    typer.Option(help="Depots file (CSV/XLSX with lon/lat, GeoJSON, ...) replacing the area's."),
+]
+PointsOpt = Annotated[
+    Path | None,
+    typer.Option(help="Population points/shelters file replacing the area's."),
+]
 RoadsOpt = Annotated[
     Path | None,
     typer.Option(
@@ -65,12 +73,14 @@ def friendly(command: F) -> F:
             return command(*args, **kwargs)
         except DataError as exc:
             zh = exc.message_zh
-            err_console.print(f"[bold red]错误 Error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]错误 Error:[/] {exc}", highlight=False, soft_wrap=True)
             if zh:
-                err_console.print(f"[red]{zh}[/]", highlight=False)
+                err_console.print(f"[red]{zh}[/]", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except InfeasibleError as exc:
-            err_console.print(f"[bold red]无解 Infeasible:[/] {exc}", highlight=False)
+            err_console.print(
+                f"[bold red]无解 Infeasible:[/] {exc}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(3) from None
 
     return wrapper  # type: ignore[return-value]
@@ -90,10 +100,14 @@ def network(
     area: AreaOpt = "hengshui",
     crs: CrsOpt = None,
     roads: RoadsOpt = None,
+    depots: DepotsOpt = None,
+    points: PointsOpt = None,
     lang: LangOpt = Lang.BOTH,
 ) -> None:
     """Summarise an area: road graph, depots by tier, people, stock, data provenance."""
-    a = load_area(area, crs=crs, roads=roads)
+    a = load_area(area, crs=crs, roads=roads, depots=depots, points=points)
+    # Snap now so a place far from every road is reported here, not in a later command.
+    _ = a.depot_snap, a.point_snap
     s = summary(a)
     t = Table(title=f"{label('network', lang)}: {s['area']}")
     t.add_column(label("layer", lang))
@@ -185,10 +199,12 @@ def matrix(
     long: Annotated[bool, typer.Option("--long", help="One row per depot-point pair.")] = False,
     crs: CrsOpt = None,
     roads: RoadsOpt = None,
+    depots: DepotsOpt = None,
+    points: PointsOpt = None,
     lang: LangOpt = Lang.BOTH,
 ) -> None:
     """Write the depot x point travel-time table in seconds for one vehicle class."""
-    a = load_area(area, crs=crs, roads=roads)
+    a = load_area(area, crs=crs, roads=roads, depots=depots, points=points)
     hazards = build_hazards(a, floods=flood or [], barriers=barrier or [], crs=crs)
     m = travel_time_matrix(a, vehicle=vehicle, hazards=hazards)
     frame = matrix_frame(m, long=long)

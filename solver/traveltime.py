@@ -73,9 +73,9 @@ def edge_seconds(
     dry_s = graph.length_m / speed
     ratio = flood_speed_ratio(conditions.depth_m, vehicle.fording_depth_m)
     f = conditions.flooded_fraction
-    with np.errstate(divide="ignore"):
-        wet_s = np.where(ratio > 0, dry_s / np.where(ratio > 0, ratio, 1.0), np.inf)
-    seconds = np.where(f > 0, dry_s * (1.0 - f) + wet_s * f, dry_s)
+    # Where the ratio is 0 the edge is closed below; 0 is only a finite placeholder.
+    wet_s = np.where(ratio > 0, dry_s / np.where(ratio > 0, ratio, 1.0), 0.0)
+    seconds = dry_s * (1.0 - f) + wet_s * f
     # A flooded edge at or beyond fording depth is closed whatever share of it is wet.
     closed = conditions.closed | ((f > 0) & (ratio == 0.0))
     return np.where(closed, np.inf, np.maximum(seconds, _MIN_EDGE_S))
