@@ -161,10 +161,10 @@ def load_area(
         catalogue = catalogue_from_frame(layers["items"], catalogue, source=f"{path}:items")
     classes = DEFAULT_VEHICLE_CLASSES
     if "vehicle_classes" in layers:
-        given = vehicle_classes_from_frame(
+        own = vehicle_classes_from_frame(
             layers["vehicle_classes"], source=f"{path}:vehicle_classes"
         )
-        by_id = {c.id: c for c in classes} | {c.id: c for c in given}
+        by_id = {c.id: c for c in classes} | {c.id: c for c in own}
         classes = tuple(by_id.values())
     src = str(path)
     try:

@@ -3,7 +3,8 @@
 Usage::
 
     apt-get download fonts-noto-cjk && dpkg-deb -x fonts-noto-cjk_*.deb deb
-    .venv/bin/python service/assets/make_font.py deb/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+    .venv/bin/python service/assets/make_font.py \
+        deb/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 Keeps ASCII, Latin-1, CJK punctuation, full-width forms, the 6,763 hanzi of GB 2312 and every
 character in the bundled GeoPackages' text columns, so every bundled name renders. Names
@@ -13,6 +14,7 @@ characters. The font is under the SIL Open Font License 1.1 (service/assets/OFL.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -25,17 +27,17 @@ SC_INDEX = 2  # "Noto Sans CJK SC" in Debian's NotoSansCJK-Regular.ttc
 
 
 def gb2312() -> set[str]:
+    """The 6,763 hanzi of GB 2312 (rows 16-87)."""
     chars = set()
     for hi in range(0xB0, 0xF8):
         for lo in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.add(bytes([hi, lo]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     return chars
 
 
 def bundled_text() -> set[str]:
+    """Every character in the text columns of the bundled GeoPackages."""
     chars: set[str] = set()
     for gpkg in (HERE.parents[1] / "geodata" / "data").glob("*.gpkg"):
         for layer, _ in pyogrio.list_layers(gpkg):
@@ -47,6 +49,7 @@ def bundled_text() -> set[str]:
 
 
 def main(ttc: str) -> None:
+    """Write NotoSansSC-Subset.otf beside this script."""
     font = TTCollection(ttc).fonts[SC_INDEX]
     text = set(map(chr, range(0x20, 0x7F))) | set(map(chr, range(0xA0, 0x100)))
     text |= set(map(chr, range(0x3000, 0x3040))) | set(map(chr, range(0xFF00, 0xFFF0)))

@@ -40,7 +40,7 @@ def test_override_changes_only_the_named_field():
 
 def test_unknown_item_error_lists_known_items():
     """Asking for an unknown item names it and the known ones."""
-    with pytest.raises(DataError, match="unknown item 'chocolate'.*water"):
+    with pytest.raises(DataError, match=r"unknown item 'chocolate'.*water"):
         DEFAULT_CATALOGUE.get("chocolate")
 
 

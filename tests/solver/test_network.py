@@ -56,7 +56,7 @@ def test_unknown_item_in_stock_refused_by_network():
 
 def test_duplicate_depot_ids_refused():
     """Two depots with the same id are refused, naming the id."""
-    with pytest.raises(DataError, match="duplicate depot id.*D1"):
+    with pytest.raises(DataError, match=r"duplicate depot id.*D1"):
         ReserveNetwork(depots=(depot(), depot()), points=(point(),))
 
 
@@ -70,7 +70,7 @@ def test_fleet_at_unknown_depot_refused():
 
 def test_fleet_of_unknown_class_refused():
     """A vehicle of an unknown class is refused, listing known classes."""
-    with pytest.raises(DataError, match="unknown vehicle class 'tank'.*medium"):
+    with pytest.raises(DataError, match=r"unknown vehicle class 'tank'.*medium"):
         ReserveNetwork(
             depots=(depot(),), points=(point(),), fleet=(FleetEntry("f1", "tank", "D1", 2),)
         )
