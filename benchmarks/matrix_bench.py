@@ -50,7 +50,12 @@ TARGET_SPEEDUP = 15.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--nodes", type=int, default=1_000_000, help="synthetic graph size")
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1_000_000,
+        help="synthetic graph size (rounded up to a full grid)",
+    )
     parser.add_argument("--origins", type=int, default=200, help="origins for our solver")
     parser.add_argument(
         "--nx-origins", type=int, default=5, help="origins for networkx (extrapolated)"
@@ -422,7 +427,7 @@ def bench_synthetic(args: argparse.Namespace, workdir: Path) -> list[dict[str, A
             str(workdir / "nx_dist.npy"),
         )
 
-    case = f"synthetic {n / 1e6:g}M"
+    case = f"synthetic {n / 1e6:.3g}M"
     ours_per = ours["solve_s"] / n_orig
     rows: list[dict[str, Any]] = [
         {

@@ -249,6 +249,11 @@ def roads_from_lines(
         geometry=gdf.geometry.to_numpy(),
         crs=4326,
     )
+    # Keep the layer's other attributes (bridge names, ref numbers...) for closures by name.
+    known = set(table.columns) | {"geometry", "speed_kmh", "length_m"}
+    for col in gdf.columns:
+        if col not in known:
+            table[col] = gdf[col].to_numpy()
     dup = pd.Series(ids).duplicated()
     if dup.any():
         raise DataError(

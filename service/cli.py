@@ -8,11 +8,13 @@ file, record and field, in Chinese and English, and exit code 2; nothing is half
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import geopandas as gpd
 import numpy as np
 import typer
 from rich.console import Console
@@ -21,7 +23,12 @@ from rich.table import Table
 from geodata.area import load_area, summary
 from geodata.io import write_atomic
 from geodata.matrix import build_hazards, matrix_frame, travel_time_matrix
-from service.i18n import Lang, label, pick
+from scenarios.apply import apply_scenario
+from scenarios.check import run_check
+from scenarios.model import LIBRARY, Scenario, load_scenario, scenario_from_dict
+from service.i18n import BINDING, Lang, label, pick, reason_text
+from service.i18n import STATUSES as STATUS_LABELS
+from service.maps import relief_map
 from solver.defaults import RoadClass, Tier
 from solver.errors import DataError, InfeasibleError
 from solver.traveltime import edge_seconds
@@ -227,6 +234,192 @@ def matrix(
         label("max_hours", lang), f"{np.nanmax(hours):.2f}" if np.isfinite(hours).any() else "—"
     )
     console.print(t)
+
+
+def _default_scenario(area: str, flood: list[Path]) -> tuple[Scenario, Path]:
+    """The scenario used when none is given: people in the flood, or the area's example."""
+    if flood:
+        data = {
+            "name": "flood-only",
+            "name_zh": "仅洪水范围",
+            "area": area,
+            "description": "everyone living inside the given flood polygons is relocated",
+            "affected": [{"all_points": True, "in_flood": True, "share": 1.0}],
+        }
+        return scenario_from_dict(data, source="--flood"), Path(".")
+    example = LIBRARY / f"{Path(area).stem}-example.yaml"
+    if example.exists():
+        return load_scenario(example)
+    raise DataError(
+        "give --scenario FILE or --flood FILE (no example scenario for this area)",
+        field="scenario",
+        problem_zh="请提供 --scenario 或 --flood",
+    )
+
+
+@app.command()
+@friendly
+def check(
+    out: Annotated[Path, typer.Option(help="Folder for report.json, points.geojson, map.png.")],
+    area: Annotated[
+        str | None,
+        typer.Option(
+            help="Bundled area or GeoPackage; default: the scenario's area (else hengshui)."
+        ),
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            help="Scenario YAML (scenarios/README.md); default: the area's example scenario."
+        ),
+    ] = None,
+    flood: Annotated[
+        list[Path] | None, typer.Option(help="Extra flood polygons (optional depth_m); repeatable.")
+    ] = None,
+    target: Annotated[
+        list[float] | None,
+        typer.Option(help="Target hours (repeatable); default: the scenario's (10 and 12)."),
+    ] = None,
+    fleet_bound: Annotated[
+        bool,
+        typer.Option("--fleet-bound/--no-fleet-bound", help="Also compute the fleet-aware bound."),
+    ] = True,
+    crs: CrsOpt = None,
+    lang: LangOpt = Lang.BOTH,
+    show: Annotated[int, typer.Option(help="Late points to list in the terminal.")] = 15,
+) -> None:
+    """The 10/12-hour relief check: are basic needs (衣食住医) met in time, and if not, why."""
+    for t in target or []:
+        if not (t > 0 and t < 1e6):
+            raise DataError(
+                f"must be a positive number of hours, got {t}",
+                field="--target",
+                problem_zh="时限须为正的小时数",
+            )
+    if scenario is not None:
+        sc, folder = load_scenario(scenario)
+        area_name = area or sc.area
+    else:
+        area_name = area or "hengshui"
+        sc, folder = _default_scenario(area_name, flood or [])
+    a = load_area(area_name, crs=crs)
+    with console.status(pick("正在求解…", "solving…", lang)):
+        situation = apply_scenario(a, sc, folder=folder, extra_floods=flood or [], crs=crs)
+        report = run_check(
+            situation, targets_h=tuple(target) if target else None, fleet_bound=fleet_bound
+        )
+    doc = report.to_json()
+    frame = report.points_frame()
+    depots = gpd.GeoDataFrame(
+        {
+            "id": [d.id for d in situation.network.depots],
+            "tier": [d.tier.value for d in situation.network.depots],
+        },
+        geometry=gpd.points_from_xy(
+            [d.lon for d in situation.network.depots], [d.lat for d in situation.network.depots]
+        ),
+        crs=4326,
+    )
+    title = pick(
+        f"{sc.name_zh or sc.name}:{doc['targets'][0]['hours']:g} 小时满足 "
+        f"{doc['targets'][0]['share_met']:.0%}",
+        f"{sc.name}: {doc['targets'][0]['share_met']:.0%} met by {doc['targets'][0]['hours']:g} h",
+        lang,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(
+        out / "report.json",
+        lambda tmp: tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8"),
+    )
+    write_atomic(
+        out / "points.geojson", lambda tmp: frame.to_file(tmp, driver="GeoJSON", engine="pyogrio")
+    )
+    relief_map(
+        out / "map.png",
+        title=title,
+        boundaries=a.boundaries,
+        depots=depots,
+        points=frame,
+        flood=situation.flood,
+        lang=lang,
+    )
+    _print_check(doc, lang, show)
+    console.print(
+        f"{label('outputs', lang)}: {out / 'report.json'}, {out / 'points.geojson'}, "
+        f"{out / 'map.png'}",
+        highlight=False,
+    )
+
+
+def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
+    sc = doc["scenario"]
+    console.print(
+        f"[bold]{label('check', lang)}[/]: {sc['name_zh'] or sc['name']} "
+        f"({sc['area']}, {sc['provenance']})",
+        highlight=False,
+    )
+    console.print(
+        f"{label('affected', lang)}: {doc['people_affected']:,}  "
+        f"{label('sheltered', lang)}: {doc['people_sheltered']:,}  "
+        f"{label('no_shelter_place', lang)}: {doc['people_without_shelter_place']:,}",
+        highlight=False,
+    )
+    t = Table(title=label("check", lang))
+    for key in ("target", "people_met", "share_met", "binding"):
+        t.add_column(label(key, lang), justify="right")
+    fleet = {x["hours"]: x for x in doc.get("fleet_bound", {}).get("targets", [])}
+    if fleet:
+        t.add_column(label("fleet_bound", lang), justify="right")
+    for row in doc["targets"]:
+        cells = [
+            f"{row['hours']:g}",
+            f"{row['people_met']:,} / {row['people_total']:,}",
+            f"{row['share_met']:.1%}",
+            pick(*BINDING[row["binding"]], lang),
+        ]
+        if fleet:
+            f = fleet[row["hours"]]
+            cells.append(f"{f['share_met']:.1%}")
+        t.add_row(*cells)
+    console.print(t)
+    first = doc["targets"][0]
+    t = Table(title=f"{label('county', lang)} · {first['hours']:g} h")
+    for key in ("county", "people", "people_met", "share_met"):
+        t.add_column(label(key, lang), justify="left" if key == "county" else "right")
+    for row in first["by_county"]:
+        t.add_row(
+            row["county"], f"{row['people']:,}", f"{row['people_met']:,}", f"{row['share_met']:.1%}"
+        )
+    console.print(t)
+    late = [p for p in doc["points"] if p["status"] != "met"]
+    late.sort(key=lambda p: (-p["people"], p["id"]))
+    if late:
+        t = Table(title=f"{label('late_points', lang)} ({len(late)})")
+        for key in ("point", "county", "people", "hours_to_met", "status", "reason"):
+            t.add_column(
+                label(key, lang), justify="right" if key in ("people", "hours_to_met") else "left"
+            )
+        for p in late[:show]:
+            hours = "—" if p["hours_to_met"] is None else f"{p['hours_to_met']:.1f}"
+            t.add_row(
+                f"{p['name']} {p['id']}",
+                p["county"],
+                f"{p['people']:,}",
+                hours,
+                pick(*STATUS_LABELS[p["status"]], lang),
+                reason_text(p["reason"], lang, p["reason_item"], p["reason_quantity"]),
+            )
+        if len(late) > show:
+            t.add_row(f"… {len(late) - show} {label('more', lang)}", "", "", "", "", "")
+        console.print(t)
+    everyone = doc["everyone_met_h"]
+    console.print(
+        f"{label('everyone_met', lang)}: {'—' if everyone is None else f'{everyone:.1f}'}",
+        highlight=False,
+    )
+    if doc["never_met"]:
+        parts = [f"{reason_text(k, lang)} {v:,}" for k, v in doc["never_met"].items()]
+        console.print(f"{label('never', lang)}: " + "; ".join(parts), highlight=False)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "flooded_edges": ("受淹路段", "Flooded road edges"),
     "closed_edges": ("封闭路段(对该车型)", "Closed road edges (for this vehicle)"),
     "error": ("错误", "Error"),
+    "check": ("灾后基本生活救助时效核查", "Relief check: basic needs met in time"),
+    "target": ("时限(小时)", "Target (h)"),
+    "people_met": ("已满足人数", "People met"),
+    "share_met": ("满足比例", "Share met"),
+    "binding": ("制约因素", "Binding"),
+    "county": ("县(市、区)", "County"),
+    "late_points": ("超时或未满足的地点", "Late or unmet points"),
+    "point": ("地点", "Point"),
+    "hours_to_met": ("满足用时(小时)", "Hours to needs met"),
+    "status": ("状态", "Status"),
+    "reason": ("原因", "Reason"),
+    "everyone_met": ("全部满足时间(小时)", "Everyone met at (h)"),
+    "never": ("始终无法满足", "Never met"),
+    "affected": ("受灾人数", "People affected"),
+    "sheltered": ("已安置到避难场所", "Sheltered"),
+    "no_shelter_place": ("无避难场所床位", "Without a shelter place"),
+    "fleet_bound": ("考虑运力后", "With fleet bound"),
+    "outputs": ("输出文件", "Outputs"),
+    "flood": ("洪水范围", "Flood"),
+    "depot": ("储备库", "Depot"),
+    "more": ("其余", "more"),
     "value": ("数值", "Value"),
 }
 
@@ -67,3 +88,40 @@ def pick(zh: str, en: str, lang: Lang) -> str:
     if lang is Lang.EN:
         return en
     return f"{zh} {en}" if zh != en else zh
+
+
+REASONS: dict[str, tuple[str, str]] = {
+    "unreachable": ("被洪水阻断,无法到达", "cut off by flood (unreachable)"),
+    "shelter_over_capacity": ("避难场所容量不足", "no shelter place (shelters full)"),
+    "evacuation_late": ("人员转移未完成", "evacuation not complete by the target"),
+    "too_far": ("距离过远,时限内无法送达", "too far for the target"),
+    "stock_shortfall": ("物资缺口", "stock shortfall"),
+    "dispatch_capacity": ("装车发运能力不足", "loading and dispatch capacity"),
+    "fleet_capacity": ("运力不足", "fleet capacity"),
+}
+
+STATUSES: dict[str, tuple[str, str]] = {
+    "met": ("已满足", "met"),
+    "partial": ("部分满足", "partly met"),
+    "late": ("超时满足", "met late"),
+    "unmet": ("未满足", "not met"),
+}
+
+BINDING: dict[str, tuple[str, str]] = {
+    "none": ("无", "none"),
+    "stock": ("库存", "stock"),
+    "time": ("时间(路程与装车)", "time (travel and loading)"),
+    "fleet": ("运力", "fleet"),
+}
+
+
+def reason_text(
+    reason: str | None, lang: Lang, item: str | None = None, quantity: float | None = None
+) -> str:
+    """A reason code in words, with the short item and quantity for a stock shortfall."""
+    if reason is None:
+        return ""
+    text = pick(*REASONS.get(reason, (reason, reason)), lang)
+    if item:
+        text += f": {item} {quantity:,.0f}" if quantity is not None else f": {item}"
+    return text

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 from matplotlib import font_manager, rcParams
+from matplotlib.artist import Artist
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from geodata.io import write_atomic
+from service.i18n import STATUSES, Lang, pick
+from solver.defaults import Tier
 
 FONT_FILE = Path(__file__).parent / "assets" / "NotoSansSC-Subset.otf"
 _registered = False
@@ -25,3 +35,93 @@ def use_cjk_font() -> str:
     rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
     rcParams["axes.unicode_minus"] = False
     return name
+
+
+TIER_STYLE = {  # marker, size, colour
+    "municipal": ("*", 220, "#7b1fa2"),
+    "county": ("s", 70, "#1565c0"),
+    "township": ("^", 18, "#00838f"),
+    "enterprise": ("D", 30, "#6d4c41"),
+    "community": ("o", 14, "#546e7a"),
+}
+STATUS_COLOUR = {"met": "#2e7d32", "partial": "#f9a825", "late": "#ef6c00", "unmet": "#c62828"}
+
+
+def relief_map(
+    path: Path,
+    *,
+    title: str,
+    boundaries: gpd.GeoDataFrame | None,
+    depots: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    flood: gpd.GeoDataFrame | None,
+    lang: Lang,
+) -> None:
+    """Draw counties, flood, depots by tier and demand points coloured by status to ``path``.
+
+    ``depots`` needs a ``tier`` column; ``points`` needs ``status`` and ``people``.
+    """
+    use_cjk_font()
+    # A bare Figure needs no pyplot backend, so this works headless and inside notebooks.
+    fig = Figure(figsize=(9, 10), dpi=110)
+    ax = fig.subplots()
+    if boundaries is not None and len(boundaries):
+        county = boundaries[boundaries.get("level", "county") == "county"]
+        county.boundary.plot(ax=ax, color="#555555", linewidth=0.6)
+        for _, row in county.iterrows():
+            c = row.geometry.representative_point()
+            ax.annotate(str(row["name"]), (c.x, c.y), fontsize=7, color="#555555", ha="center")
+    if flood is not None and len(flood):
+        flood.plot(ax=ax, color="#64b5f6", alpha=0.45, edgecolor="#1e88e5", linewidth=0.5)
+    handles: list[Artist] = []
+    for tier, (marker, size, colour) in TIER_STYLE.items():
+        sel = depots[depots["tier"] == tier]
+        if len(sel):
+            ax.scatter(
+                sel.geometry.x,
+                sel.geometry.y,
+                marker=marker,
+                s=size,
+                c=colour,
+                edgecolors="white",
+                linewidths=0.5,
+                zorder=4,
+            )
+            label = pick(Tier(tier).zh, tier, lang)
+            handles.append(
+                Line2D([], [], marker=marker, linestyle="", color=colour, markersize=7, label=label)
+            )
+    for status, colour in STATUS_COLOUR.items():
+        sel = points[points["status"] == status]
+        if len(sel):
+            size = 8 + 60 * np.sqrt(sel["people"].to_numpy() / max(points["people"].max(), 1))
+            ax.scatter(
+                sel.geometry.x,
+                sel.geometry.y,
+                s=size,
+                c=colour,
+                alpha=0.85,
+                edgecolors="black",
+                linewidths=0.3,
+                zorder=5,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    color=colour,
+                    markersize=7,
+                    label=pick(*STATUSES[status], lang),
+                )
+            )
+    if flood is not None and len(flood):
+        handles.append(Patch(color="#64b5f6", alpha=0.45, label=pick("洪水范围", "flood", lang)))
+    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+    ax.set_title(title, fontsize=11)
+    ax.set_aspect(1 / np.cos(np.radians(float(points.geometry.y.mean()) if len(points) else 38.0)))
+    ax.set_xlabel(pick("经度", "longitude", lang))
+    ax.set_ylabel(pick("纬度", "latitude", lang))
+    fig.tight_layout()
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))

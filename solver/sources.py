@@ -145,6 +145,31 @@ SOURCES: dict[str, Source] = {
         "A",
         "the leg from a place to the road node it snaps to is driven at village-road speed",
     ),
+    "report-2h": Source(
+        "S",
+        "disaster-report clock: the county reports within 2 h; city and province each review and "
+        "forward within 2 h",
+        "http://fsou.com/html/text/lar/174152/17415218_5.html",
+    ),
+    "response-start-assumed": Source(
+        "A",
+        "report -> relief response and dispatch order: 1 h at levels I-II (pre-decided, the "
+        "province leads), 2 h at III-IV (within one 2 h review step, report-2h)",
+    ),
+    "evacuation-assumed": Source(
+        "A",
+        "people reach shelters 4 h after the response starts (Zhuozhou 2023 moved 8.31万 people "
+        "within about a day of the detention area opening; a planning value, to be set per "
+        "scenario)",
+    ),
+    "unload-half-hour": Source(
+        "D",
+        "unloading about 0.5-1 h per truck (domain reference 4.4); 0.5 h used",
+    ),
+    "distribution-assumed": Source(
+        "A",
+        "handing out at a shelter takes 1 h per 2,000 people after unloading, at most 3 h",
+    ),
     "tier-delays-assumed": Source(
         "A",
         "alert delay by tier split from the 2-4 h pre-alerted dispatch lag (dispatch-lag); "

@@ -107,7 +107,7 @@ def travel_seconds(
     origin_access_s: ArrayLike | None = None,
     target_access_s: ArrayLike | None = None,
     limit_s: float = np.inf,
-    chunk: int = 64,
+    chunk: int = 8,
 ) -> NDArray[np.int32]:
     """Integer seconds from each origin node to each target node for ``vehicle``.
 
@@ -116,11 +116,13 @@ def travel_seconds(
     origins, targets
         Node indices; repeats are fine (each distinct origin is searched once).
     origin_access_s, target_access_s
-        Seconds added for the leg between a place and the node it snaps to.
+        Seconds (>= 0, ``inf`` for "cannot get there") added for the leg between a place and
+        the node it snaps to.
     limit_s
         Stop each search beyond this many seconds; farther pairs are :data:`UNREACHABLE`.
     chunk
-        Origins searched per csgraph call; bounds memory at ``chunk x n_nodes`` floats.
+        Origins searched per csgraph call. Working memory is about two ``chunk x n_nodes``
+        float64 arrays besides the result; 8 measured fastest on a 1 M-node graph.
 
     Returns
     -------
@@ -130,30 +132,49 @@ def travel_seconds(
     """
     o = np.asarray(origins, dtype=np.int64).ravel()
     t = np.asarray(targets, dtype=np.int64).ravel()
+    if chunk < 1:
+        raise DataError(f"must be >= 1, got {chunk}", field="chunk")
     for name, idx in (("origins", o), ("targets", t)):
         if idx.size and (idx.min() < 0 or idx.max() >= graph.n_nodes):
             raise DataError(f"{name} contain a node index outside the graph", field=name)
-    a_o = np.zeros(len(o)) if origin_access_s is None else np.asarray(origin_access_s, float)
-    a_t = np.zeros(len(t)) if target_access_s is None else np.asarray(target_access_s, float)
-    if a_o.shape != o.shape or a_t.shape != t.shape:
-        raise DataError("access times must match origins and targets", field="access_s")
-    matrix = adjacency(graph, edge_seconds(graph, vehicle, conditions))
-    unique_o, inverse = np.unique(o, return_inverse=True)
+    a_o = _access(origin_access_s, len(o), "origin_access_s")
+    a_t = _access(target_access_s, len(t), "target_access_s")
     out = np.empty((len(o), len(t)), dtype=np.int32)
     if len(o) == 0 or len(t) == 0:
         return out
+    matrix = adjacency(graph, edge_seconds(graph, vehicle, conditions))
+    unique_o, inverse = np.unique(o, return_inverse=True)
+    all_targets = len(t) == graph.n_nodes and bool((t == np.arange(graph.n_nodes)).all())
     limit = float(limit_s)
-    for start in range(0, len(unique_o), max(1, chunk)):
+    for start in range(0, len(unique_o), chunk):
         block = unique_o[start : start + chunk]
-        dist = dijkstra(matrix, directed=True, indices=block, limit=limit)
-        dist = np.atleast_2d(dist)[:, t]
+        dist = np.atleast_2d(dijkstra(matrix, directed=True, indices=block, limit=limit))
+        if not all_targets:
+            dist = dist[:, t]
+        if a_t is not None:
+            dist += a_t[None, :]
         rows = np.flatnonzero((inverse >= start) & (inverse < start + len(block)))
-        sub = dist[inverse[rows] - start] + a_o[rows, None] + a_t[None, :]
-        finite = np.isfinite(sub) & (sub <= limit)
-        out[rows] = np.where(
-            finite, np.minimum(np.rint(np.where(finite, sub, 0)), UNREACHABLE - 1), UNREACHABLE
-        )
+        sub = dist[inverse[rows] - start]
+        del dist
+        if a_o is not None:
+            sub += a_o[rows, None]
+        reach = np.isfinite(sub) & (sub <= limit)
+        np.rint(sub, out=sub, where=reach)
+        np.minimum(sub, UNREACHABLE - 1, out=sub, where=reach)
+        sub[~reach] = UNREACHABLE
+        out[rows] = sub
     return out
+
+
+def _access(values: ArrayLike | None, n: int, name: str) -> NDArray[np.float64] | None:
+    if values is None:
+        return None
+    a = np.asarray(values, dtype=np.float64).ravel()
+    if a.shape != (n,):
+        raise DataError(f"has {a.size} entries, expected {n}", field=name)
+    if np.isnan(a).any() or (a < 0).any():
+        raise DataError("access seconds must be >= 0 (or inf)", field=name)
+    return None if not a.any() else a
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -210,3 +210,25 @@ def test_chunking_does_not_change_results():
         travel_seconds(g, o, np.arange(n), vehicle=MEDIUM, chunk=1)
         == travel_seconds(g, o, np.arange(n), vehicle=MEDIUM, chunk=64)
     ).all()
+
+
+@pytest.mark.parametrize("chunk", [0, -1])
+def test_non_positive_chunk_refused(chunk):
+    """A chunk below 1 is refused instead of returning an unfilled matrix."""
+    with pytest.raises(DataError, match="chunk"):
+        travel_seconds(line_graph([10.0]), [0], [1], vehicle=MEDIUM, chunk=chunk)
+
+
+@pytest.mark.parametrize("bad", [-5.0, np.nan])
+def test_negative_or_nan_access_refused(bad):
+    """Access seconds must be >= 0 (inf allowed): negative or NaN is a data error."""
+    with pytest.raises(DataError, match="access seconds"):
+        travel_seconds(line_graph([10.0]), [0], [1], vehicle=MEDIUM, origin_access_s=[bad])
+
+
+def test_all_nodes_as_targets_matches_explicit_subset():
+    """Asking for every node (the no-copy path) agrees with asking for them in another order."""
+    g = line_graph([100.0, 200.0, 300.0])
+    full = travel_seconds(g, [0, 2], np.arange(4), vehicle=MEDIUM)
+    rev = travel_seconds(g, [0, 2], np.arange(4)[::-1], vehicle=MEDIUM)
+    assert (full == rev[:, ::-1]).all()

@@ -1,0 +1,176 @@
+"""The relief clock: report -> response -> depot alert and loading -> travel -> handover.
+
+All times are hours after the disaster report (T0). The plans' targets (12 h in 2023, 10 h in
+2025 and 2027) are deadlines on this clock; transport is only one segment of it. Every
+default names its source (:mod:`solver.sources`) and can be replaced with
+:func:`dataclasses.replace`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from solver.errors import DataError
+from solver.network import Depot
+
+
+class ResponseLevel(StrEnum):
+    """The four graded response levels (I is the highest)."""
+
+    I = "I"  # noqa: E741 - the level's official name
+    II = "II"
+    III = "III"
+    IV = "IV"
+
+
+def _default_response() -> Mapping[ResponseLevel, float]:
+    return MappingProxyType(
+        {
+            ResponseLevel.I: 1.0,
+            ResponseLevel.II: 1.0,
+            ResponseLevel.III: 2.0,
+            ResponseLevel.IV: 2.0,
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineParams:
+    """Durations of the relief clock, in hours.
+
+    Parameters
+    ----------
+    response_start_h
+        Report -> dispatch order, by response level ("response-start-assumed", "report-2h").
+    evacuation_h
+        Response start -> relocated people are at their shelter ("evacuation-assumed").
+    unload_h
+        Unloading at the point after arrival ("unload-half-hour").
+    distribution_people_per_h, max_distribution_h
+        Handing out to people after unloading ("distribution-assumed").
+    horizon_h
+        Planning horizon of the needs: consumables for this many hours ("grain-half-kg",
+        "sphere-water" are per day).
+    checkpoints_h
+        Times at which the check measures progress besides the targets; the plan maximises
+        people met at the targets first, then the area under the curve at all checkpoints.
+    indoor_skip_items
+        Items not needed by people in an indoor shelter (a school has a roof: no tent).
+    loading_step_h
+        Resolution of depot loading schedules; loading deadlines are rounded down to it, so
+        a plan never assumes more loading than the depot can do.
+    """
+
+    response_start_h: Mapping[ResponseLevel, float] = field(default_factory=_default_response)
+    evacuation_h: float = 4.0
+    unload_h: float = 0.5
+    distribution_people_per_h: float = 2000.0
+    max_distribution_h: float = 2.5
+    horizon_h: float = 24.0
+    checkpoints_h: tuple[float, ...] = ()
+    indoor_skip_items: tuple[str, ...] = ("tent",)
+    loading_step_h: float = 0.25
+
+    def __post_init__(self) -> None:
+        for name in ("evacuation_h", "unload_h", "max_distribution_h"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise DataError(
+                    f"must be >= 0, got {value!r}", field=name, problem_zh="时长不能为负"
+                )
+        if not (self.distribution_people_per_h > 0):
+            raise DataError("must be > 0", field="distribution_people_per_h")
+        if not (self.horizon_h > 0):
+            raise DataError(
+                f"must be > 0, got {self.horizon_h!r}",
+                field="horizon_h",
+                problem_zh="规划时长须大于0",
+            )
+        if not (self.loading_step_h > 0):
+            raise DataError("must be > 0", field="loading_step_h")
+        if any(not (math.isfinite(c) and c > 0) for c in self.checkpoints_h):
+            raise DataError("checkpoints must be positive hours", field="checkpoints_h")
+        missing = set(ResponseLevel) - set(self.response_start_h)
+        if missing:
+            raise DataError(
+                f"no response start for level(s) {sorted(missing)}", field="response_start_h"
+            )
+
+    def response_start(self, level: ResponseLevel) -> float:
+        """Hours from report to dispatch order at ``level``."""
+        return float(self.response_start_h[level])
+
+    def handover_h(self, people: int) -> float:
+        """Unloading plus handing out to ``people`` at one point."""
+        hand = min(people / self.distribution_people_per_h, self.max_distribution_h)
+        return self.unload_h + hand
+
+
+def parse_level(value: object) -> ResponseLevel:
+    """A response level from I-IV, 1-4 or 一级..四级."""
+    text = str(value).strip().upper().removesuffix("级").removesuffix("级响应")
+    aliases = {
+        "1": "I",
+        "2": "II",
+        "3": "III",
+        "4": "IV",
+        "一": "I",
+        "二": "II",
+        "三": "III",
+        "四": "IV",
+        "Ⅰ": "I",
+        "Ⅱ": "II",
+        "Ⅲ": "III",
+        "Ⅳ": "IV",
+    }
+    try:
+        return ResponseLevel(aliases.get(text, text))
+    except ValueError:
+        raise DataError(
+            f"unknown response level {value!r}; use I, II, III or IV",
+            field="response_level",
+            problem_zh="响应级别须为 I、II、III 或 IV",
+        ) from None
+
+
+def open_windows(
+    depot: Depot, report_clock_h: float, start_h: float, until_h: float
+) -> list[tuple[float, float]]:
+    """Intervals (hours after T0) in ``[start_h, until_h]`` during which ``depot`` is open.
+
+    ``report_clock_h`` is the time of day of the report (0-24); opening hours repeat daily.
+    """
+    if depot.open_from_h <= 0 and depot.open_to_h >= 24:
+        return [(start_h, until_h)] if until_h > start_h else []
+    out: list[tuple[float, float]] = []
+    day0 = math.floor((start_h + report_clock_h) / 24.0)
+    day = day0
+    while True:
+        lo = day * 24.0 + depot.open_from_h - report_clock_h
+        hi = day * 24.0 + depot.open_to_h - report_clock_h
+        if lo >= until_h:
+            break
+        a, b = max(lo, start_h), min(hi, until_h)
+        if b > a:
+            out.append((a, b))
+        day += 1
+    return out
+
+
+def depot_start_h(depot: Depot, response_start_h: float, report_clock_h: float) -> float:
+    """When ``depot`` can start loading: order + alert delay, then the next opening."""
+    ready = response_start_h + depot.alert_delay_h
+    windows = open_windows(depot, report_clock_h, ready, ready + 48.0)
+    return windows[0][0] if windows else math.inf
+
+
+def loading_capacity_t(
+    depot: Depot, report_clock_h: float, start_h: float, until_h: float
+) -> float:
+    """Tonnes ``depot`` can load between ``start_h`` and ``until_h`` (open hours only)."""
+    hours = sum(b - a for a, b in open_windows(depot, report_clock_h, start_h, until_h))
+    return depot.loading_t_per_h * hours
