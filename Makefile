@@ -22,8 +22,7 @@ $(UV):
 setup: .venv/.synced
 
 demo: setup
-	.venv/bin/relief network --area hengshui
-	.venv/bin/relief matrix --area hengshui --out out/demo/matrix.csv
+	.venv/bin/relief check --area hengshui --scenario scenarios/library/hengshui-example.yaml --out out/demo
 
 lint: setup
 	.venv/bin/ruff format --check .

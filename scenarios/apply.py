@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -351,8 +352,19 @@ def _network_after(network: ReserveNetwork, scenario: Scenario) -> ReserveNetwor
                 problem_zh="调减数量超过库存",
             )
         stock[ch.depot][ch.item] = new
+    changes: dict[str, dict[str, Any]] = {}
+    for k, dc in enumerate(scenario.depot_changes):
+        if dc.depot not in ids:
+            raise DataError(
+                f"unknown depot {dc.depot!r}",
+                field=f"depot_changes[{k}].depot",
+                problem_zh=f"未知储备库 {dc.depot!r}",
+            )
+        changes.setdefault(dc.depot, {}).update(
+            {k2: v for k2, v in dc.model_dump().items() if k2 != "depot" and v is not None}
+        )
     depots = tuple(
-        dataclasses.replace(d, stock=stock[d.id])
+        dataclasses.replace(d, stock=stock[d.id], **changes.get(d.id, {}))
         for d in network.depots
         if d.id not in set(scenario.depots_lost)
     )

@@ -135,6 +135,14 @@ class StockChange(_Strict):
     add: int
 
 
+class DepotChange(_Strict):
+    """Change how a depot operates (more loading bays, a faster call-out)."""
+
+    depot: str
+    loading_t_per_h: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    alert_delay_h: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+
+
 class Timeline(_Strict):
     """Overrides of the relief clock (hours); unset values keep the sourced defaults."""
 
@@ -167,6 +175,7 @@ class Scenario(_Strict):
     depots_lost: list[str] = []
     fleet: Fleet = Fleet()
     stock_changes: list[StockChange] = []
+    depot_changes: list[DepotChange] = []
     timeline: Timeline = Timeline()
     tier_preference: dict[str, float] = {}
 

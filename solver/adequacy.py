@@ -51,10 +51,12 @@ log = logging.getLogger(__name__)
 EPS = 1e-6
 #: Weight of a tier preference per tonne, relative to one person met at the last target.
 TIER_WEIGHT = 1e-4
-#: How much a later stage may give up of an earlier target's optimum, in people. The LP can
-#: trade a tiny fraction of a person at 10 h for many people at 12 h; an exact lexicographic
-#: order would refuse that trade, and GLOP's tolerances make the exact order unreliable.
-LEXICOGRAPHIC_SLACK = 0.5
+#: How much a later stage may give up of an earlier target's optimum, in people: tried in
+#: turn, the next one only if GLOP finds the tighter one infeasible within its tolerances.
+LEXICOGRAPHIC_SLACK = (1e-3, 1e-2, 0.1, 0.5)
+#: Weight, in a later stage, of people met at earlier targets, so that a later stage keeps
+#: them rather than drifting anywhere within the slack.
+EARLIER_WEIGHT = 1e-3
 
 
 class Reason(StrEnum):
@@ -619,14 +621,29 @@ def check(
         k = int(np.searchsorted(grid, target))
         obj = np.zeros(model.n_var)
         obj[f0 + np.arange(n_d) * n_k + k] = people
+        for earlier in targets[:n]:
+            # Keep earlier targets' people unless giving up a little gains far more here.
+            obj[f0 + np.arange(n_d) * n_k + int(np.searchsorted(grid, earlier))] += (
+                EARLIER_WEIGHT * people
+            )
         if n == len(targets) - 1 and model.penalty.any():
             obj[: model.n_x] = -model.penalty
         # Shipments counted only after this target cannot help it: leave them out for now.
         allowed = v.k <= k
-        values, _, r = _solve_stage(model, obj, extra, active, allowed)
+        for slack in LEXICOGRAPHIC_SLACK:
+            stage = [(row, bound - slack) for row, bound in extra]
+            try:
+                values, _, r = _solve_stage(model, obj, stage, active, allowed)
+                break
+            except InfeasibleError:
+                if slack == LEXICOGRAPHIC_SLACK[-1]:
+                    raise
+                log.info("stage for %s h: relaxing earlier targets by %s people", target, slack)
         rounds += r
         served = float(values[f0 + np.arange(n_d) * n_k + k] @ people)
-        extra.append((np.where(obj > 0, obj, 0.0), served - LEXICOGRAPHIC_SLACK))
+        row = np.zeros(model.n_var)
+        row[f0 + np.arange(n_d) * n_k + k] = people
+        extra.append((row, served))
     t_solve = time.perf_counter() - t0 - t_build
 
     x = np.where(values[: model.n_x] > EPS, values[: model.n_x], 0.0)
