@@ -58,6 +58,12 @@ FAMILIES: dict[str, Family] = {
             dir_arg="optional",
             dir_help="keep the generated graph and raw distances here (default: a temp dir)",
         ),
+        Family(
+            "check",
+            "benchmarks.check_bench",
+            "the 10/12-hour relief check: bundled scenarios, exact vs pruned, a 2,000 x 40,000 "
+            "synthetic province",
+        ),
     )
 }
 

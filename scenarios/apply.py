@@ -305,6 +305,11 @@ def apply_scenario(
         for d, dd in zip(network.depots, ddepth, strict=True):
             if dd > 0:
                 notes.append(f"depot {d.id} stands in {dd:.1f} m of water")
+        for p in points:
+            if p.kind is PointKind.SHELTER and flood_depth[p.id] > 0:
+                notes.append(
+                    f"shelter {p.id} stands in {flood_depth[p.id]:.1f} m of water and is not used"
+                )
     return Situation(
         scenario,
         area,

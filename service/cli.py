@@ -11,7 +11,7 @@ import functools
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -30,8 +30,9 @@ from scenarios.model import LIBRARY, Scenario, load_scenario, scenario_from_dict
 from service.i18n import BINDING, Lang, label, pick, reason_text
 from service.i18n import STATUSES as STATUS_LABELS
 from service.maps import relief_map
-from solver.defaults import RoadClass, Tier
+from solver.defaults import WARN_SNAP_M, RoadClass, Tier
 from solver.errors import DataError, InfeasibleError
+from solver.network import Depot, Point
 from solver.traveltime import edge_seconds
 
 app = typer.Typer(
@@ -130,6 +131,15 @@ def network(
     t.add_row(label("shelters", lang), f"{s['shelters']:,}")
     t.add_row(label("shelter_capacity", lang), f"{s['shelter_capacity']:,}")
     t.add_row(label("staging", lang), f"{s['staging']:,}")
+    for key, snap in (("snap_depots", a.depot_snap), ("snap_points", a.point_snap)):
+        if len(snap.distance_m):
+            far = int((snap.distance_m > WARN_SNAP_M).sum())
+            t.add_row(
+                label(key, lang),
+                f"{snap.distance_m.mean():,.0f} / "
+                f"{snap.distance_m.max():,.0f} m"
+                + (f" ({far} > {WARN_SNAP_M:,.0f} m)" if far else ""),
+            )
     console.print(t)
 
     t = Table(title=label("edges", lang))
@@ -236,6 +246,18 @@ def matrix(
     t.add_row(
         label("max_hours", lang), f"{np.nanmax(hours):.2f}" if np.isfinite(hours).any() else "—"
     )
+    groups: tuple[tuple[str, Sequence[Depot | Point]], ...] = (
+        ("flooded_depots", a.network.depots),
+        ("flooded_shelters", [p for p in a.network.points if p.capacity is not None]),
+    )
+    for key, places in groups:
+        depth = hazards.depth_at([p.lon for p in places], [p.lat for p in places])
+        wet = [f"{p.id} ({d:.1f} m)" for p, d in zip(places, depth, strict=True) if d > 0]
+        if wet:
+            t.add_row(
+                label(key, lang),
+                f"{len(wet)}: " + ", ".join(wet[:5]) + (" …" if len(wet) > 5 else ""),
+            )
     console.print(t)
 
 

@@ -162,3 +162,45 @@ def test_atomic_path_moves_into_place(tmp_path):
     with atomic_path(target) as tmp:
         tmp.write_text("new")
     assert target.read_text() == "new"
+
+
+def test_item_without_unit_in_items_table_is_refused():
+    """An items table row with an empty unit is refused naming the item and the field."""
+    from geodata.records import catalogue_from_frame
+    from solver.catalogue import DEFAULT_CATALOGUE as CAT
+
+    df = pd.DataFrame(
+        {
+            "id": ["soap"],
+            "name_zh": ["肥皂"],
+            "unit": [""],
+            "unit_weight_kg": [0.1],
+            "unit_volume_m3": [0.001],
+            "group": ["衣"],
+            "per_person": [1],
+        }
+    )
+    with pytest.raises(DataError, match="needs a unit") as info:
+        catalogue_from_frame(df, CAT, source="items.csv")
+    assert (info.value.record, info.value.field) == ("soap", "unit")
+
+
+def test_items_table_overrides_a_quota():
+    """An items table can change a default quota (water to 5 L) and add an item."""
+    from geodata.records import catalogue_from_frame
+    from solver.catalogue import DEFAULT_CATALOGUE as CAT
+
+    df = pd.DataFrame(
+        {
+            "id": ["water", "soap"],
+            "unit": ["L", "bar"],
+            "unit_weight_kg": [1.0, 0.1],
+            "unit_volume_m3": [0.0011, 0.0002],
+            "group": ["food", "衣"],
+            "per_person": [5, 1],
+            "name_zh": ["水", "肥皂"],
+            "name_en": ["water", "soap"],
+        }
+    )
+    cat = catalogue_from_frame(df, CAT)
+    assert cat.get("water").per_person == 5 and cat.get("soap").group.value == "clothing"
