@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cover",
         type=float,
-        default=10.0,
+        default=0.0,
         help="pruned runs add depots until they could deliver this many times a point's need",
     )
     parser.add_argument("--seed", type=int, default=1)
