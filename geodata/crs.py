@@ -90,14 +90,33 @@ def gcj02_to_wgs84(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Invert the GCJ-02 offset by fixed-point iteration (identity outside China)."""
     g_lon, g_lat = _arrays(lon, lat)
-    w_lon, w_lat = g_lon.copy(), g_lat.copy()
+    return _invert(wgs84_to_gcj02, g_lon, g_lat, g_lon.copy(), g_lat.copy(), tol_deg, max_iter)
+
+
+Forward = Callable[[ArrayLike, ArrayLike], tuple[NDArray[np.float64], NDArray[np.float64]]]
+
+
+def _invert(
+    forward: Forward,
+    t_lon: NDArray[np.float64],
+    t_lat: NDArray[np.float64],
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    tol_deg: float,
+    max_iter: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Solve ``forward(lon, lat) == (t_lon, t_lat)`` by fixed-point iteration from a start.
+
+    The offsets are small and smooth (their derivatives are far below 1), so subtracting the
+    residual converges in a few steps.
+    """
     for _ in range(max_iter):
-        f_lon, f_lat = wgs84_to_gcj02(w_lon, w_lat)
-        e_lon, e_lat = f_lon - g_lon, f_lat - g_lat
-        w_lon, w_lat = w_lon - e_lon, w_lat - e_lat
+        f_lon, f_lat = forward(lon, lat)
+        e_lon, e_lat = f_lon - t_lon, f_lat - t_lat
+        lon, lat = lon - e_lon, lat - e_lat
         if np.all(np.abs(e_lon) < tol_deg) and np.all(np.abs(e_lat) < tol_deg):
             break
-    return w_lon, w_lat
+    return lon, lat
 
 
 def gcj02_to_bd09(
@@ -118,14 +137,8 @@ def bd09_to_gcj02(
     x, y = b_lon - 0.0065, b_lat - 0.006
     z = np.hypot(x, y) - 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
-    g_lon, g_lat = z * np.cos(theta), z * np.sin(theta)
-    for _ in range(max_iter):
-        f_lon, f_lat = gcj02_to_bd09(g_lon, g_lat)
-        e_lon, e_lat = f_lon - b_lon, f_lat - b_lat
-        g_lon, g_lat = g_lon - e_lon, g_lat - e_lat
-        if np.all(np.abs(e_lon) < tol_deg) and np.all(np.abs(e_lat) < tol_deg):
-            break
-    return g_lon, g_lat
+    start_lon, start_lat = z * np.cos(theta), z * np.sin(theta)
+    return _invert(gcj02_to_bd09, b_lon, b_lat, start_lon, start_lat, tol_deg, max_iter)
 
 
 def bd09_to_wgs84(
