@@ -171,7 +171,7 @@ def _select(
                 problem_zh=f"未知地点 {spec.point!r}",
             )
     elif spec.township is not None:
-        chosen = [p for p in pts if spec.township in (p.township, p.id.split("-")[-1][:9])]
+        chosen = [p for p in pts if spec.township in (p.township, _township_code(p.id))]
         if not chosen:
             raise DataError(
                 f"unknown township {spec.township!r}",
@@ -216,6 +216,12 @@ def _select(
                 problem_zh="所选地点均不在洪水范围内",
             )
     return chosen
+
+
+def _township_code(point_id: str) -> str:
+    """The 9-digit NBS township code in a bundled id (``V-131124100201`` -> ``131124100``)."""
+    code = point_id.split("-")[-1]
+    return code[:9] if code[:9].isdigit() and len(code) >= 9 else ""
 
 
 def _spread(points: list[Point], people: int, label: str) -> dict[str, int]:
