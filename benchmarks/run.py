@@ -59,6 +59,32 @@ FAMILIES: dict[str, Family] = {
             dir_help="keep the generated graph and raw distances here (default: a temp dir)",
         ),
         Family(
+            "pmedian",
+            "benchmarks.pmedian_bench",
+            "OR-Library p-median: ours vs PySAL spopt (PuLP/CBC), proven optima",
+            dir_arg="required",
+            dir_help="folder of pmedN.txt files (and BKS.csv)",
+        ),
+        Family(
+            "mclp",
+            "benchmarks.mclp_bench",
+            "Swain maximal covering: ours (SCIP, HiGHS)",
+            dir_arg="required",
+            dir_help="folder of Swain-format files (and BKS.csv)",
+        ),
+        Family(
+            "setcover",
+            "benchmarks.setcover_bench",
+            "OR-Library set covering: ours (SCIP, HiGHS)",
+            dir_arg="required",
+            dir_help="folder of scpNN.txt files (and BKS.csv)",
+        ),
+        Family(
+            "mclp-province",
+            "benchmarks.mclp_province_bench",
+            "synthetic province maximal covering: 2,000 candidates x 40,000 points",
+        ),
+        Family(
             "check",
             "benchmarks.check_bench",
             "the 10/12-hour relief check: bundled scenarios, exact vs pruned, a 2,000 x 40,000 "

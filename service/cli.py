@@ -7,18 +7,15 @@ file, record and field, in Chinese and English, and exit code 2; nothing is half
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import geopandas as gpd
 import numpy as np
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from geodata.area import load_area, summary
@@ -27,74 +24,24 @@ from geodata.matrix import build_hazards, matrix_frame, travel_time_matrix
 from scenarios.apply import apply_scenario
 from scenarios.check import run_check
 from scenarios.model import LIBRARY, Scenario, load_scenario, scenario_from_dict
+from service.cli_common import (
+    AreaOpt,
+    CrsOpt,
+    DepotsOpt,
+    LangOpt,
+    PointsOpt,
+    RoadsOpt,
+    app,
+    console,
+    friendly,
+)
 from service.i18n import BINDING, Lang, label, pick, reason_text
 from service.i18n import STATUSES as STATUS_LABELS
 from service.maps import relief_map
 from solver.defaults import WARN_SNAP_M, RoadClass, Tier
-from solver.errors import DataError, InfeasibleError
+from solver.errors import DataError
 from solver.network import Depot, Point
 from solver.traveltime import edge_seconds
-
-app = typer.Typer(
-    help="Relief-supply logistics for Hebei: flood-aware travel times, relief checks, siting "
-    "and dispatch. 河北救灾物资保障优化工具。",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-# Piped output (make, CI logs) gets a wide fixed width instead of rich's default 80 columns,
-# so bilingual tables stay readable.
-console = Console(width=None if sys.stdout.isatty() else 132)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-AreaOpt = Annotated[
-    str,
-    typer.Option(
-        help="Bundled area (hengshui, zhuozhou) or a GeoPackage with the layers in DATA.md."
-    ),
-]
-CrsOpt = Annotated[
-    str | None,
-    typer.Option(help="CRS of user files: wgs84 (default), gcj02, bd09 or an EPSG code."),
-]
-LangOpt = Annotated[Lang, typer.Option(help="Output language: zh, en or both.")]
-DepotsOpt = Annotated[
-    Path | None,
-    typer.Option(help="Depots file (CSV/XLSX with lon/lat, GeoJSON, ...) replacing the area's."),
-]
-PointsOpt = Annotated[
-    Path | None,
-    typer.Option(help="Population points/shelters file replacing the area's."),
-]
-RoadsOpt = Annotated[
-    Path | None,
-    typer.Option(
-        help="Roads from an OSM extract (.osm/.osm.pbf) or a line file, replacing the area's."
-    ),
-]
-
-
-def friendly(command: F) -> F:
-    """Turn DataError/InfeasibleError into a bilingual message and exit code 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except DataError as exc:
-            zh = exc.message_zh
-            err_console.print(f"[bold red]错误 Error:[/] {exc}", highlight=False, soft_wrap=True)
-            if zh:
-                err_console.print(f"[red]{zh}[/]", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-        except InfeasibleError as exc:
-            err_console.print(
-                f"[bold red]无解 Infeasible:[/] {exc}", highlight=False, soft_wrap=True
-            )
-            raise typer.Exit(3) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @app.callback()
@@ -446,6 +393,9 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
         parts = [f"{reason_text(k, lang)} {v:,}" for k, v in doc["never_met"].items()]
         console.print(f"{label('never', lang)}: " + "; ".join(parts), highlight=False)
 
+
+# Commands defined in their own modules register on the same app.
+from service import cli_site  # noqa: E402, F401
 
 if __name__ == "__main__":
     app()

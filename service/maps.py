@@ -125,3 +125,113 @@ def relief_map(
     ax.set_ylabel(pick("纬度", "latitude", lang))
     fig.tight_layout()
     write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+
+
+def site_map(
+    path: Path,
+    *,
+    title: str,
+    boundaries: gpd.GeoDataFrame | None,
+    sites: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    before: np.ndarray | None,
+    after: np.ndarray | None,
+    lang: Lang,
+) -> None:
+    """Existing depots, new sites (stars) and points by coverage: kept, gained, still out."""
+    use_cjk_font()
+    fig = Figure(figsize=(9, 10), dpi=110)
+    ax = fig.subplots()
+    handles: list[Artist] = []
+    if boundaries is not None and len(boundaries):
+        county = boundaries[boundaries.get("level", "county") == "county"]
+        county.boundary.plot(ax=ax, color="#555555", linewidth=0.6)
+    if before is not None and after is not None:
+        for mask, colour, zh, en in (
+            (before, "#9e9e9e", "原已覆盖", "covered before"),
+            (after & ~before, "#2e7d32", "新增覆盖", "newly covered"),
+            (~after, "#c62828", "仍未覆盖", "not covered"),
+        ):
+            sel = points[mask]
+            if len(sel):
+                ax.scatter(sel.geometry.x, sel.geometry.y, s=3, c=colour, zorder=3)
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        marker="o",
+                        linestyle="",
+                        color=colour,
+                        markersize=5,
+                        label=pick(zh, en, lang),
+                    )
+                )
+    else:
+        ax.scatter(points.geometry.x, points.geometry.y, s=2, c="#9e9e9e", zorder=3)
+    old = sites[~sites["new"]]
+    for tier, (marker, size, colour) in TIER_STYLE.items():
+        sel = old[old["tier"] == tier]
+        if len(sel):
+            ax.scatter(
+                sel.geometry.x,
+                sel.geometry.y,
+                marker=marker,
+                s=size,
+                c=colour,
+                edgecolors="white",
+                linewidths=0.5,
+                zorder=4,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker=marker,
+                    linestyle="",
+                    color=colour,
+                    markersize=7,
+                    label=pick(Tier(tier).zh, tier, lang),
+                )
+            )
+    new = sites[sites["new"]]
+    if len(new):
+        ax.scatter(
+            new.geometry.x,
+            new.geometry.y,
+            marker="*",
+            s=380,
+            c="#d50000",
+            edgecolors="black",
+            linewidths=0.8,
+            zorder=6,
+        )
+        for _, r in new.iterrows():
+            text = r["name"] if lang is not Lang.EN else r["id"]
+            extra = r.get("size_class") or r.get("tier") or ""
+            ax.annotate(
+                f"{text} {extra}".strip(),
+                (r.geometry.x, r.geometry.y),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize=8,
+                zorder=7,
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="*",
+                linestyle="",
+                color="#d50000",
+                markersize=12,
+                label=pick("新建站址", "new site", lang),
+            )
+        )
+    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+    ax.set_title(title, fontsize=11)
+    lat = float(points.geometry.y.mean()) if len(points) else 38.0
+    ax.set_aspect(1 / np.cos(np.radians(lat)))
+    ax.set_xlabel(pick("经度", "longitude", lang))
+    ax.set_ylabel(pick("纬度", "latitude", lang))
+    fig.tight_layout()
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))

@@ -281,6 +281,22 @@ class Catalogue:
         """Units of every item needed by ``people`` over ``horizon_h`` hours."""
         return {item.id: item.need(people, horizon_h) for item in self.items}
 
+    def people_served(
+        self, stock: Mapping[str, int], horizon_h: float = 24.0, skip: Iterable[str] = ("tent",)
+    ) -> int:
+        """How many people ``stock`` meets every need of (items in ``skip`` not counted).
+
+        The default skips tents: people in indoor shelters need none.
+        """
+        skipped = set(skip)
+        counts = []
+        for item in self.items:
+            if item.per_person <= 0 or item.id in skipped:
+                continue
+            days = horizon_h / 24.0 if item.per_day else 1.0
+            counts.append(int(stock.get(item.id, 0) / (item.per_person * days) + 1e-9))
+        return min(counts) if counts else 0
+
     def weight_kg(self, quantities: Mapping[str, float]) -> float:
         """Total mass of ``quantities`` (item id -> units)."""
         return sum(self.get(k).unit_weight_kg * q for k, q in quantities.items())

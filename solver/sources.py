@@ -44,6 +44,11 @@ SOURCES: dict[str, Source] = {
         "Beijing 2013 city depot has 8 doors so trucks can load at once",
         "https://news.sohu.com/20130427/n374197237.shtml",
     ),
+    "beijing-1pct": Source(
+        "S",
+        "Beijing (2013): relief reserves sized for 1 % of the population (about 20万 people)",
+        "https://news.sohu.com/20130427/n374197237.shtml",
+    ),
     "houston-unload": Source(
         "S",
         "Houston food bank model: unloading 0.0008 h/lb, i.e. about 2.5 t per hour per truck bay",
@@ -169,6 +174,19 @@ SOURCES: dict[str, Source] = {
     "distribution-assumed": Source(
         "A",
         "handing out at a shelter takes 1 h per 2,000 people after unloading, at most 3 h",
+    ),
+    "depot-cost-assumed": Source(
+        "A",
+        "building cost 3,000 yuan per m2 of depot floor area; a township reserve point is "
+        "given 100 m2: placeholders for ranking options, not quoted prices",
+    ),
+    "tier-standards-assumed": Source(
+        "A",
+        "travel-time standards per tier: township station 0.5 h, county depot 1 h, municipal "
+        "depot 2 h (three-level coverage as in the HSLA model for Beijing-Tianjin-Hebei; no "
+        "Chinese standard found; on the bundled Hengshui roads these leave 7-21 % of people "
+        "outside each tier's reach, so siting has something to improve)",
+        "https://informahealthcare.com/doi/abs/10.1080/19475705.2018.1508077",
     ),
     "tier-delays-assumed": Source(
         "A",

@@ -174,3 +174,28 @@ def loading_capacity_t(
     """Tonnes ``depot`` can load between ``start_h`` and ``until_h`` (open hours only)."""
     hours = sum(b - a for a, b in open_windows(depot, report_clock_h, start_h, until_h))
     return depot.loading_t_per_h * hours
+
+
+def coverage_overhead_h(
+    params: TimelineParams,
+    level: ResponseLevel,
+    alert_delay_h: float,
+    loading_t_per_h: float,
+    *,
+    first_load_t: float = 6.0,
+    people: int = 2000,
+) -> float:
+    """Hours of the relief clock that are not travel, for a depot's first truckload.
+
+    Response start, the depot's alert delay, loading one truck (``first_load_t``, a medium
+    truck's payload) at the depot's rate, and handover to ``people`` at the point. A site
+    covers a point "within T" when this overhead plus the travel time is at most T.
+    """
+    if loading_t_per_h <= 0:
+        raise DataError("must be > 0", field="loading_t_per_h")
+    return (
+        params.response_start(level)
+        + alert_delay_h
+        + first_load_t / loading_t_per_h
+        + params.handover_h(people)
+    )

@@ -6,7 +6,8 @@ Usage::
     .venv/bin/python service/assets/make_font.py \
         deb/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-Keeps ASCII, Latin-1, CJK punctuation, full-width forms, the 6,763 hanzi of GB 2312 and every
+Keeps ASCII, Latin-1, general punctuation, arrows, maths operators, circled numbers and
+shapes, CJK punctuation, full-width forms, the 6,763 hanzi of GB 2312 and every
 character in the bundled GeoPackages' text columns, so every bundled name renders. Names
 with rarer characters from user data fall back to matplotlib's default font for those
 characters. The font is under the SIL Open Font License 1.1 (service/assets/OFL.txt).
@@ -53,6 +54,15 @@ def main(ttc: str) -> None:
     font = TTCollection(ttc).fonts[SC_INDEX]
     text = set(map(chr, range(0x20, 0x7F))) | set(map(chr, range(0xA0, 0x100)))
     text |= set(map(chr, range(0x3000, 0x3040))) | set(map(chr, range(0xFF00, 0xFFF0)))
+    # Punctuation, arrows, maths, circled numbers and shapes that titles and legends use.
+    for lo, hi in (
+        (0x2000, 0x2070),
+        (0x2190, 0x2200),
+        (0x2200, 0x2300),
+        (0x2460, 0x2500),
+        (0x25A0, 0x2600),
+    ):
+        text |= set(map(chr, range(lo, hi)))
     text |= set("—–‘’“”…·×㎡²³") | gb2312() | bundled_text()
     options = subset.Options()
     options.name_IDs = ["*"]

@@ -1,0 +1,272 @@
+"""``relief site``: where new reserve depots raise coverage most, and of what size."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from geodata.area import load_area
+from geodata.io import write_atomic
+from scenarios.siting import MODELS, SitingRequest, run_siting
+from service.cli_common import CrsOpt, LangOpt, app, console, friendly
+from service.i18n import Lang, label, pick
+from service.maps import site_map
+from solver.errors import DataError
+from solver.mip import Backend
+from solver.siting_extended import DEFAULT_TIERS, TierSpec
+from solver.timeline import parse_level
+
+MODEL_NAMES = {
+    "mclp": ("最大覆盖", "maximal coverage"),
+    "lscp": ("集合覆盖(最少站点全覆盖)", "set covering"),
+    "pmedian": ("p-中位(人口加权行程最短)", "p-median"),
+    "pcenter": ("p-中心(最远行程最短)", "p-center"),
+    "capacitated": ("容量约束覆盖(含规模等级)", "capacitated coverage with size classes"),
+    "tiered": ("市县乡三级联合选址", "joint three-tier siting"),
+    "robust": ("多洪水情景稳健选址", "robust over flood scenarios"),
+}
+
+
+def _tiers(values: list[str] | None) -> tuple[TierSpec, ...]:
+    if not values:
+        return DEFAULT_TIERS
+    by = {t.tier: t for t in DEFAULT_TIERS}
+    for v in values:
+        try:
+            name, rest = v.split("=", 1)
+            parts = rest.split(":")
+            p = int(parts[0])
+            cutoff = float(parts[1]) if len(parts) > 1 else by[name].cutoff_h
+        except (ValueError, KeyError):
+            raise DataError(
+                f"use TIER=P or TIER=P:HOURS (tiers: {', '.join(by)}), got {v!r}",
+                field="--tier-p",
+                problem_zh="格式应为 层级=数量[:小时]",
+            ) from None
+        by[name] = TierSpec(name, cutoff, p, by[name].weight)
+    return tuple(by.values())
+
+
+@app.command()
+@friendly
+def site(
+    out: Annotated[Path, typer.Option(help="Folder for siting.json, sites.geojson, map.png.")],
+    area: Annotated[str, typer.Option(help="Bundled area or a GeoPackage.")] = "hengshui",
+    model: Annotated[str, typer.Option(help=f"One of: {', '.join(MODELS)}.")] = "mclp",
+    p: Annotated[
+        int, typer.Option(help="New sites (mclp, pmedian, pcenter, capacitated, robust).")
+    ] = 5,
+    target: Annotated[
+        float,
+        typer.Option(
+            help="Hours on the relief clock (10 or 12); travel "
+            "allowed = target - the tier's response, alert, "
+            "loading and handover."
+        ),
+    ] = 10.0,
+    travel_hours: Annotated[
+        float | None,
+        typer.Option(help="Give the travel-time cutoff directly (hours) instead of --target."),
+    ] = None,
+    tier: Annotated[
+        str, typer.Option(help="Tier of the new sites: township, county, municipal.")
+    ] = "county",
+    flood: Annotated[
+        list[Path] | None,
+        typer.Option(help="Flood polygons; for --model robust each file is one scenario."),
+    ] = None,
+    exclude: Annotated[
+        list[Path] | None,
+        typer.Option(help="Zones where no new site may go (historical flood zones)."),
+    ] = None,
+    candidates: Annotated[
+        Path | None,
+        typer.Option(
+            help="Candidate sites file (id, name; points). Default: township seats and major "
+            "junctions."
+        ),
+    ] = None,
+    tier_p: Annotated[
+        list[str] | None,
+        typer.Option(help="For --model tiered: TIER=P[:HOURS], e.g. township=3:0.5 county=1:1.0."),
+    ] = None,
+    budget: Annotated[
+        float | None, typer.Option(help="For capacitated: cost budget (yuan).")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="For robust: worst or expected.")] = "worst",
+    design_share: Annotated[
+        float,
+        typer.Option(
+            help="For capacitated: share of the population reserves are sized for (Beijing: 1%)."
+        ),
+    ] = 0.01,
+    level: Annotated[str, typer.Option(help="Response level for the clock (I-IV).")] = "II",
+    solver: Annotated[
+        str | None, typer.Option(help="scip, highs or sat (default: per model).")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Solver time limit, seconds.")] = 60.0,
+    crs: CrsOpt = None,
+    lang: LangOpt = Lang.BOTH,
+) -> None:
+    """Site new reserve depots: coverage before/after, chosen sites, size class and tier."""
+    try:
+        backend = Backend(solver) if solver else None
+    except ValueError:
+        raise DataError(
+            f"unknown solver {solver!r}; use scip, highs or sat", field="--solver"
+        ) from None
+    req = SitingRequest(
+        model=model,
+        p=p,
+        target_h=target,
+        travel_h=travel_hours,
+        tier=tier,
+        floods=tuple(flood or ()),
+        exclusions=tuple(exclude or ()),
+        candidates=candidates,
+        level=parse_level(level),
+        time_limit_s=time_limit,
+        backend=backend,
+        budget=budget,
+        tiers=_tiers(tier_p),
+        robust_mode=mode,
+        crs=crs,
+    )
+    a = load_area(area, crs=crs)
+    with console.status(pick("正在求解…", "solving…", lang)):
+        report = run_siting(a, req)
+    doc = report.to_json()
+    sites = report.sites_frame()
+    s = report.siting
+    before = after = None
+    if s.cutoff_h is not None:
+        pr = report.input.problem
+        before = pr.covered(pr.existing, s.cutoff_h)
+        after = pr.covered(s.open_mask, s.cutoff_h)
+    title = pick(
+        f"{pick(*MODEL_NAMES[model], Lang.ZH)}:覆盖率 {_pct(doc['coverage_before'])} → "
+        f"{_pct(doc['coverage_after'])}",
+        f"{MODEL_NAMES[model][1]}: coverage {_pct(doc['coverage_before'])} -> "
+        f"{_pct(doc['coverage_after'])}",
+        lang,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(
+        out / "siting.json",
+        lambda tmp: tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8"),
+    )
+    write_atomic(
+        out / "sites.geojson", lambda tmp: sites.to_file(tmp, driver="GeoJSON", engine="pyogrio")
+    )
+    site_map(
+        out / "map.png",
+        title=title,
+        boundaries=a.boundaries,
+        sites=sites,
+        points=report.input.points,
+        before=before,
+        after=after,
+        lang=lang,
+    )
+    _print(doc, lang)
+    console.print(
+        f"{label('outputs', lang)}: {out / 'siting.json'}, {out / 'sites.geojson'}, "
+        f"{out / 'map.png'}",
+        highlight=False,
+    )
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def _print(doc: dict[str, Any], lang: Lang) -> None:
+    t = Table(title=pick(*MODEL_NAMES[doc["model"]], lang))
+    t.add_column(label("layer", lang))
+    t.add_column(label("value", lang), justify="right")
+    cut = doc["cutoff_travel_h"]
+    gap = "—" if doc["gap"] is None else f"{doc['gap']:.2%}"
+    rows = [
+        (pick("求解状态", "status", lang), doc["status"]),
+        (
+            pick("目标值 / 界 / 间隙", "objective / bound / gap", lang),
+            f"{_num(doc['objective'])} / {_num(doc['bound'])} / {gap}",
+        ),
+        (
+            pick("允许行驶时间(小时)", "travel allowed (h)", lang),
+            "—" if cut is None else f"{cut:.2f}",
+        ),
+        (
+            pick("覆盖率 之前 → 之后", "coverage before -> after", lang),
+            f"{_pct(doc['coverage_before'])} -> {_pct(doc['coverage_after'])}",
+        ),
+        (
+            pick("候选站址 / 排除", "candidates / excluded", lang),
+            f"{doc['candidates']} / {len(doc['excluded'])}",
+        ),
+        (pick("求解时间(秒)", "solve time (s)", lang), f"{doc['seconds']:.2f}"),
+    ]
+    for k, v in rows:
+        t.add_row(k, str(v))
+    console.print(t)
+    if doc["sites"]:
+        t = Table(title=pick("新建站址", "New sites", lang))
+        for zh, en in (
+            ("编号", "id"),
+            ("名称", "name"),
+            ("层级", "tier"),
+            ("规模等级", "size class"),
+            ("经度", "lon"),
+            ("纬度", "lat"),
+        ):
+            t.add_column(pick(zh, en, lang))
+        for s in doc["sites"]:
+            t.add_row(
+                s["id"],
+                s["name"],
+                str(s.get("tier") or ""),
+                str(s.get("size_class") or ""),
+                f"{s['lon']:.4f}",
+                f"{s['lat']:.4f}",
+            )
+        console.print(t)
+    per_tier = doc["detail"].get("per_tier")
+    if per_tier:
+        t = Table(title=pick("分层覆盖", "Coverage by tier", lang))
+        for zh, en in (
+            ("层级", "tier"),
+            ("标准(小时)", "standard (h)"),
+            ("新建", "new"),
+            ("之前", "before"),
+            ("之后", "after"),
+        ):
+            t.add_column(pick(zh, en, lang))
+        for name, v in per_tier.items():
+            t.add_row(
+                name,
+                f"{v['cutoff_h']:g}",
+                str(v["new_sites"]),
+                _pct(v["coverage_before"]),
+                _pct(v["coverage_after"]),
+            )
+        console.print(t)
+    if doc["uncoverable"]:
+        n = len(doc["uncoverable"])
+        people = sum(u["people"] for u in doc["uncoverable"])
+        names = ", ".join(f"{u['name']} {u['id']}" for u in doc["uncoverable"][:8])
+        console.print(
+            pick(
+                f"[red]无候选站址可覆盖的地点 {n} 个({people:,} 人):{names}…[/]",
+                f"[red]{n} points ({people:,} people) no candidate can cover: {names}…[/]",
+                lang,
+            ),
+            highlight=False,
+        )
+
+
+def _num(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.2f}"
