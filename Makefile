@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 export MPLBACKEND := Agg
 
-.PHONY: setup demo test lint bench data clean
+.PHONY: setup demo test lint bench bench-peers data clean
 
 $(UV):
 	python3 -m venv .tools
@@ -34,6 +34,13 @@ test: lint
 
 bench: setup
 	.venv/bin/python benchmarks/run.py all
+
+# The siting benchmarks compare with PySAL spopt: install the 'bench' dependency group first.
+bench-peers: setup
+	$(UV) sync --frozen --group bench
+	.venv/bin/python benchmarks/run.py pmedian ../shared/bench/pmedian
+	.venv/bin/python benchmarks/run.py mclp ../shared/bench/mclp
+	.venv/bin/python benchmarks/run.py setcover ../shared/bench/setcover
 
 data: setup
 	.venv/bin/python -m geodata.bundled

@@ -89,6 +89,7 @@ def solve_mip(
     maximize: bool,
     params: MipParams,
     offset: float = 0.0,
+    hint: NDArray[np.float64] | None = None,
 ) -> MipResult:
     """Solve ``opt objective @ x + offset`` s.t. ``row_lb <= matrix @ x <= row_ub``, bounds."""
     helper = mbh.ModelBuilderHelper()
@@ -100,8 +101,14 @@ def solve_mip(
         np.asarray(row_ub, float),  # type: ignore[arg-type]
         csr_matrix(matrix),
     )
-    for j in np.flatnonzero(integer):
-        helper.set_var_integrality(int(j), True)
+    for col in np.flatnonzero(integer):
+        helper.set_var_integrality(int(col), True)
+    if hint is not None and params.backend is not Backend.HIGHS:
+        # A known good solution (e.g. from a heuristic) for the solver to start from.
+        # (OR-Tools 9.15 crashes when hints are handed to HiGHS, so it gets none.)
+        for k, value in enumerate(np.asarray(hint, float).tolist()):
+            if math.isfinite(value):
+                helper.add_hint(k, value)
     helper.set_maximize(maximize)
     solver = mbh.ModelSolverHelper(params.backend.value)
     if not solver.solver_is_supported():

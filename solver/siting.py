@@ -286,7 +286,7 @@ def mclp(problem: SitingProblem, cutoff_h: float, p: int, *, params: MipParams =
     pts = np.flatnonzero(~done & reach[new].any(axis=0))
     n_y, n_z = len(new), len(pts)
     j, i = np.nonzero(reach[np.ix_(new, pts)])
-    # z_i - sum_{j covers i} y_j <= 0 ; sum y = p
+    # z_i - sum_{j covers i} y_j <= 0 ; sum y <= p (a site that adds nothing is not opened)
     matrix = _rows(
         [
             (np.arange(n_z), n_y + np.arange(n_z), np.ones(n_z)),
@@ -296,12 +296,16 @@ def mclp(problem: SitingProblem, cutoff_h: float, p: int, *, params: MipParams =
         n_z + 1,
         n_y + n_z,
     ).tocsr()
-    objective = np.concatenate([np.zeros(n_y), problem.weights[pts].astype(float)])
+    # Each site costs a little less than the smallest weight can gain, so the optimum
+    # coverage is kept and no site that adds nothing is opened.
+    positive = problem.weights[problem.weights > 0]
+    eps = 1e-3 * (float(positive.min()) if len(positive) else 1.0) / max(p, 1)
+    objective = np.concatenate([np.full(n_y, -eps), problem.weights[pts].astype(float)])
     offset = float(problem.weights[done].sum())
     res = solve_mip(
         objective,
         matrix,
-        np.concatenate([np.full(n_z, -np.inf), [p]]),
+        np.concatenate([np.full(n_z, -np.inf), [0.0]]),
         np.concatenate([np.zeros(n_z), [p]]),
         lb=np.zeros(n_y + n_z),
         ub=np.ones(n_y + n_z),
@@ -311,6 +315,19 @@ def mclp(problem: SitingProblem, cutoff_h: float, p: int, *, params: MipParams =
         offset=offset,
     )
     open_mask = _open_from(problem, new, res.values[:n_y])
+    # Report people covered, without the site costs; the bound loses at most p * eps.
+    covered = float(problem.weights[problem.covered(open_mask, cutoff_h)].sum())
+    bound = res.bound + eps * p if math.isfinite(res.bound) else res.bound
+    if res.status == "optimal":
+        bound = covered
+    res = MipResult(
+        res.status,
+        covered if res.has_solution else res.objective,
+        bound,
+        res.values,
+        res.seconds,
+        res.backend,
+    )
     return _result(problem, "mclp", res, open_mask, cutoff_h, p=p)
 
 
@@ -342,6 +359,8 @@ def pmedian(problem: SitingProblem, p: int, *, params: MipParams = HIGHS) -> Sit
     offset = 0.0
     r = 0
     uncoverable = []
+    z_point: list[int] = []
+    z_level: list[float] = []
     finite = problem.hours[np.isfinite(problem.hours)]
     # A point no open site reaches costs this many hours (reported as unserved).
     penalty_h = 10.0 * float(finite.max()) + 1.0 if finite.size else 1.0
@@ -378,6 +397,8 @@ def pmedian(problem: SitingProblem, p: int, *, params: MipParams = HIGHS) -> Sit
                 row_lb.append(1.0)
             prev = levels[k - 1]
             z_cost.append(w[i] * (steps[k - 1] - prev))
+            z_point.append(i)
+            z_level.append(prev)
             r += 1
     n_z = len(z_cost)
     rows.append(np.full(n_c, r))
@@ -387,6 +408,15 @@ def pmedian(problem: SitingProblem, p: int, *, params: MipParams = HIGHS) -> Sit
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(r + 1, n_c + n_z),
     ).tocsr()
+    # Start the solver from a greedy + interchange solution.
+    start = pmedian_heuristic(problem, p)
+    nearest = np.where(start[:, None], problem.hours, np.inf).min(axis=0)
+    z_hint = (
+        (nearest[np.array(z_point, dtype=np.int64)] > np.array(z_level) + 1e-12).astype(float)
+        if n_z
+        else np.zeros(0)
+    )
+    hint = np.concatenate([start.astype(float), z_hint])
     lb = np.concatenate([fixed.astype(float), np.zeros(n_z)])
     res = solve_mip(
         np.concatenate([np.zeros(n_c), z_cost]),
@@ -399,6 +429,7 @@ def pmedian(problem: SitingProblem, p: int, *, params: MipParams = HIGHS) -> Sit
         maximize=False,
         params=params,
         offset=offset,
+        hint=hint,
     )
     open_mask = _open_from(problem, np.arange(n_c), res.values[:n_c])
     reach = np.where(open_mask[:, None], problem.hours, np.inf).min(axis=0)
@@ -457,9 +488,6 @@ def pcenter(problem: SitingProblem, p: int, *, params: MipParams = SCIP) -> Siti
     if best is None:
         raise DataError("no radius lets p sites cover every reachable point", field="p")
     open_mask = best.open_mask.copy()
-    # Fill up to p new sites (they cannot hurt): the nearest-first candidates not open.
-    spare = [j for j in problem.new if not open_mask[j]][: p - len(best.opened)]
-    open_mask[spare] = True
     radius = (
         float(np.max(np.min(np.where(open_mask[:, None], problem.hours[:, pts], np.inf), axis=0)))
         if len(pts)
@@ -469,3 +497,40 @@ def pcenter(problem: SitingProblem, p: int, *, params: MipParams = SCIP) -> Siti
     return _result(
         problem, "pcenter", res, open_mask, radius, p=p, lscp_solves=solves, uncoverable=uncoverable
     )
+
+
+def pmedian_heuristic(problem: SitingProblem, p: int, *, max_rounds: int = 50) -> NDArray[np.bool_]:
+    """A good p-median solution in milliseconds: greedy addition, then vertex substitution.
+
+    Used as the exact solver's starting point (Teitz and Bart, 1968).
+    """
+    hours = np.where(np.isfinite(problem.hours), problem.hours, 1e6)
+    w = problem.weights.astype(float)
+    open_mask = problem.existing.copy()
+    best_d = hours[open_mask].min(axis=0) if open_mask.any() else np.full(hours.shape[1], 1e7)
+    for _ in range(p):
+        gains = (np.maximum(best_d[None, :] - hours, 0.0) * w[None, :]).sum(axis=1)
+        gains[open_mask] = -1.0
+        j = int(np.argmax(gains))
+        open_mask[j] = True
+        best_d = np.minimum(best_d, hours[j])
+
+    def cost(mask: NDArray[np.bool_]) -> float:
+        return float(w @ hours[mask].min(axis=0))
+
+    current = cost(open_mask)
+    for _ in range(max_rounds):
+        improved = False
+        for j_out in np.flatnonzero(open_mask & ~problem.existing):
+            base = open_mask.copy()
+            base[j_out] = False
+            rest = hours[base].min(axis=0) if base.any() else np.full(hours.shape[1], 1e7)
+            cand = np.flatnonzero(~base)
+            totals = (np.minimum(rest[None, :], hours[cand]) * w[None, :]).sum(axis=1)
+            k = int(np.argmin(totals))
+            if totals[k] < current - 1e-9:
+                base[cand[k]] = True
+                open_mask, current, improved = base, float(totals[k]), True
+        if not improved:
+            break
+    return open_mask
