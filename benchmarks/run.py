@@ -80,6 +80,13 @@ FAMILIES: dict[str, Family] = {
             dir_help="folder of scpNN.txt files (and BKS.csv)",
         ),
         Family(
+            "solomon",
+            "benchmarks.routing_bench",
+            "Solomon VRPTW: OR-Tools, PyVRP and our portfolio at equal time budgets",
+            dir_arg="required",
+            dir_help="folder of Solomon .vrp/.txt files (and BKS.csv)",
+        ),
+        Family(
             "mclp-province",
             "benchmarks.mclp_province_bench",
             "synthetic province maximal covering: 2,000 candidates x 40,000 points",

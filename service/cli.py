@@ -395,7 +395,7 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
 
 
 # Commands defined in their own modules register on the same app.
-from service import cli_site  # noqa: E402, F401
+import service.cli_site  # noqa: E402, F401
 
 if __name__ == "__main__":
     app()

@@ -193,6 +193,32 @@ SOURCES: dict[str, Source] = {
         "alert delay by tier split from the 2-4 h pre-alerted dispatch lag (dispatch-lag); "
         "enterprise stock takes longer (contract call-out), community reserves are on site",
     ),
+    "shift-assumed": Source(
+        "A",
+        "a truck crew works a 12 h duty shift from its first departure (no Chinese relief "
+        "dispatch rule found; road-transport drivers' continuous driving is capped at 4 h, "
+        "which the plan's stops and reloads interrupt)",
+    ),
+    "dock-turnaround-assumed": Source(
+        "A",
+        "0.25 h at the depot dock per trip for paperwork and securing the load, on top of "
+        "loading at 2.5 t/h per bay (houston-unload)",
+    ),
+    "trips-assumed": Source(
+        "A",
+        "at most 4 trips (load, deliver, return, reload) per truck and shift",
+    ),
+    "person-value-assumed": Source(
+        "A",
+        "dispatch weighs one person's needs met by a target as worth 60 s of truck driving, so "
+        "a 1,000-person load justifies ~17 h of driving; medical loads x3 and people left in "
+        "place x2 (priorities the issue names; weights are the project's)",
+    ),
+    "shuttle-handling-assumed": Source(
+        "A",
+        "0.25 h to load a boat or helicopter at a staging point and 0.25 h to unload it; "
+        "straight-line legs at the class's cruise speed",
+    ),
 }
 
 

@@ -199,3 +199,31 @@ class TravelTimeMatrix:
     def hours(self) -> NDArray[np.float64]:
         """Hours as floats, NaN where unreachable."""
         return np.where(self.reachable, self.seconds / 3600.0, np.nan)
+
+
+def shortest_paths(
+    graph: RoadGraph,
+    origins: ArrayLike,
+    *,
+    vehicle: VehicleClass,
+    conditions: RoadConditions | None = None,
+) -> NDArray[np.int32]:
+    """Predecessor rows (one per origin) for reading back the roads of shortest paths."""
+    matrix = adjacency(graph, edge_seconds(graph, vehicle, conditions))
+    o = np.asarray(origins, dtype=np.int64).ravel()
+    _, pred = dijkstra(matrix, directed=True, indices=o, return_predecessors=True)
+    return np.atleast_2d(pred).astype(np.int32)
+
+
+def path_nodes(predecessors: NDArray[np.int32], origin_row: int, target: int) -> list[int]:
+    """Nodes from the row's origin to ``target`` (empty when unreachable)."""
+    row = predecessors[origin_row]
+    out = [int(target)]
+    node = int(target)
+    while row[node] >= 0:
+        node = int(row[node])
+        out.append(node)
+    if len(out) == 1 and row[target] < 0:
+        # Either the origin itself or unreachable: the caller knows which.
+        return out
+    return out[::-1]
