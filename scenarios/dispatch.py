@@ -117,6 +117,11 @@ class Order:
     items: dict[str, int]
     people: int
     in_place: bool
+    #: Only this vehicle may carry it (goods already on board in a re-plan).
+    vehicle: str | None = None
+    #: In a re-plan: the hour it is (or will be, as planned before) loaded on a truck; it
+    #: then waits for no loading bay.
+    ready_h: float | None = None
 
     @property
     def point(self) -> str:
@@ -332,6 +337,7 @@ def _route_docs(
                 "vehicle": v.id,
                 "vehicle_class": v.cls,
                 "depot": v.depot,
+                "start": places.ids[spec.start],
                 "start_h": round(r.start_s / 3600, 3),
                 "end_h": round(r.end_s / 3600, 3),
                 "drive_h": round(r.cost / 3600, 3),
@@ -394,11 +400,12 @@ def _plan(
     committed: Sequence[dict[str, Any]] = (),
     continued: Sequence[dict[str, Any]] = (),
     extra_unserved: Sequence[dict[str, Any]] = (),
+    only: set[str] | None = None,
 ) -> DispatchPlan:
     tic = time.perf_counter()
     progress("routing", 0.0)
     routes, unserved, solution, crafts = _solve(
-        situation, req, orders, report, states=states, not_before_h=not_before_h
+        situation, req, orders, report, states=states, not_before_h=not_before_h, only=only
     )
     transfers = plan_transfers(situation, list(continued) + routes, crafts)
     progress("document", 0.0)

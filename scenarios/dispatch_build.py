@@ -229,17 +229,22 @@ def build_jobs(
     drafts: list[tuple[Job, JobInfo, float]] = []  # job, info, slack for the loading order
     unserved: list[dict[str, Any]] = []
     for o in orders:
-        fleet = by_depot.get(o.depot, [])
+        fleet = [
+            k for k in by_depot.get(o.depot, []) if o.vehicle is None or vehicles[k].id == o.vehicle
+        ]
         if not fleet:
             reason = "depot_closed" if o.depot in has_fleet else "no_vehicle"
             unserved += unserved_rows(o, reason)
             continue
 
-        def drive(k: int, place: str, depot: str = o.depot) -> int:
+        def drive(k: int, place: str, order: Order = o) -> int:
             spec = specs[k]
             assert spec is not None
             m = places.durations[spec.profile]
-            a, b = places.index(depot), places.index(place)
+            b = places.index(place)
+            if order.vehicle is not None:  # goods on board: from where the vehicle is
+                return int(m[spec.start, b])
+            a = places.index(order.depot)
             return int(max(m[a, b], m[b, a]))
 
         allowed = [k for k in fleet if drive(k, o.point) < FORBIDDEN]
@@ -313,10 +318,19 @@ def _release(
     order = sorted(
         range(len(drafts)), key=lambda n: (drafts[n][2], -(drafts[n][0].penalty or 0), n)
     )
+    # In a re-plan, loads already loaded or queued keep their hour; new loads queue after.
+    queued: dict[str, float] = {}
+    for _, info, _ in drafts:
+        if info.order.ready_h is not None:
+            d_id = info.order.depot
+            queued[d_id] = max(queued.get(d_id, 0.0), info.order.ready_h)
     for n in order:
         job, info, _ = drafts[n]
         d = depots[info.order.depot]
-        begin = depot_begin_h(situation, d.id, not_before_h)
+        begin = max(depot_begin_h(situation, d.id, not_before_h), queued.get(d.id, 0.0))
+        if info.order.ready_h is not None:
+            release[n] = max(not_before_h, info.order.ready_h)
+            continue
         tonnes = job.load[0] / 1000.0
         loaded[d.id] = loaded.get(d.id, 0.0) + tonnes
         rate = d.loading_t_per_h

@@ -216,7 +216,10 @@ def shortest_paths(
 
 
 def path_nodes(predecessors: NDArray[np.int32], origin_row: int, target: int) -> list[int]:
-    """Nodes from the row's origin to ``target`` (empty when unreachable)."""
+    """Nodes from the row's origin to ``target``.
+
+    Just ``[target]`` if it is the origin or unreachable (the caller knows which).
+    """
     row = predecessors[origin_row]
     out = [int(target)]
     node = int(target)

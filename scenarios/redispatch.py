@@ -1,0 +1,373 @@
+"""Re-dispatch: re-plan a stored dispatch plan at a given hour after new road closures.
+
+At hour ``at`` the plan is split (:func:`split_plan`):
+
+* a stop whose leg has begun (the vehicle has left for it) is **committed**: it will be
+  delivered as planned, and the closures are assumed not to stop a leg already driven;
+* the remaining stops of a trip under way are **on board**: that vehicle alone re-routes
+  them from its last committed stop on the new roads, then goes home to reload;
+* trips not yet begun, and loads the old plan could not deliver in time, go back to the
+  **pool** and are re-planned with every vehicle, each free at its depot once back
+  (a vehicle that cannot get home any more is reported stuck);
+* everything else the old plan could not serve stays unserved with its old reason.
+
+The new plan's scenario is the old one plus the closures, so its fingerprint differs; the
+plan records where it came from (``redispatch``) and the old KPIs for comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from geodata.area import Area, load_area
+from scenarios.apply import apply_scenario
+from scenarios.check import run_check
+from scenarios.dispatch import (
+    DispatchPlan,
+    DispatchRequest,
+    Order,
+    Progress,
+    VehicleState,
+    _plan,
+    _solve,
+)
+from scenarios.dispatch_build import build_places, road_vehicles
+from scenarios.dispatch_doc import fingerprint
+from scenarios.model import Closure, Scenario, scenario_from_dict
+from solver.errors import DataError
+from solver.routing import FORBIDDEN
+
+#: Unserved reasons whose goods are offered again to the re-plan.
+RETRY_REASONS = frozenset({"no_vehicle_in_time"})
+
+
+# ------------------------------------------------------------------------------------------
+# Closures from files
+# ------------------------------------------------------------------------------------------
+
+
+def load_closures(path: Path) -> list[Closure]:
+    """Closures from YAML/JSON (a list of closure mappings) or GeoJSON (points, lines).
+
+    A GeoJSON point closes the road nearest to it (``at``), a line every road it crosses;
+    a feature's ``name``/``note`` properties are kept.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise DataError("file does not exist", source=str(p), problem_zh="文件不存在")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DataError(f"not YAML/JSON ({exc})", source=str(p), problem_zh="无法解析") from None
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        return _closures_from_features(data.get("features"), str(p))
+    if isinstance(data, dict) and "closures" in data:
+        data = data["closures"]
+    if not isinstance(data, list):
+        raise DataError(
+            "expected a list of closures or a GeoJSON FeatureCollection",
+            source=str(p),
+            field="closures",
+            problem_zh="须为封闭道路列表或 GeoJSON",
+        )
+    out = []
+    for k, item in enumerate(data):
+        try:
+            out.append(Closure.model_validate(item))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(x) for x in err["loc"])
+            raise DataError(
+                err["msg"],
+                source=str(p),
+                field=f"closures[{k}]" + (f".{where}" if where else ""),
+                problem_zh="封闭道路记录无效",
+            ) from None
+    return out
+
+
+def _closures_from_features(features: object, source: str) -> list[Closure]:
+    if not isinstance(features, list):
+        raise DataError("must be a list", source=source, field="features", problem_zh="须为列表")
+    out = []
+    for k, f in enumerate(features):
+        if not isinstance(f, dict):
+            raise DataError("must be a GeoJSON feature", source=source, field=f"features[{k}]")
+        geom = f.get("geometry") or {}
+        props = f.get("properties") or {}
+        note = str(props.get("note") or props.get("name") or "")
+        kind, xy = geom.get("type"), geom.get("coordinates") or []
+        try:
+            if kind == "Point":
+                out.append(Closure(at=(xy[0], xy[1]), note=note))
+            elif kind == "LineString":
+                out.append(Closure(line=[(c[0], c[1]) for c in xy], note=note))
+            else:
+                raise DataError(
+                    f"geometry {kind!r}: use Point or LineString",
+                    source=source,
+                    field=f"features[{k}].geometry",
+                    problem_zh="几何类型须为点或线",
+                )
+        except (ValidationError, TypeError, IndexError) as exc:
+            raise DataError(
+                f"bad coordinates ({str(exc).splitlines()[0]})",
+                source=source,
+                field=f"features[{k}].geometry.coordinates",
+                problem_zh="坐标无效",
+            ) from None
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# Splitting a plan at an hour
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Split:
+    """A plan cut at an hour: what is done, on board, back in the pool, and where vehicles are."""
+
+    committed: list[dict[str, Any]] = field(default_factory=list)
+    #: vehicle -> (its depot, the last committed stop's place, free from hour, on-board stops)
+    on_board: dict[str, tuple[str, str, float, list[dict[str, Any]]]] = field(default_factory=dict)
+    #: vehicle -> (depot, last place, free from hour) for vehicles on their way home
+    homeward: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    #: (depot, demand, ready hour or None) -> items not on their way: loaded or queued for
+    #: loading as planned before (ready at that hour), or not deliverable in time (None)
+    pool: dict[tuple[str, str, float | None], dict[str, int]] = field(default_factory=dict)
+    kept_unserved: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_to_pool(
+        self, depot: str, demand: str, items: dict[str, int], ready_h: float | None = None
+    ) -> None:
+        """Put ``items`` for ``demand`` from ``depot`` back into the pool."""
+        got = self.pool.setdefault((depot, demand, ready_h), {})
+        for item, q in items.items():
+            got[item] = got.get(item, 0) + int(q)
+
+
+def split_plan(doc: dict[str, Any], at_h: float) -> Split:
+    """Cut ``doc`` at hour ``at_h`` (see the module docstring)."""
+    out = Split(committed=[dict(s) for s in doc.get("committed", [])])
+    for r in doc["routes"]:
+        trips: dict[int, list[dict[str, Any]]] = {}
+        for s in r["stops"]:
+            trips.setdefault(int(s["trip"]), []).append(s)
+        for t in sorted(trips):
+            stops = sorted(trips[t], key=lambda s: s["arrive_h"])
+            if stops[0]["leave_h"] > at_h:  # not yet left the depot: unload back to the pool
+                for s in stops:
+                    ready = s.get("loaded_by_h")
+                    ready = None if ready is None else max(at_h, float(ready))
+                    out.add_to_pool(s["depot"], s["demand"], s["items"], ready)
+                continue
+            done = [s for s in stops if s["leave_h"] <= at_h]
+            rest = [s for s in stops if s["leave_h"] > at_h]
+            out.committed += [{**s, "vehicle": r["vehicle"]} for s in done]
+            last = done[-1]
+            free = max(at_h, float(last["depart_h"]))
+            if rest:
+                out.on_board[r["vehicle"]] = (r["depot"], last["point"], free, rest)
+            else:
+                out.homeward[r["vehicle"]] = (r["depot"], last["point"], free)
+    for u in doc["unserved"]:
+        if u["reason"] in RETRY_REASONS and u.get("depot"):
+            out.add_to_pool(u["depot"], u["demand"], {u["item"]: u["quantity"]})
+        else:
+            out.kept_unserved.append(dict(u))
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# Re-dispatch
+# ------------------------------------------------------------------------------------------
+
+
+def redispatch(
+    doc: dict[str, Any],
+    at_h: float,
+    closures: Sequence[Closure] = (),
+    request: DispatchRequest | None = None,
+    *,
+    area: Area | str | None = None,
+    expect: Scenario | None = None,
+    folder: Path | None = None,
+    progress: Progress | None = None,
+) -> DispatchPlan:
+    """Re-plan ``doc`` (a checked plan, :func:`scenarios.dispatch_doc.read_plan`) at ``at_h``.
+
+    ``expect``: the scenario the caller believes the plan belongs to; a plan made for
+    another one is refused. ``request`` defaults to the old plan's settings.
+    """
+    say = progress or (lambda stage, frac: None)
+    if not (isinstance(at_h, int | float) and math.isfinite(at_h) and at_h >= 0):
+        raise DataError(
+            f"must be hours >= 0 after the report, got {at_h}", field="at", problem_zh="须≥0小时"
+        )
+    old = doc["scenario"]
+    definition = dict(old["definition"])
+    if expect is not None:
+        mine = json.dumps(expect.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        if json.dumps(definition, sort_keys=True, ensure_ascii=False) != mine:
+            raise DataError(
+                f"the plan was made for scenario {definition.get('name')!r}, "
+                f"not for {expect.name!r} as given",
+                field="plan",
+                problem_zh="调度计划与所给情景不符",
+            )
+    definition["closures"] = list(definition.get("closures") or []) + [
+        c.model_dump(mode="json") for c in closures
+    ]
+    scenario = scenario_from_dict(definition, source="plan.scenario.definition")
+    where = folder or Path(old.get("folder") or ".")
+    if not where.is_dir():
+        where = Path(".")
+    say("network", 0.0)
+    the_area = area if isinstance(area, Area) else load_area(area or scenario.area)
+    situation = apply_scenario(the_area, scenario, folder=where)
+    req = request or _old_request(doc)
+    split = split_plan(doc, at_h)
+    report = run_check(situation, fleet_bound=False)
+    demands = {d.id: d for d in report.problem.demands}
+    indoor = {pl.location for pl in situation.placements if pl.indoor}
+    gone: list[dict[str, Any]] = []
+
+    def order(
+        depot: str, demand: str, items: dict[str, int], vehicle: str | None, ready: float | None
+    ) -> Order | None:
+        if demand not in demands:  # the closures moved these people to another shelter
+            gone.extend(
+                {
+                    "point": demand.split("#")[0],
+                    "demand": demand,
+                    "item": i,
+                    "quantity": q,
+                    "reason": "shelter_changed",
+                    "depot": depot,
+                }
+                for i, q in items.items()
+            )
+            return None
+        point = demand.split("#")[0]
+        in_place = "#overflow" in demand or point not in indoor
+        return Order(depot, demand, items, demands[demand].people, in_place, vehicle, ready)
+
+    # 1. Trips under way: each vehicle re-routes what it carries, alone, then goes home.
+    say("on board", 0.0)
+    states: dict[str, VehicleState] = {}
+    continued: list[dict[str, Any]] = []
+    unserved: list[dict[str, Any]] = []
+    if split.on_board:
+        loads = []
+        for vid, (depot, _, _, rest) in split.on_board.items():
+            for s in rest:
+                o = order(depot, s["demand"], s["items"], vid, at_h)
+                if o is not None:
+                    loads.append(o)
+        small = replace(req, time_limit_s=max(0.5, 0.2 * req.time_limit_s))
+        routes, dropped, _, _ = _solve(
+            situation,
+            small,
+            loads,
+            report,
+            states={v: VehicleState(at, free) for v, (_, at, free, _) in split.on_board.items()},
+            not_before_h=at_h,
+            only=set(split.on_board),
+            trips=1,
+        )
+        continued = routes
+        unserved += [{**u, "reason": "on_board_" + u["reason"]} for u in dropped]
+        for r in routes:
+            states[r["vehicle"]] = VehicleState(r["depot"], float(r["end_h"]))
+        for vid in set(split.on_board) - {r["vehicle"] for r in routes}:
+            depot, at, free, _ = split.on_board[vid]
+            split.homeward[vid] = (depot, at, free)
+    # 2. Vehicles heading home: free at their depot once back, if they can get back.
+    stuck = _homeward_states(situation, split.homeward, states)
+    # 3. Everything in the pool, with every vehicle.
+    pool = [
+        o
+        for (depot, demand, ready), items in sorted(
+            split.pool.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or -1.0)
+        )
+        if (o := order(depot, demand, {k: v for k, v in items.items() if v > 0}, None, ready))
+    ]
+    everyone = {v.id for v in road_vehicles(situation)} - set(stuck)
+    say("routing", 0.0)
+    plan = _plan(
+        situation,
+        req,
+        pool,
+        split.kept_unserved + gone,
+        report,
+        states=states,
+        progress=say,
+        not_before_h=at_h,
+        committed=split.committed,
+        continued=continued,
+        extra_unserved=unserved,
+        only=everyone,
+    )
+    plan.doc["scenario"]["folder"] = str(where.resolve())
+    plan.doc["redispatch"] = {
+        "at_h": at_h,
+        "from_fingerprint": old["fingerprint"],
+        "closures": [c.model_dump(mode="json") for c in closures],
+        "committed_stops": len(split.committed),
+        "continued_vehicles": len(continued),
+        "stuck_vehicles": stuck,
+        "previous_kpis": doc.get("kpis"),
+    }
+    assert plan.doc["scenario"]["fingerprint"] == fingerprint(situation)
+    return plan
+
+
+def _old_request(doc: dict[str, Any]) -> DispatchRequest:
+    r = dict(doc.get("request") or {})
+    keys = DispatchRequest.__dataclass_fields__
+    kwargs = {k: v for k, v in r.items() if k in keys}
+    if kwargs.get("targets_h") is not None:
+        kwargs["targets_h"] = tuple(kwargs["targets_h"])
+    try:
+        return DispatchRequest(**kwargs)
+    except TypeError as exc:
+        raise DataError(str(exc), field="request", problem_zh="计划中的参数无效") from None
+
+
+def _homeward_states(
+    situation: Any,
+    homeward: dict[str, tuple[str, str, float]],
+    states: dict[str, VehicleState],
+) -> list[str]:
+    """Set each homeward vehicle free at its depot once back; return those that cannot be."""
+    if not homeward:
+        return []
+    cls_of = {v.id: v.cls for v in road_vehicles(situation)}
+    ids: list[str] = []
+    for depot, at, _ in homeward.values():
+        for pid in (depot, at):
+            if pid not in ids:
+                ids.append(pid)
+    classes = sorted({cls_of[v] for v in homeward if v in cls_of})
+    places = build_places(situation, ids, classes)
+    stuck = []
+    for vid, (depot, at, free) in sorted(homeward.items()):
+        if vid not in cls_of:
+            stuck.append(vid)
+            continue
+        m = places.durations[places.classes.index(cls_of[vid])]
+        sec = int(m[places.index(at), places.index(depot)])
+        if sec >= FORBIDDEN:
+            stuck.append(vid)
+        else:
+            states[vid] = VehicleState(depot, free + sec / 3600)
+    return stuck
