@@ -234,7 +234,7 @@ def redispatch(
     say("network", 0.0)
     the_area = area if isinstance(area, Area) else load_area(area or scenario.area)
     situation = apply_scenario(the_area, scenario, folder=where)
-    req = request or _old_request(doc)
+    req = request or old_request(doc)
     split = split_plan(doc, at_h)
     report = run_check(situation, fleet_bound=False)
     demands = {d.id: d for d in report.problem.demands}
@@ -331,7 +331,8 @@ def redispatch(
     return plan
 
 
-def _old_request(doc: dict[str, Any]) -> DispatchRequest:
+def old_request(doc: dict[str, Any]) -> DispatchRequest:
+    """The settings a stored plan was made with."""
     r = dict(doc.get("request") or {})
     keys = DispatchRequest.__dataclass_fields__
     kwargs = {k: v for k, v in r.items() if k in keys}

@@ -235,3 +235,145 @@ def site_map(
     ax.set_ylabel(pick("纬度", "latitude", lang))
     fig.tight_layout()
     write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+
+
+def route_map(
+    path: Path,
+    *,
+    title: str,
+    boundaries: gpd.GeoDataFrame | None,
+    depots: gpd.GeoDataFrame,
+    legs: gpd.GeoDataFrame,
+    stops: gpd.GeoDataFrame,
+    flood: gpd.GeoDataFrame | None,
+    closed: gpd.GeoDataFrame | None,
+    lang: Lang,
+) -> None:
+    """Routes of a dispatch plan: delivery legs coloured by depot, stops by on-time status.
+
+    ``legs`` needs ``leg`` (delivery/return/transfer) and ``depot``; ``stops`` needs
+    ``late`` (bool); ``closed`` are closed roads (lines).
+    """
+    use_cjk_font()
+    fig = Figure(figsize=(9, 10), dpi=110)
+    ax = fig.subplots()
+    handles: list[Artist] = []
+    if boundaries is not None and len(boundaries):
+        county = boundaries[boundaries.get("level", "county") == "county"]
+        county.boundary.plot(ax=ax, color="#555555", linewidth=0.6)
+    if flood is not None and len(flood):
+        flood.plot(ax=ax, color="#64b5f6", alpha=0.45, edgecolor="#1e88e5", linewidth=0.5)
+        handles.append(Patch(color="#64b5f6", alpha=0.45, label=pick("洪水范围", "flood", lang)))
+    if closed is not None and len(closed):
+        closed.plot(ax=ax, color="black", linewidth=2.2, zorder=6)
+        handles.append(
+            Line2D(
+                [], [], color="black", linewidth=2.2, label=pick("封闭道路", "closed road", lang)
+            )
+        )
+    if len(legs):
+        palette = [
+            "#1b9e77",
+            "#d95f02",
+            "#7570b3",
+            "#e7298a",
+            "#66a61e",
+            "#e6ab02",
+            "#a6761d",
+            "#666666",
+        ]
+        depots_used = sorted(legs["depot"].unique())
+        colour = {d: palette[k % len(palette)] for k, d in enumerate(depots_used)}
+        out = legs[legs["leg"] == "delivery"]
+        for depot, sel in out.groupby("depot"):
+            sel.plot(ax=ax, color=colour[str(depot)], linewidth=1.0, alpha=0.8, zorder=3)
+        back = legs[legs["leg"] == "return"]
+        if len(back):
+            back.plot(ax=ax, color="#9e9e9e", linewidth=0.5, alpha=0.5, linestyle="--", zorder=2)
+        air = legs[legs["leg"] == "transfer"]
+        if len(air):
+            air.plot(ax=ax, color="#0d47a1", linewidth=1.2, linestyle=":", zorder=3)
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="#0d47a1",
+                    linestyle=":",
+                    label=pick("舟艇/直升机转运", "boat/air transfer", lang),
+                )
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=palette[0],
+                label=pick("送货路线(按出发库着色)", "delivery route (colour = depot)", lang),
+            )
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="#9e9e9e",
+                linestyle="--",
+                label=pick("返回仓库", "return to depot", lang),
+            )
+        )
+    for tier, (marker, size, colour_) in TIER_STYLE.items():
+        sel = depots[depots["tier"] == tier]
+        if len(sel):
+            ax.scatter(
+                sel.geometry.x,
+                sel.geometry.y,
+                marker=marker,
+                s=size,
+                c=colour_,
+                edgecolors="white",
+                linewidths=0.5,
+                zorder=4,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker=marker,
+                    linestyle="",
+                    color=colour_,
+                    markersize=7,
+                    label=pick(Tier(tier).zh, tier, lang),
+                )
+            )
+    for late, colour_, zh, en in (
+        (False, "#2e7d32", "按时送达", "on time"),
+        (True, "#c62828", "晚于时限", "late"),
+    ):
+        sel = stops[stops["late"] == late] if len(stops) else stops
+        if len(sel):
+            ax.scatter(
+                sel.geometry.x,
+                sel.geometry.y,
+                s=18,
+                c=colour_,
+                edgecolors="black",
+                linewidths=0.3,
+                zorder=5,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    color=colour_,
+                    markersize=6,
+                    label=pick(zh, en, lang),
+                )
+            )
+    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+    ax.set_title(title, fontsize=11)
+    lat = float(depots.geometry.y.mean()) if len(depots) else 38.0
+    ax.set_aspect(1 / np.cos(np.radians(lat)))
+    ax.set_xlabel(pick("经度", "longitude", lang))
+    ax.set_ylabel(pick("纬度", "latitude", lang))
+    fig.tight_layout()
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))

@@ -1,0 +1,354 @@
+"""``relief dispatch`` and ``relief redispatch``: who carries what, where and when."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import geopandas as gpd
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from geodata.area import load_area
+from geodata.io import write_atomic
+from scenarios.apply import Situation, apply_scenario
+from scenarios.dispatch import DispatchPlan, DispatchRequest, plan_dispatch
+from scenarios.dispatch_doc import read_plan
+from scenarios.dispatch_geo import route_lines
+from scenarios.dispatch_shuttle import coords
+from scenarios.model import Closure, load_scenario, scenario_from_dict
+from scenarios.redispatch import load_closures, old_request, redispatch
+from service.cli import _default_scenario
+from service.cli_common import CrsOpt, LangOpt, app, console, friendly
+from service.i18n import Lang, pick
+from service.maps import route_map
+from service.sheets import reason_label, write_sheets
+from solver.errors import DataError
+from solver.routing import Engine
+
+STAGES = {
+    "check": ("分配库存(救灾保障核查)", "allocating stock (relief check)"),
+    "network": ("读取路网与情景", "loading roads and scenario"),
+    "on board": ("重排在途车辆", "re-routing vehicles under way"),
+    "routing": ("车辆路径求解", "routing vehicles"),
+    "document": ("整理调度计划", "writing the plan"),
+}
+
+TimeLimitOpt = Annotated[
+    float, typer.Option("--time-limit", help="Seconds for the routing solvers (wall clock).")
+]
+SeedOpt = Annotated[
+    int, typer.Option(help="Random seed (PyVRP); same seed, same limits, same plan.")
+]
+EngineOpt = Annotated[
+    Engine, typer.Option(help="portfolio (OR-Tools and PyVRP, best kept), ortools or pyvrp.")
+]
+
+
+@contextmanager
+def _progress(lang: Lang, time_limit: float) -> Iterator[Any]:
+    """A spinner with the current stage and the elapsed time; yields the callback."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(pick("准备中", "preparing", lang), total=None)
+
+        def say(stage: str, _fraction: float) -> None:
+            zh, en = STAGES.get(stage, (stage, stage))
+            extra = f" (≤ {time_limit:g} s)" if stage == "routing" else ""
+            bar.update(task, description=pick(zh, en, lang) + extra)
+
+        yield say
+
+
+@app.command()
+@friendly
+def dispatch(
+    out: Annotated[
+        Path,
+        typer.Option(help="Folder for plan.json, routes.geojson, sheets and map.png."),
+    ],
+    area: Annotated[
+        str | None,
+        typer.Option(help="Bundled area or GeoPackage; default: the scenario's (else hengshui)."),
+    ] = None,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario YAML; default: the area's example scenario.")
+    ] = None,
+    flood: Annotated[list[Path] | None, typer.Option(help="Extra flood polygons.")] = None,
+    time_limit: TimeLimitOpt = 30.0,
+    seed: SeedOpt = 1,
+    engine: EngineOpt = Engine.PORTFOLIO,
+    hard_deadline: Annotated[
+        bool,
+        typer.Option(
+            "--hard-deadline/--soft-deadline",
+            help="Refuse any delivery after the first target (default: late is costly, "
+            "not forbidden).",
+        ),
+    ] = False,
+    target: Annotated[
+        list[float] | None, typer.Option(help="Target hours (repeatable); default 10 and 12.")
+    ] = None,
+    trips: Annotated[int, typer.Option(help="Trips per vehicle and shift.")] = 4,
+    shift_h: Annotated[float, typer.Option(help="Crew shift in hours.")] = 12.0,
+    crs: CrsOpt = None,
+    lang: LangOpt = Lang.BOTH,
+    show: Annotated[int, typer.Option(help="Late stops to list in the terminal.")] = 10,
+) -> None:
+    """Plan relief deliveries: vehicle, load, depot, shelter, departure and arrival (调度)."""
+    req = DispatchRequest(
+        time_limit_s=time_limit,
+        seed=seed,
+        engine=engine,
+        hard_deadline=hard_deadline,
+        targets_h=tuple(target) if target else None,
+        trips=trips,
+        shift_h=shift_h,
+    )
+    if scenario is not None:
+        sc, folder = load_scenario(scenario)
+        area_name = area or sc.area
+    else:
+        area_name = area or "hengshui"
+        sc, folder = _default_scenario(area_name, flood or [])
+    with _progress(lang, time_limit) as say:
+        say("network", 0.0)
+        a = load_area(area_name, crs=crs)
+        situation = apply_scenario(a, sc, folder=folder, extra_floods=flood or [], crs=crs)
+        plan = plan_dispatch(situation, req, folder=folder, progress=say)
+    write_outputs(situation, plan, out, lang)
+    print_plan(plan.doc, lang, show)
+    _print_outputs(out, lang)
+
+
+def _parse_at(values: list[str]) -> list[Closure]:
+    out = []
+    for v in values:
+        try:
+            lon, lat = (float(x) for x in v.split(","))
+            out.append(Closure(at=(lon, lat)))
+        except ValueError:
+            raise DataError(
+                f"use LON,LAT in WGS84 degrees, got {v!r}",
+                field="--close-at",
+                problem_zh="格式应为 经度,纬度",
+            ) from None
+    return out
+
+
+@app.command(name="redispatch")
+@friendly
+def redispatch_cmd(
+    plan: Annotated[Path, typer.Option(help="plan.json from relief dispatch (or redispatch).")],
+    at: Annotated[float, typer.Option(help="Hour after the report when the roads close.")],
+    out: Annotated[Path, typer.Option(help="Folder for the new plan (not the old plan's).")],
+    closure: Annotated[
+        list[Path] | None,
+        typer.Option(help="Closures file: YAML/JSON list or GeoJSON points/lines; repeatable."),
+    ] = None,
+    close_name: Annotated[
+        list[str] | None, typer.Option(help="Close roads or bridges named like this; repeatable.")
+    ] = None,
+    close_road: Annotated[list[str] | None, typer.Option(help="Close a road by id.")] = None,
+    close_at: Annotated[
+        list[str] | None, typer.Option(help="Close the road nearest LON,LAT; repeatable.")
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="Refuse the plan unless it was made for this scenario file."),
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option(help="Area, if not the plan's bundled one (a GeoPackage).")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds; default: the old plan's.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed; default: the old plan's.")] = None,
+    lang: LangOpt = Lang.BOTH,
+    show: Annotated[int, typer.Option(help="Late stops to list in the terminal.")] = 10,
+) -> None:
+    """Re-plan from a plan at an hour after roads close: delivered and driven legs stay."""
+    if out.resolve() == plan.resolve().parent:
+        raise DataError(
+            "write the new plan to another folder; the old plan is kept as it is",
+            field="--out",
+            problem_zh="新计划须写入另一文件夹,原计划保持不变",
+        )
+    doc = read_plan(plan)
+    closures = [c for f in closure or [] for c in load_closures(f)]
+    closures += [Closure(name=n) for n in close_name or []]
+    closures += [Closure(road=r) for r in close_road or []]
+    closures += _parse_at(close_at or [])
+    expect = load_scenario(scenario)[0] if scenario else None
+    req = old_request(doc)
+    changes: dict[str, Any] = {}
+    if time_limit is not None:
+        changes["time_limit_s"] = time_limit
+    if seed is not None:
+        changes["seed"] = seed
+    if changes:
+        req = DispatchRequest(**{**req.__dict__, **changes})
+    with _progress(lang, req.time_limit_s) as say:
+        new = redispatch(doc, at, closures, req, area=area, expect=expect, progress=say)
+        say("document", 0.0)
+        situation = _situation_of(new.doc, area)
+    write_outputs(situation, new, out, lang)
+    print_plan(new.doc, lang, show)
+    _print_outputs(out, lang)
+
+
+def _situation_of(doc: dict[str, Any], area: str | None) -> Situation:
+    """The situation a plan was made for (rebuilt from its stored scenario)."""
+    sc = scenario_from_dict(doc["scenario"]["definition"], source="plan")
+    folder = Path(doc["scenario"].get("folder") or ".")
+    return apply_scenario(load_area(area or sc.area), sc, folder=folder)
+
+
+def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lang) -> list[Path]:
+    """plan.json, routes.geojson, dispatch.csv/.xlsx, sheets.html and map.png in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    doc = plan.doc
+    legs = route_lines(situation, doc)  # also fills distance_km
+    paths = [
+        write_atomic(
+            out / "plan.json",
+            lambda tmp: tmp.write_text(
+                json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8"
+            ),
+        ),
+        write_atomic(
+            out / "routes.geojson",
+            lambda tmp: legs.to_file(tmp, driver="GeoJSON", engine="pyogrio"),
+        ),
+    ]
+    paths += write_sheets(doc, out, lang)
+    late = {(x["vehicle"], x["demand"], x["met_h"]) for x in doc["late"]}
+    stops = [
+        (coords(situation, s["point"]), (r["vehicle"], s["demand"], s.get("met_h")) in late)
+        for r in doc["routes"]
+        for s in r["stops"]
+    ]
+    stop_frame = gpd.GeoDataFrame(
+        {"late": [x[1] for x in stops]},
+        geometry=gpd.points_from_xy([x[0][0] for x in stops], [x[0][1] for x in stops]),
+        crs=4326,
+    )
+    net = situation.network
+    depots = gpd.GeoDataFrame(
+        {"tier": [d.tier.value for d in net.depots]},
+        geometry=gpd.points_from_xy([d.lon for d in net.depots], [d.lat for d in net.depots]),
+        crs=4326,
+    )
+    edges = situation.area.roads.edges
+    closed = edges[situation.hazards.conditions.closed] if len(edges) else None
+    k = doc["kpis"]["targets"][0]
+    sc = doc["scenario"]
+    title = pick(
+        f"{sc['name_zh'] or sc['name']}:调度计划 {k['hours']:g} 小时满足 {k['share_met']:.0%}",
+        f"{sc['name']}: dispatch plan, {k['share_met']:.0%} met by {k['hours']:g} h",
+        lang,
+    )
+    route_map(
+        out / "map.png",
+        title=title,
+        boundaries=situation.area.boundaries,
+        depots=depots,
+        legs=legs,
+        stops=stop_frame,
+        flood=situation.flood,
+        closed=closed,
+        lang=lang,
+    )
+    return [*paths, out / "map.png"]
+
+
+def print_plan(doc: dict[str, Any], lang: Lang, show: int) -> None:
+    """KPIs next to the relief check, late stops and unserved goods, as terminal tables."""
+    k = doc["kpis"]
+    sc = doc["scenario"]
+    head = pick("调度计划", "Dispatch plan", lang)
+    console.print(f"[bold]{head}[/]: {sc['name_zh'] or sc['name']} ({sc['area']})")
+    if "redispatch" in doc:
+        r = doc["redispatch"]
+        console.print(
+            pick(
+                f"重新调度:第 {r['at_h']:g} 小时,新增封闭 {len(r['closures'])} 处;"
+                f"已执行停靠 {r['committed_stops']},在途车辆 {r['continued_vehicles']},"
+                f"无法返回 {len(r['stuck_vehicles'])}",
+                f"re-dispatch at {r['at_h']:g} h after {len(r['closures'])} closure(s): "
+                f"{r['committed_stops']} stops kept, {r['continued_vehicles']} vehicles "
+                f"re-routed en route, {len(r['stuck_vehicles'])} cannot get home",
+                lang,
+            )
+        )
+    t = Table(title=pick("按时限满足的人数", "People whose needs are met by each target", lang))
+    t.add_column(pick("时限", "target", lang))
+    t.add_column(pick("调度计划", "this plan", lang), justify="right")
+    t.add_column(pick("核查上限", "relief check", lang), justify="right")
+    if "redispatch" in doc and doc["redispatch"].get("previous_kpis"):
+        t.add_column(pick("原计划", "previous plan", lang), justify="right")
+    check = {x["hours"]: x for x in k["relief_check_targets"]}
+    prev = {
+        x["hours"]: x
+        for x in (doc.get("redispatch", {}).get("previous_kpis") or {}).get("targets", [])
+    }
+    for x in k["targets"]:
+        row = [
+            f"{x['hours']:g} h",
+            f"{x['people_met']:,} ({x['share_met']:.1%})",
+            f"{check[x['hours']]['share_met']:.1%}" if x["hours"] in check else "–",
+        ]
+        if prev:
+            p = prev.get(x["hours"])
+            row.append(f"{p['share_met']:.1%}" if p else "–")
+        t.add_row(*row)
+    console.print(t)
+    facts = Table(show_header=False)
+    for zh, en, value in (
+        ("使用车辆", "vehicles used", f"{k['vehicles_used']}"),
+        ("趟次/停靠", "trips / stops", f"{k['trips']} / {k['stops']}"),
+        ("晚到停靠", "late stops", f"{k['late_stops']}"),
+        ("行驶", "driving", f"{k['drive_h']:,.1f} h, {k.get('distance_km', 0):,.0f} km"),
+        ("转运(舟艇/直升机)", "boat/air transfers", f"{k['transfers']}"),
+        ("求解器", "engine", f"{k['engine']} ({k['solve_s']} s)"),
+    ):
+        facts.add_row(pick(zh, en, lang), value)
+    console.print(facts)
+    if doc["late"][:show]:
+        late = Table(title=pick("晚到停靠(前若干)", "Late stops (first few)", lang))
+        for col in (("车辆", "vehicle"), ("地点", "place"), ("满足时刻", "met at")):
+            late.add_column(pick(*col, lang))
+        for x in sorted(doc["late"], key=lambda x: -x["met_h"])[:show]:
+            late.add_row(x["vehicle"], x["demand"], f"{x['met_h']:.2f} h")
+        console.print(late)
+    if k["unserved_units_by_reason"]:
+        un = Table(title=pick("未送达物资(按原因)", "Goods not delivered, by reason", lang))
+        un.add_column(pick("原因", "reason", lang))
+        un.add_column(pick("件数", "units", lang), justify="right")
+        for reason, n in k["unserved_units_by_reason"].items():
+            un.add_row(reason_label(reason, lang), f"{n:,}")
+        console.print(un)
+
+
+def _print_outputs(out: Path, lang: Lang) -> None:
+    names = [
+        "plan.json",
+        "routes.geojson",
+        "dispatch.csv",
+        "dispatch.xlsx",
+        "sheets.html",
+        "map.png",
+    ]
+    console.print(
+        pick("输出", "outputs", lang) + ": " + ", ".join(str(out / n) for n in names),
+        highlight=False,
+    )
