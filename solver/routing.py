@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -290,7 +291,8 @@ def solve_routes(
     Independent parts (:func:`components`) are solved one after another, each with a share
     of the time limit in proportion to its jobs, and merged. The portfolio runs PyVRP over
     all parts in one forked process on the second core (its search loop holds the GIL)
-    while OR-Tools works here, and keeps the better plan of each part.
+    while OR-Tools works here, and keeps the better plan of each part. A part PyVRP cannot
+    model (vehicles restricted per job) goes to OR-Tools, and the engine name says so.
     """
     params = params or RoutingParams()
     tic = time.perf_counter()
@@ -352,7 +354,7 @@ def _solve_parts(
     engine: Engine,
 ) -> list[RoutingSolution]:
     from solver.routing_ortools import solve_ortools
-    from solver.routing_pyvrp import solve_pyvrp
+    from solver.routing_pyvrp import solve_pyvrp, supports
 
     n_jobs = max(1, len(problem.jobs))
     # Each part gets a floor of 0.05 s and the rest of the budget by its share of the jobs,
@@ -375,8 +377,86 @@ def _solve_parts(
                     0.0,
                 )
             )
-        elif engine is Engine.PYVRP:
-            out.append(solve_pyvrp(sub, share))
+        elif engine is Engine.PYVRP and supports(sub):
+            out.append(_retimed(sub, solve_pyvrp(sub, share)))
         else:
-            out.append(solve_ortools(sub, share))
+            out.append(_retimed(sub, solve_ortools(sub, share)))
     return out
+
+
+def _retimed(problem: RoutingProblem, sol: RoutingSolution) -> RoutingSolution:
+    """``sol`` with every route re-timed by :func:`retime` and its objective re-evaluated."""
+    kept: list[Route] = []
+    dropped = list(sol.dropped)
+    for r in sol.routes:
+        new, out = retime(problem, r)
+        dropped += out
+        if new.visits:
+            kept.append(new)
+    routes = tuple(kept)
+    return replace(
+        sol, routes=routes, dropped=tuple(sorted(dropped)), objective=evaluate(problem, routes)
+    )
+
+
+def retime(problem: RoutingProblem, route: Route) -> tuple[Route, list[int]]:
+    """Re-time ``route`` as early as its rules allow, dropping visits that break them.
+
+    Engines are trusted for the order of visits, not for every timing rule: OR-Tools models
+    release times only approximately (a trip could leave before a later stop's goods are
+    loaded). Each trip here leaves once its vehicle is back and reloaded and every load on
+    it is ready; a visit that then misses its hard window, or keeps the vehicle out past its
+    shift, is dropped (and reported as not served). Costs are recomputed.
+    """
+    spec = problem.vehicles[route.vehicle]
+    cost_m = problem.cost_matrix(spec.profile)
+    trips: dict[int, list[int]] = {}
+    for v in route.visits:
+        trips.setdefault(v.trip, []).append(v.job)
+    clock, here = spec.start_s, spec.start
+    visits: list[Visit] = []
+    dropped: list[int] = []
+    cost, trip_no = 0, 0
+    start_s: int | None = None
+    end_s = spec.start_s
+    for t in sorted(trips):
+        todo = trips[t]
+        while True:
+            leave = max([clock] + [problem.jobs[j].release_s for j in todo])
+            plan, out, back = _run_trip(problem, spec, todo, here, leave)
+            if back <= spec.shift_end_s or not plan:
+                break
+            last = plan[-1][0]  # back after the shift: the last stop goes
+            dropped.append(last)
+            todo = [j for j in todo if j != last]
+        dropped += out
+        if not plan:
+            continue
+        start_s = leave if start_s is None else start_s
+        path = [here] + [problem.jobs[j].location for j, _, _ in plan] + [spec.end]
+        cost += sum(int(cost_m[a, b]) for a, b in pairwise(path))
+        visits += [Visit(j, a, d, trip_no) for j, a, d in plan]
+        trip_no += 1
+        clock, here, end_s = back + spec.reload_s, spec.end, back
+    start = spec.start_s if start_s is None else start_s
+    return Route(route.vehicle, tuple(visits), start, end_s, cost), dropped
+
+
+def _run_trip(
+    problem: RoutingProblem, spec: VehicleSpec, jobs: list[int], here: int, leave: int
+) -> tuple[list[tuple[int, int, int]], list[int], int]:
+    """(job, arrive, depart) of the jobs kept in order, the jobs dropped, when back."""
+    dur = problem.durations[spec.profile]
+    t, at = leave, here
+    plan: list[tuple[int, int, int]] = []
+    out: list[int] = []
+    for j in jobs:
+        job = problem.jobs[j]
+        arrive = max(t + int(dur[at, job.location]), job.tw_early_s)
+        if arrive > job.tw_late_s or dur[at, job.location] >= FORBIDDEN:
+            out.append(j)
+            continue
+        depart = arrive + job.service_s
+        plan.append((j, arrive, depart))
+        t, at = depart, job.location
+    return plan, out, t + int(dur[at, spec.end])
