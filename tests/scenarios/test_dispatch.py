@@ -1,0 +1,254 @@
+"""Dispatch on the tiny grid: plans keep the rules, account for every unit, re-plan safely."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from geodata.area import load_area
+from scenarios.apply import apply_scenario
+from scenarios.dispatch import DispatchRequest, orders_from_check, plan_dispatch
+from scenarios.dispatch_doc import read_plan
+from scenarios.dispatch_geo import route_lines
+from scenarios.model import Closure, Fleet, load_scenario
+from scenarios.redispatch import load_closures, redispatch, split_plan
+from solver.errors import DataError
+from tests.conftest import TINY
+
+FAST = DispatchRequest(time_limit_s=0.5, engine="ortools", solution_limit=50)
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_gpkg):
+    return load_area(tiny_gpkg)
+
+
+def situation(area, **changes):
+    sc, _ = load_scenario(TINY / "dispatch.yaml")
+    return apply_scenario(area, sc.model_copy(update=changes), folder=TINY)
+
+
+def delivered(doc):
+    """Units per (demand, item) in routes and committed stops."""
+    out: dict[tuple[str, str], int] = {}
+    stops = [s for r in doc["routes"] for s in r["stops"]] + doc["committed"]
+    for s in stops:
+        for item, q in s["items"].items():
+            out[s["demand"], item] = out.get((s["demand"], item), 0) + q
+    return out
+
+
+def unserved(doc):
+    out: dict[tuple[str, str], int] = {}
+    for u in doc["unserved"]:
+        out[u["demand"], u["item"]] = out.get((u["demand"], u["item"]), 0) + u["quantity"]
+    return out
+
+
+def test_plan_meets_needs_and_keeps_capacity(tiny):
+    """Three light trucks serve the 200 people by 10 h; no trip carries more than 2 t."""
+    sit = situation(tiny)
+    plan = plan_dispatch(sit, FAST, folder=TINY)
+    doc = plan.doc
+    assert doc["kpis"]["targets"][0]["share_met"] == 1.0
+    payload = sit.network.vehicle_class("light").payload_kg
+    cat = sit.network.catalogue
+    for r in doc["routes"]:
+        for trip in {s["trip"] for s in r["stops"]}:
+            kg = sum(
+                cat.get(i).unit_weight_kg * q
+                for s in r["stops"]
+                if s["trip"] == trip
+                for i, q in s["items"].items()
+            )
+            assert kg <= payload + 1e-6
+        for s in r["stops"]:
+            assert s["leave_h"] >= s["loaded_by_h"] - 1e-3  # never leaves before loaded
+            assert s["leave_h"] <= s["arrive_h"] <= s["depart_h"]
+
+
+def test_every_unit_is_delivered_or_listed(tiny):
+    """Delivered + unserved = what the relief check allocated + what it could not place."""
+    sit = situation(tiny)
+    orders, unplaced, _ = orders_from_check(sit)
+    want: dict[tuple[str, str], int] = {}
+    for o in orders:
+        for item, q in o.items.items():
+            want[o.demand, item] = want.get((o.demand, item), 0) + q
+    for u in unplaced:
+        want[u["demand"], u["item"]] = want.get((u["demand"], u["item"]), 0) + u["quantity"]
+    for req in (FAST, DispatchRequest(time_limit_s=0.5, targets_h=(0.5,), hard_deadline=True)):
+        doc = plan_dispatch(sit, req).doc
+        got = delivered(doc)
+        for key, q in unserved(doc).items():
+            got[key] = got.get(key, 0) + q
+        assert got == want
+
+
+def test_impossible_deadline_lists_everything_with_its_reason(tiny):
+    """A hard 0.5-h deadline cannot be met (depots open later): nothing goes, all listed."""
+    doc = plan_dispatch(
+        situation(tiny), DispatchRequest(time_limit_s=0.5, targets_h=(0.5,), hard_deadline=True)
+    ).doc
+    assert doc["routes"] == []
+    assert doc["unserved"] and {u["reason"] for u in doc["unserved"]} == {"no_vehicle_in_time"}
+
+
+def test_no_fleet_means_no_vehicle(tiny):
+    """Without vehicles every unit is unserved with reason no_vehicle, none dropped."""
+    sit = situation(tiny, fleet=Fleet(available_share=0.0))
+    doc = plan_dispatch(sit, FAST).doc
+    assert doc["routes"] == [] and doc["kpis"]["targets"][0]["people_met"] == 0
+    assert {u["reason"] for u in doc["unserved"]} == {"no_vehicle"}
+    assert sum(unserved(doc).values()) == doc["kpis"]["unserved_units"] > 0
+
+
+def test_same_seed_same_plan(tiny):
+    """With a solution limit the plan is repeatable."""
+    sit = situation(tiny)
+    a = plan_dispatch(sit, FAST).doc
+    b = plan_dispatch(sit, FAST).doc
+    assert a["routes"] == b["routes"]
+
+
+def test_bad_requests_name_the_field():
+    for kwargs, field in (
+        ({"time_limit_s": 0}, "time_limit"),
+        ({"trips": 0}, "trips"),
+        ({"engine": "gurobi"}, "engine"),
+        ({"targets_h": (-1.0,)}, "target"),
+        ({"priority": {"vip": 2.0}}, "priority"),
+    ):
+        with pytest.raises(DataError) as e:
+            DispatchRequest(**kwargs)
+        assert e.value.field == field
+
+
+def test_route_lines_follow_roads_and_fill_distances(tiny):
+    sit = situation(tiny)
+    doc = plan_dispatch(sit, FAST).doc
+    legs = route_lines(sit, doc)
+    assert set(legs["vehicle"]) == {r["vehicle"] for r in doc["routes"]}
+    assert (legs["distance_km"] > 0).all()
+    # Road legs are at least as long as the straight line between their ends.
+    metric = legs.to_crs(legs.estimate_utm_crs())
+    for (_, row), geom in zip(legs.iterrows(), metric.geometry, strict=True):
+        ends = geom.coords[0], geom.coords[-1]
+        straight = ((ends[0][0] - ends[1][0]) ** 2 + (ends[0][1] - ends[1][1]) ** 2) ** 0.5
+        assert row["distance_km"] * 1000 >= straight * 0.5  # snapping may shorten the ends
+    assert doc["kpis"]["distance_km"] == pytest.approx(
+        sum(r["distance_km"] for r in doc["routes"]), abs=0.2
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Plans on disk and re-dispatch
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plan_file(tiny, tmp_path_factory):
+    doc = plan_dispatch(situation(tiny), FAST, folder=TINY).doc
+    path = tmp_path_factory.mktemp("plan") / "plan.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_edited_or_foreign_plans_are_refused(plan_file, tmp_path):
+    doc = json.loads(plan_file.read_text(encoding="utf-8"))
+    edited = copy.deepcopy(doc)
+    edited["scenario"]["definition"]["affected"][0]["people"] = 5000
+    (tmp_path / "e.json").write_text(json.dumps(edited), encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        read_plan(tmp_path / "e.json")
+    assert e.value.field == "scenario.fingerprint"
+    (tmp_path / "k.json").write_text(json.dumps({**doc, "kind": "report"}), encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        read_plan(tmp_path / "k.json")
+    assert e.value.field == "kind"
+    other, _ = load_scenario(TINY / "scenario.yaml")
+    with pytest.raises(DataError) as e:
+        redispatch(read_plan(plan_file), 1.0, [], FAST, area=None, expect=other)
+    assert e.value.field == "plan"
+
+
+def test_redispatch_keeps_what_is_done(tiny, plan_file):
+    """Stops whose leg began before the cut stay exactly as planned; the rest is re-planned
+    no earlier than the cut, and every unit is still delivered or listed."""
+    doc = read_plan(plan_file)
+    legs = sorted(s["leave_h"] for r in doc["routes"] for s in r["stops"])
+    at = (legs[0] + legs[-1]) / 2 if legs[0] < legs[-1] else legs[0]
+    split = split_plan(doc, at)
+    new = redispatch(doc, at, [], FAST, area=tiny).doc
+    kept = {(s["vehicle"], s["demand"], s["arrive_h"]) for s in new["committed"]}
+    before = {
+        (r["vehicle"], s["demand"], s["arrive_h"])
+        for r in doc["routes"]
+        for s in r["stops"]
+        if s["leave_h"] <= at
+    }
+    assert kept == before == {(s["vehicle"], s["demand"], s["arrive_h"]) for s in split.committed}
+    for r in new["routes"]:
+        assert r["start_h"] >= at - 1e-6
+        assert all(s["leave_h"] >= at - 1e-3 for s in r["stops"])
+    total_old = {k: v for k, v in delivered(doc).items()}
+    for k, v in unserved(doc).items():
+        total_old[k] = total_old.get(k, 0) + v
+    total_new = delivered(new)
+    for k, v in unserved(new).items():
+        total_new[k] = total_new.get(k, 0) + v
+    assert total_new == total_old
+    assert new["redispatch"]["from_fingerprint"] == doc["scenario"]["fingerprint"]
+    assert new["scenario"]["fingerprint"] == doc["scenario"]["fingerprint"]  # no closures
+
+
+def test_redispatch_after_a_closure_is_never_faster(tiny, plan_file):
+    """Closing the roads next to the shelter at hour 0 can only delay deliveries."""
+    doc = read_plan(plan_file)
+    shelter = doc["routes"][0]["stops"][0]["point"]
+    area = tiny
+    xy = next((p.lon, p.lat) for p in area.network.points if p.id == shelter)
+    base = redispatch(doc, 0.0, [], FAST, area=area).doc
+    cut = redispatch(doc, 0.0, [Closure(at=xy)], FAST, area=area).doc
+    first = {t["hours"]: t["people_met"] for t in base["kpis"]["targets"]}
+    after = {t["hours"]: t["people_met"] for t in cut["kpis"]["targets"]}
+    assert all(after[h] <= first[h] for h in first)
+    assert cut["scenario"]["fingerprint"] != doc["scenario"]["fingerprint"]
+    assert cut["redispatch"]["closures"][0]["at"] == list(xy)
+
+
+def test_redispatch_rejects_bad_hours(plan_file, tiny):
+    with pytest.raises(DataError) as e:
+        redispatch(read_plan(plan_file), -2.0, [], FAST, area=tiny)
+    assert e.value.field == "at"
+
+
+def test_closure_files(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "- name: 横0-1\n- at: [115.61, 37.7]\n  note: bridge\n", encoding="utf-8"
+    )
+    got = load_closures(tmp_path / "c.yaml")
+    assert [c.name for c in got] == ["横0-1", None] and got[1].at == (115.61, 37.7)
+    gj = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "x"},
+                "geometry": {"type": "LineString", "coordinates": [[115.6, 37.7], [115.61, 37.71]]},
+            },
+        ],
+    }
+    (tmp_path / "c.geojson").write_text(json.dumps(gj), encoding="utf-8")
+    assert load_closures(tmp_path / "c.geojson")[0].line == [(115.6, 37.7), (115.61, 37.71)]
+    (tmp_path / "bad.yaml").write_text("- name: a\n  at: [1, 2]\n", encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load_closures(tmp_path / "bad.yaml")
+    assert e.value.field.startswith("closures[0]")
+    gj["features"][0]["geometry"] = {"type": "Polygon", "coordinates": []}
+    (tmp_path / "poly.geojson").write_text(json.dumps(gj), encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load_closures(tmp_path / "poly.geojson")
+    assert e.value.field == "features[0].geometry"
