@@ -143,6 +143,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 # The portfolio ran both engines with the same budget, one core each: record
                 # each engine's own result too (that is the equal-time comparison).
                 for name, value in sol.detail.items():
+                    if not name.startswith("objective_"):
+                        continue  # part counts, not objectives
                     engine = name.removeprefix("objective_")
                     part = value / 10.0 if np.isfinite(value) else float("nan")
                     pgap = 100 * (part - best) / best if best and np.isfinite(part) else None

@@ -87,6 +87,11 @@ FAMILIES: dict[str, Family] = {
             dir_help="folder of Solomon .vrp/.txt files (and BKS.csv)",
         ),
         Family(
+            "dispatch",
+            "benchmarks.dispatch_bench",
+            "flood dispatch on the bundled scenarios: OR-Tools alone vs PyVRP vs our portfolio",
+        ),
+        Family(
             "mclp-province",
             "benchmarks.mclp_province_bench",
             "synthetic province maximal covering: 2,000 candidates x 40,000 points",

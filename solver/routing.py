@@ -363,8 +363,9 @@ def _solve_parts(
     spread = max(0.0, params.time_limit_s - floor * len(parts))
     out = []
     for vehicles, jobs in parts:
-        whole = len(parts) == 1 and len(vehicles) == len(problem.vehicles)
-        sub = problem if whole else _subproblem(problem, vehicles, jobs)
+        # Always through _subproblem: it also drops "allowed" lists naming every vehicle of
+        # the part, which PyVRP could not model otherwise.
+        sub = _subproblem(problem, vehicles, jobs)
         share = replace(params, time_limit_s=floor + spread * len(jobs) / n_jobs)
         if not sub.vehicles:
             out.append(
@@ -405,8 +406,9 @@ def retime(problem: RoutingProblem, route: Route) -> tuple[Route, list[int]]:
     Engines are trusted for the order of visits, not for every timing rule: OR-Tools models
     release times only approximately (a trip could leave before a later stop's goods are
     loaded). Each trip here leaves once its vehicle is back and reloaded and every load on
-    it is ready; a visit that then misses its hard window, or keeps the vehicle out past its
-    shift, is dropped (and reported as not served). Costs are recomputed.
+    it is ready; a load over the vehicle's capacity, a visit that then misses its hard window,
+    or one that keeps the vehicle out past its shift, is dropped (and reported as not served).
+    Costs are recomputed.
     """
     spec = problem.vehicles[route.vehicle]
     cost_m = problem.cost_matrix(spec.profile)
@@ -420,16 +422,29 @@ def retime(problem: RoutingProblem, route: Route) -> tuple[Route, list[int]]:
     start_s: int | None = None
     end_s = spec.start_s
     for t in sorted(trips):
-        todo = trips[t]
+        todo = _fit(problem, spec, trips[t], dropped)
         while True:
             leave = max([clock] + [problem.jobs[j].release_s for j in todo])
             plan, out, back = _run_trip(problem, spec, todo, here, leave)
+            if out:
+                # Windows missed. If the load the trip waits for longest is to blame (the
+                # trip keeps more without it), it goes; otherwise the missed visits go.
+                hold = max(todo, key=lambda j: problem.jobs[j].release_s)
+                rest = [j for j in todo if j != hold]
+                if problem.jobs[hold].release_s > clock and rest:
+                    alt = max([clock] + [problem.jobs[j].release_s for j in rest])
+                    if len(_run_trip(problem, spec, rest, here, alt)[0]) > len(plan):
+                        dropped.append(hold)
+                        todo = rest
+                        continue
+                dropped += out
+                todo = [j for j in todo if j not in out]
+                continue
             if back <= spec.shift_end_s or not plan:
                 break
             last = plan[-1][0]  # back after the shift: the last stop goes
             dropped.append(last)
             todo = [j for j in todo if j != last]
-        dropped += out
         if not plan:
             continue
         start_s = leave if start_s is None else start_s
@@ -440,6 +455,22 @@ def retime(problem: RoutingProblem, route: Route) -> tuple[Route, list[int]]:
         clock, here, end_s = back + spec.reload_s, spec.end, back
     start = spec.start_s if start_s is None else start_s
     return Route(route.vehicle, tuple(visits), start, end_s, cost), dropped
+
+
+def _fit(
+    problem: RoutingProblem, spec: VehicleSpec, jobs: list[int], dropped: list[int]
+) -> list[int]:
+    """``jobs`` in order while they fit the vehicle; the rest go to ``dropped``."""
+    load = [0] * len(spec.capacity)
+    kept = []
+    for j in jobs:
+        new = [a + b for a, b in zip(load, problem.jobs[j].load, strict=True)]
+        if all(a <= c for a, c in zip(new, spec.capacity, strict=True)):
+            load = new
+            kept.append(j)
+        else:
+            dropped.append(j)
+    return kept
 
 
 def _run_trip(

@@ -16,10 +16,12 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.routing import (
     FORBIDDEN,
+    Job,
     Route,
     RoutingParams,
     RoutingProblem,
     RoutingSolution,
+    VehicleSpec,
     Visit,
     evaluate,
 )
@@ -117,27 +119,32 @@ def solve_ortools(problem: RoutingProblem, params: RoutingParams) -> RoutingSolu
         cumul = time_dim.CumulVar(index)
         earliest = job.tw_early_s
         if job.release_s:
-            # Release times have no OR-Tools counterpart: arriving no earlier than release
-            # plus the quickest drive from a depot is necessary, not sufficient (a vehicle
-            # could leave before the release and visit another stop first).
+            # Release times have no OR-Tools counterpart: arriving no earlier than the
+            # release plus the quickest drive is necessary, not sufficient (a vehicle could
+            # leave before the release and visit another stop first); solve_routes re-times
+            # the routes so that the rule holds.
             ks = job.allowed if job.allowed is not None else range(len(vehicles))
-            drive = min(
-                int(problem.durations[vehicles[k].profile][vehicles[k].end, job.location])
-                for k in ks
+            earliest = max(
+                earliest,
+                min(_earliest_arrival(problem, vehicles[k], job) for k in ks),
             )
-            earliest = max(earliest, job.release_s + drive)
         latest = min(job.tw_late_s, horizon)
         if earliest > latest and job.penalty is not None:
             routing.ActiveVar(index).SetValue(0)  # cannot be served in time: left out
         else:
             cumul.SetRange(min(earliest, latest), latest)
+        slope = 0
         if job.targets:
             # One soft bound per node: the first deadline, missing it by an hour costing its
             # step (a linear stand-in; solutions are scored by the exact steps).
             deadline, step = job.targets[0]
-            time_dim.SetCumulVarSoftUpperBound(index, deadline, max(1, round(step / 3600)))
+            slope = max(1, round(step / 3600))
+            time_dim.SetCumulVarSoftUpperBound(index, deadline, slope)
         if job.penalty is not None:
-            routing.AddDisjunction([index], int(job.penalty))
+            # The linear lateness cost has no cap, unlike the steps: leaving a job out must
+            # stay dearer than serving it at any hour, or late loads are dropped, not sent.
+            late_max = slope * max(0, latest - (job.targets[0][0] if job.targets else 0))
+            routing.AddDisjunction([index], int(min(job.penalty + late_max, 2**62)))
 
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = (
@@ -192,3 +199,11 @@ def solve_ortools(problem: RoutingProblem, params: RoutingParams) -> RoutingSolu
     return RoutingSolution(
         routes, dropped, evaluate(problem, routes), "ortools", "feasible", time.perf_counter() - tic
     )
+
+
+def _earliest_arrival(problem: RoutingProblem, v: VehicleSpec, job: Job) -> int:
+    """A lower bound on when ``v`` can reach ``job`` carrying its goods."""
+    dur = problem.durations[v.profile]
+    first = int(dur[v.start, job.location])
+    later = int(dur[v.end, job.location]) + v.reload_s if v.trips > 1 else first
+    return int(max(job.release_s, v.start_s) + min(first, later))

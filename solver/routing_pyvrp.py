@@ -64,15 +64,14 @@ def solve_pyvrp(problem: RoutingProblem, params: RoutingParams) -> RoutingSoluti
     depot_locs = sorted({v.start for v in vehicles} | {v.end for v in vehicles})
     used = sorted(set(depot_locs) | {j.location for j in jobs})
     loc_obj = {loc: model.add_location(0, 0, name=str(loc)) for loc in used}
-    # Reloading (the vehicle's reload_s) is the depot's service on leaving it; PyVRP also
-    # applies it when a vehicle first leaves, so the vehicle's window opens that much earlier.
-    reload = {loc: 0 for loc in depot_locs}
+    # Reloading (reload_s) is added to the drive back into a reload depot. A depot service
+    # duration would be the other way, but PyVRP starts it only once the trip's loads are
+    # released, delaying every trip by it on top of the loading already in the release.
+    reload = dict.fromkeys(depot_locs, 0)
     for v in vehicles:
         if v.trips > 1:
             reload[v.end] = max(reload[v.end], v.reload_s)
-    depots = {
-        loc: model.add_depot(loc_obj[loc], service_duration=reload[loc]) for loc in depot_locs
-    }
+    depots = {loc: model.add_depot(loc_obj[loc]) for loc in depot_locs}
     profiles = [model.add_profile() for _ in problem.durations]
     client_job: list[int] = []
     for jn, j in enumerate(jobs):
@@ -101,7 +100,7 @@ def solve_pyvrp(problem: RoutingProblem, params: RoutingParams) -> RoutingSoluti
             start_depot=depots[v.start],
             end_depot=depots[v.end],
             fixed_cost=v.fixed_cost,
-            tw_early=max(0, v.start_s - reload[v.start]),
+            tw_early=v.start_s,
             tw_late=v.shift_end_s,
             profile=profiles[v.profile],
             reload_depots=[depots[v.end]] if v.trips > 1 else [],
@@ -118,6 +117,8 @@ def solve_pyvrp(problem: RoutingProblem, params: RoutingParams) -> RoutingSoluti
                 d, c = int(dur[a, b]), int(cost[a, b])
                 if d >= FORBIDDEN:
                     d = c = FORBIDDEN
+                else:
+                    d += reload.get(b, 0)
                 model.add_edge(loc_obj[a], loc_obj[b], distance=c, duration=d, profile=prof)
     stop: StoppingCriterion = MaxRuntime(params.time_limit_s)
     if params.solution_limit is not None:

@@ -263,3 +263,36 @@ def test_property_feasible_and_accounted(xs, caps, trips, data, engine):
     sol = solve_routes(p, params=RoutingParams(engine, time_limit_s=0.3))
     check_feasible(p, sol)
     assert sol.objective == evaluate(p, sol.routes)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_late_is_served_not_dropped(engine):
+    """A job 5 h away with a 1-h soft deadline is still delivered: missing both steps and
+    the drive (200,000 + 36,000) costs less than leaving it out (300,000)."""
+    m = line_matrix([0, 5 * 3600])
+    steps = ((3600, 100_000), (7200, 100_000))
+    job = Job("far", 1, (1,), penalty=300_000, targets=steps)
+    p = RoutingProblem((m,), (job,), (VehicleSpec("v", 0, 0, (5,)),))
+    sol = solve_routes(p, params=RoutingParams(engine, time_limit_s=0.5))
+    check_feasible(p, sol)
+    assert sol.dropped == ()
+
+
+def test_retime_drops_what_breaks_the_rules():
+    """Given a route that overloads the truck and waits for a load it then drops, retime
+    keeps what fits and leaves as soon as the loads it still carries are ready."""
+    from solver.routing import Route, Visit, retime
+
+    m = line_matrix([0, 3600, 3600])
+    jobs = (
+        Job("a", 1, (3,), tw_late_s=2 * 3600, penalty=1),
+        Job("b", 2, (1,), tw_late_s=int(5.5 * 3600), release_s=5 * 3600, penalty=1),
+        Job("c", 2, (3,), penalty=1),
+    )
+    p = RoutingProblem((m,), jobs, (VehicleSpec("v", 0, 0, (4,)),))
+    route = Route(0, (Visit(0, 0, 0), Visit(1, 0, 0), Visit(2, 0, 0)), 0, 0, 0)
+    new, dropped = retime(p, route)
+    # c does not fit (3 + 1 + 3 > 4); waiting for b (5 h) would make a late; a goes alone.
+    assert sorted(dropped) == [1, 2]
+    assert [(v.job, v.arrive_s) for v in new.visits] == [(0, 3600)]
+    assert new.cost == 7200
