@@ -145,8 +145,40 @@ class DispatchPlan:
     solution: RoutingSolution | None = None
 
 
-def _int_items(raw: dict[str, float]) -> dict[str, int]:
-    return {k: round(v) for k, v in raw.items() if round(v) > 0}
+def _whole_units(
+    situation: Situation, shipments: Sequence[Any], demands: dict[str, Any]
+) -> dict[tuple[str, str], dict[str, int]]:
+    """The check's (fractional) shipments in whole units, (depot, demand) -> items.
+
+    Per demand and item, the total is the shipped amount rounded (never above the need);
+    each depot gets its whole part and the remaining units go to the largest fractions,
+    never beyond a depot's stock.
+    """
+    frac: dict[tuple[str, str], dict[str, float]] = {}
+    for sh in shipments:
+        got = frac.setdefault((sh.demand, sh.item), {})
+        got[sh.supply] = got.get(sh.supply, 0.0) + sh.quantity
+    left = {d.id: {k: int(v) for k, v in d.stock.items()} for d in situation.network.depots}
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for (demand, item), by_depot in sorted(frac.items()):
+        need = round(demands[demand].need.get(item, 0))
+        total = min(need, math.floor(sum(by_depot.values()) + 0.5))
+        whole = {
+            dep: min(math.floor(q + 1e-9), left[dep].get(item, 0))
+            for dep, q in by_depot.items()
+        }
+        extra = total - sum(whole.values())
+        for dep in sorted(by_depot, key=lambda d: (-(by_depot[d] - whole[d]), d)):
+            if extra <= 0:
+                break
+            if left[dep].get(item, 0) > whole[dep]:
+                whole[dep] += 1
+                extra -= 1
+        for dep, q in whole.items():
+            if q > 0:
+                left[dep][item] = left[dep].get(item, 0) - q
+                out.setdefault((dep, demand), {})[item] = q
+    return out
 
 
 def orders_from_check(
@@ -159,16 +191,12 @@ def orders_from_check(
     res = report.result
     demands = {d.id: d for d in report.problem.demands}
     indoor = {pl.location for pl in situation.placements if pl.indoor}
-    per: dict[tuple[str, str], dict[str, float]] = {}
-    for sh in res.shipments:
-        got = per.setdefault((sh.supply, sh.demand), {})
-        got[sh.item] = got.get(sh.item, 0.0) + sh.quantity
+    per = _whole_units(situation, res.shipments, demands)
     orders = []
     shipped: dict[str, dict[str, float]] = {}
-    for (depot, demand), raw in sorted(per.items()):
-        for k, v in raw.items():
+    for (depot, demand), items in sorted(per.items()):
+        for k, v in items.items():
             shipped.setdefault(demand, {})[k] = shipped.get(demand, {}).get(k, 0.0) + v
-        items = _int_items(raw)
         if items:
             point = demand.split("#")[0]
             in_place = "#overflow" in demand or point not in indoor
@@ -182,13 +210,13 @@ def orders_from_check(
             reason = reasons.get(finding.reason, "no_stock")
         for item, need in demands[pt.id].need.items():
             short = need - shipped.get(pt.id, {}).get(item, 0.0)
-            if short > 0.5:
+            if short >= 1:
                 unplaced.append(
                     {
                         "point": pt.id.split("#")[0],
                         "demand": pt.id,
                         "item": item,
-                        "quantity": math.ceil(short - 1e-6),
+                        "quantity": int(short),
                         "reason": reason,
                     }
                 )
@@ -199,7 +227,7 @@ def orders_from_check(
 def _cut_off_orders(
     situation: Situation,
     report: CheckReport,
-    shipped: dict[tuple[str, str], dict[str, float]],
+    shipped: dict[tuple[str, str], dict[str, int]],
     unplaced: list[dict[str, Any]],
 ) -> tuple[list[Order], list[dict[str, Any]]]:
     """Orders for places the check found cut off, from stock it left unused.

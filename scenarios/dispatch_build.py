@@ -160,12 +160,20 @@ def vehicle_specs(
 
 
 def split_items(items: dict[str, int], parts: int) -> list[dict[str, int]]:
-    """Split quantities into ``parts`` nearly equal whole-unit chunks (split delivery)."""
+    """Split quantities into ``parts`` nearly equal whole-unit chunks (split delivery).
+
+    Each item's odd units go to the chunks after the previous item's, so no chunk collects
+    one extra unit of everything.
+    """
     out = [dict.fromkeys(items, 0) for _ in range(parts)]
+    turn = 0
     for item, q in items.items():
         base, extra = divmod(q, parts)
         for k in range(parts):
-            out[k][item] = base + (1 if k < extra else 0)
+            out[k][item] = base
+        for e in range(extra):
+            out[(turn + e) % parts][item] += 1
+        turn = (turn + extra) % parts
     return [{k: v for k, v in chunk.items() if v > 0} for chunk in out if any(chunk.values())]
 
 
@@ -270,6 +278,11 @@ def build_jobs(
         biggest = max(c[0] for c in caps), max(c[1] for c in caps)
         parts = max(1, math.ceil(max(kg / cap[0], litres / max(1, cap[1])) - 1e-9))
         chunks = split_items(o.items, parts)
+        while parts < sum(o.items.values()) and any(
+            a > c for ch in chunks for a, c in zip(load_of(situation, ch), cap, strict=True)
+        ):  # whole units round up: one more chunk until each fits the median truck
+            parts += 1
+            chunks = split_items(o.items, parts)
         medical = any(cat.get(i).group.value == "medical" for i in o.items)
         weight = (req.priority.get("medical", 1.0) if medical else 1.0) * (
             req.priority.get("in_place", 1.0) if o.in_place else 1.0

@@ -39,7 +39,7 @@ from scenarios.dispatch import (
     _plan,
     _solve,
 )
-from scenarios.dispatch_build import build_places, road_vehicles
+from scenarios.dispatch_build import DOCK_H, build_places, road_vehicles
 from scenarios.dispatch_doc import fingerprint
 from scenarios.model import Closure, Scenario, scenario_from_dict
 from solver.errors import DataError
@@ -139,8 +139,9 @@ class Split:
     committed: list[dict[str, Any]] = field(default_factory=list)
     #: vehicle -> (its depot, the last committed stop's place, free from hour, on-board stops)
     on_board: dict[str, tuple[str, str, float, list[dict[str, Any]]]] = field(default_factory=dict)
-    #: vehicle -> (depot, last place, free from hour) for vehicles on their way home
-    homeward: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    #: vehicle -> (depot, last place, free from hour, home by this hour as planned or None)
+    #: for vehicles whose last trip begun is delivered
+    homeward: dict[str, tuple[str, str, float, float | None]] = field(default_factory=dict)
     #: (depot, demand, ready hour or None) -> items not on their way: loaded or queued for
     #: loading as planned before (ready at that hour), or not deliverable in time (None)
     pool: dict[tuple[str, str, float | None], dict[str, int]] = field(default_factory=dict)
@@ -156,35 +157,62 @@ class Split:
 
 
 def split_plan(doc: dict[str, Any], at_h: float) -> Split:
-    """Cut ``doc`` at hour ``at_h`` (see the module docstring)."""
+    """Cut ``doc`` at hour ``at_h`` (see the module docstring).
+
+    Each vehicle ends up in at most one of ``on_board`` and ``homeward``: the state of its
+    latest trip begun (routes of one vehicle are taken in time order, as a re-dispatched
+    plan holds a continued route and a new one for the same vehicle).
+    """
     out = Split(committed=[dict(s) for s in doc.get("committed", [])])
-    for r in doc["routes"]:
-        trips: dict[int, list[dict[str, Any]]] = {}
-        for s in r["stops"]:
-            trips.setdefault(int(s["trip"]), []).append(s)
-        for t in sorted(trips):
-            stops = sorted(trips[t], key=lambda s: s["arrive_h"])
-            if stops[0]["leave_h"] > at_h:  # not yet left the depot: unload back to the pool
-                for s in stops:
-                    ready = s.get("loaded_by_h")
-                    ready = None if ready is None else max(at_h, float(ready))
-                    out.add_to_pool(s["depot"], s["demand"], s["items"], ready)
-                continue
-            done = [s for s in stops if s["leave_h"] <= at_h]
-            rest = [s for s in stops if s["leave_h"] > at_h]
-            out.committed += [{**s, "vehicle": r["vehicle"]} for s in done]
-            last = done[-1]
-            free = max(at_h, float(last["depart_h"]))
-            if rest:
-                out.on_board[r["vehicle"]] = (r["depot"], last["point"], free, rest)
-            else:
-                out.homeward[r["vehicle"]] = (r["depot"], last["point"], free)
+    state: dict[str, tuple[str, Any]] = {}
+    for r in sorted(doc["routes"], key=lambda r: (r["vehicle"], r["start_h"])):
+        here = _split_route(r, at_h, out)
+        if here is not None:
+            state[r["vehicle"]] = here
+    for vid, (kind, value) in state.items():
+        if kind == "on_board":
+            out.on_board[vid] = value
+        else:
+            out.homeward[vid] = value
     for u in doc["unserved"]:
         if u["reason"] in RETRY_REASONS and u.get("depot"):
             out.add_to_pool(u["depot"], u["demand"], {u["item"]: u["quantity"]})
         else:
             out.kept_unserved.append(dict(u))
     return out
+
+
+def _split_route(r: dict[str, Any], at_h: float, out: Split) -> tuple[str, Any] | None:
+    """Commit, pool or keep on board the trips of route ``r``; the vehicle's state after."""
+    trips: dict[int, list[dict[str, Any]]] = {}
+    for s in r["stops"]:
+        trips.setdefault(int(s["trip"]), []).append(s)
+    start = r.get("start") or r["depot"]
+    last_trip = max(trips, default=0)
+    state: tuple[str, Any] | None = None
+    for n, t in enumerate(sorted(trips)):
+        stops = sorted(trips[t], key=lambda s: s["arrive_h"])
+        if stops[0]["leave_h"] > at_h:
+            if n == 0 and start != r["depot"]:
+                # A continued route (goods on board at a shelter) that has not moved yet.
+                state = ("on_board", (r["depot"], start, max(at_h, r["start_h"]), stops))
+                continue
+            for s in stops:  # not yet left the depot: back to the pool, loading kept
+                ready = s.get("loaded_by_h")
+                ready = None if ready is None else max(at_h, float(ready))
+                out.add_to_pool(s["depot"], s["demand"], s["items"], ready)
+            continue
+        done = [s for s in stops if s["leave_h"] <= at_h]
+        rest = [s for s in stops if s["leave_h"] > at_h]
+        out.committed += [{**s, "vehicle": r["vehicle"]} for s in done]
+        last = done[-1]
+        free = max(at_h, float(last["depart_h"]))
+        if rest:
+            state = ("on_board", (r["depot"], last["point"], free, rest))
+        else:
+            home_by = float(r["end_h"]) if t == last_trip else None
+            state = ("homeward", (r["depot"], last["point"], free, home_by))
+    return state
 
 
 # ------------------------------------------------------------------------------------------
@@ -286,11 +314,11 @@ def redispatch(
         )
         continued = routes
         unserved += [{**u, "reason": "on_board_" + u["reason"]} for u in dropped]
-        for r in routes:
-            states[r["vehicle"]] = VehicleState(r["depot"], float(r["end_h"]))
+        for r in routes:  # home, then reloaded
+            states[r["vehicle"]] = VehicleState(r["depot"], float(r["end_h"]) + DOCK_H)
         for vid in set(split.on_board) - {r["vehicle"] for r in routes}:
             depot, at, free, _ = split.on_board[vid]
-            split.homeward[vid] = (depot, at, free)
+            split.homeward[vid] = (depot, at, free, None)
     # 2. Vehicles heading home: free at their depot once back, if they can get back.
     stuck = _homeward_states(situation, split.homeward, states)
     # 3. Everything in the pool, with every vehicle.
@@ -346,22 +374,31 @@ def old_request(doc: dict[str, Any]) -> DispatchRequest:
 
 def _homeward_states(
     situation: Any,
-    homeward: dict[str, tuple[str, str, float]],
+    homeward: dict[str, tuple[str, str, float, float | None]],
     states: dict[str, VehicleState],
 ) -> list[str]:
-    """Set each homeward vehicle free at its depot once back; return those that cannot be."""
-    if not homeward:
+    """Set each homeward vehicle free at its depot once back and reloaded.
+
+    Returns the vehicles that cannot get back (the closures cut them off).
+    """
+    # Home already: back (as planned) no later than the cut (free = max(cut, last departure)).
+    home = {vid: v for vid, v in homeward.items() if v[3] is not None and v[3] <= v[2]}
+    for vid, (depot, _, free, home_by) in home.items():
+        assert home_by is not None
+        states[vid] = VehicleState(depot, max(free, home_by + DOCK_H))
+    away = {vid: v for vid, v in homeward.items() if vid not in home}
+    if not away:
         return []
     cls_of = {v.id: v.cls for v in road_vehicles(situation)}
     ids: list[str] = []
-    for depot, at, _ in homeward.values():
+    for depot, at, _, _ in away.values():
         for pid in (depot, at):
             if pid not in ids:
                 ids.append(pid)
-    classes = sorted({cls_of[v] for v in homeward if v in cls_of})
+    classes = sorted({cls_of[v] for v in away if v in cls_of}) or ["medium"]
     places = build_places(situation, ids, classes)
     stuck = []
-    for vid, (depot, at, free) in sorted(homeward.items()):
+    for vid, (depot, at, free, _) in sorted(away.items()):
         if vid not in cls_of:
             stuck.append(vid)
             continue
@@ -370,5 +407,5 @@ def _homeward_states(
         if sec >= FORBIDDEN:
             stuck.append(vid)
         else:
-            states[vid] = VehicleState(depot, free + sec / 3600)
+            states[vid] = VehicleState(depot, free + sec / 3600 + DOCK_H)
     return stuck

@@ -6,6 +6,8 @@ import copy
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geodata.area import load_area
 from scenarios.apply import apply_scenario
@@ -252,3 +254,137 @@ def test_closure_files(tmp_path):
     with pytest.raises(DataError) as e:
         load_closures(tmp_path / "poly.geojson")
     assert e.value.field == "features[0].geometry"
+
+
+def _stop(trip, leave, arrive, point="S1", items=None):
+    return {
+        "point": point,
+        "demand": point,
+        "depot": "D1",
+        "trip": trip,
+        "leave_h": leave,
+        "arrive_h": arrive,
+        "depart_h": arrive + 0.5,
+        "items": items or {"food": 10},
+        "loaded_by_h": leave,
+    }
+
+
+def test_split_plan_gives_each_vehicle_one_state():
+    """A vehicle with trip 1 delivered and trip 2 under way is on board only; a continued
+    route that has not moved keeps its goods on board at its shelter; a vehicle back home
+    before the cut is home; trips not begun go back to the pool with their loading hour."""
+    doc = {
+        "committed": [],
+        "unserved": [
+            {
+                "point": "S2",
+                "demand": "S2",
+                "item": "water",
+                "quantity": 7,
+                "reason": "no_vehicle_in_time",
+                "depot": "D1",
+            }
+        ],
+        "routes": [
+            {
+                "vehicle": "A",
+                "depot": "D1",
+                "start": "D1",
+                "start_h": 1.0,
+                "end_h": 9.0,
+                "stops": [_stop(1, 1.0, 2.0), _stop(2, 4.0, 5.0), _stop(2, 5.6, 6.5, "S2")],
+            },
+            {
+                "vehicle": "B",
+                "depot": "D1",
+                "start": "S3",
+                "start_h": 4.0,
+                "end_h": 8.0,
+                "stops": [_stop(1, 6.0, 6.5, "S2")],
+            },
+            {
+                "vehicle": "C",
+                "depot": "D1",
+                "start": "D1",
+                "start_h": 1.0,
+                "end_h": 3.0,
+                "stops": [_stop(1, 1.0, 2.0)],
+            },
+            {
+                "vehicle": "D",
+                "depot": "D1",
+                "start": "D1",
+                "start_h": 6.0,
+                "end_h": 9.0,
+                "stops": [_stop(1, 6.0, 7.0, "S2", {"water": 5})],
+            },
+        ],
+    }
+    split = split_plan(doc, 5.0)
+    assert set(split.on_board) == {"A", "B"} and set(split.homeward) == {"C"}
+    assert split.on_board["A"][1:3] == ("S1", 5.5)  # at S1, unloading until 5.5 h
+    assert [s["point"] for s in split.on_board["A"][3]] == ["S2"]
+    assert split.on_board["B"][1] == "S3" and len(split.on_board["B"][3]) == 1
+    assert split.homeward["C"][3] == 3.0  # home by 3 h as planned
+    assert {(s["vehicle"], s["trip"]) for s in split.committed} == {("A", 1), ("A", 2), ("C", 1)}
+    assert split.pool == {("D1", "S2", 6.0): {"water": 5}, ("D1", "S2", None): {"water": 7}}
+
+
+def test_whole_units_keep_totals_and_stock(tiny):
+    """Fractional shipments become whole units: the rounded total (never above the need),
+    the odd unit to the largest fraction, never more than a depot holds."""
+    from types import SimpleNamespace as Ns
+
+    from scenarios.dispatch import _whole_units
+
+    sit = situation(tiny)
+    d1_food = dict(next(d for d in sit.network.depots if d.id == "D1").stock)["food"]
+    ships = [
+        Ns(supply="D1", demand="S1", item="food", quantity=33.4),
+        Ns(supply="D2", demand="S1", item="food", quantity=10.3),
+        Ns(supply="D1", demand="S1", item="water", quantity=33.3),
+        Ns(supply="D2", demand="S1", item="water", quantity=66.6),
+    ]
+    demands = {"S1": Ns(need={"food": 100, "water": 99})}
+    got = _whole_units(sit, ships, demands)
+    assert (got[("D1", "S1")]["food"], got[("D2", "S1")]["food"]) == (34, 10)  # 43.7 -> 44
+    assert got[("D1", "S1")]["water"] + got[("D2", "S1")]["water"] == 99  # 99.9, need 99
+    big = [Ns(supply="D1", demand="S1", item="food", quantity=d1_food + 0.9)]
+    got = _whole_units(sit, big, {"S1": Ns(need={"food": 10**6})})
+    assert got[("D1", "S1")]["food"] == d1_food
+
+
+def test_orders_and_unplaced_add_up_to_the_needs(tiny):
+    """Whole-unit orders plus what could not be placed equal each demand's need exactly."""
+    sit = situation(tiny)
+    orders, unplaced, report = orders_from_check(sit)
+    total: dict[tuple[str, str], int] = {}
+    for o in orders:
+        for item, q in o.items.items():
+            total[o.demand, item] = total.get((o.demand, item), 0) + q
+    for u in unplaced:
+        total[u["demand"], u["item"]] = total.get((u["demand"], u["item"]), 0) + u["quantity"]
+    need = {(d.id, i): q for d in report.problem.demands for i, q in d.need.items() if q > 0}
+    assert total == need
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["tent", "food", "water", "quilt"]), st.integers(1, 500), min_size=1
+    ),
+    st.integers(1, 12),
+)
+def test_split_items_is_even(items, parts):
+    """Chunks keep every unit, each item splits within one unit, and chunk sizes too."""
+    from scenarios.dispatch_build import split_items
+
+    chunks = split_items(items, parts)
+    for item, q in items.items():
+        per = [c.get(item, 0) for c in chunks]
+        assert sum(per) == q
+        if len(chunks) == parts:
+            assert max(per) - min(per) <= 1
+    sizes = [sum(c.values()) for c in chunks]
+    assert max(sizes) - min(sizes) <= 1
