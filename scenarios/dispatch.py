@@ -75,6 +75,8 @@ class DispatchRequest:
     shift_h: float = SHIFT_H
     person_value_s: int = PERSON_VALUE_S
     solution_limit: int | None = None
+    #: Loads are cut to this share of the depot's median truck (1: full truckloads).
+    load_share: float = 1.0
     #: Multipliers of a job's worth: medical loads and people left in place go first
     #: ("person-value-assumed").
     priority: dict[str, float] = field(default_factory=lambda: {"medical": 3.0, "in_place": 2.0})
@@ -94,6 +96,12 @@ class DispatchRequest:
             raise DataError("must be >= 1", field="trips", problem_zh="须至少为1")
         if not (self.shift_h > 0):
             raise DataError("must be > 0 hours", field="shift_h", problem_zh="须大于0小时")
+        if not (0 < self.load_share <= 1):
+            raise DataError(
+                f"must be in (0, 1], got {self.load_share}",
+                field="load_share",
+                problem_zh="装载比例须在0到1之间",
+            )
         if self.person_value_s < 1:
             raise DataError("must be >= 1", field="person_value_s")
         for t in self.targets_h or ():
@@ -164,8 +172,7 @@ def _whole_units(
         need = round(demands[demand].need.get(item, 0))
         total = min(need, math.floor(sum(by_depot.values()) + 0.5))
         whole = {
-            dep: min(math.floor(q + 1e-9), left[dep].get(item, 0))
-            for dep, q in by_depot.items()
+            dep: min(math.floor(q + 1e-9), left[dep].get(item, 0)) for dep, q in by_depot.items()
         }
         extra = total - sum(whole.values())
         for dep in sorted(by_depot, key=lambda d: (-(by_depot[d] - whole[d]), d)):

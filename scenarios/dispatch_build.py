@@ -273,7 +273,9 @@ def build_jobs(
             shuttle_h = via["hours_one_trip"]
         target_place = via["staging"] if via else o.point
         caps = sorted(specs[k].capacity for k in allowed)  # type: ignore[union-attr]
-        cap = caps[len(caps) // 2]  # chunk to the depot's median truck
+        # Chunk to a share of the depot's median truck: smaller loads are ready sooner and
+        # a truck may take several (more jobs to route, though).
+        cap = tuple(max(1, math.floor(c * req.load_share)) for c in caps[len(caps) // 2])
         kg, litres = load_of(situation, o.items)
         biggest = max(c[0] for c in caps), max(c[1] for c in caps)
         parts = max(1, math.ceil(max(kg / cap[0], litres / max(1, cap[1])) - 1e-9))

@@ -150,6 +150,7 @@ def plan_document(
             "person_value_s": req.person_value_s,
             "priority": dict(req.priority),
             "solution_limit": req.solution_limit,
+            "load_share": req.load_share,
         },
         "routes": all_routes,
         "transfers": transfers,

@@ -100,6 +100,13 @@ def dispatch(
     ] = None,
     trips: Annotated[int, typer.Option(help="Trips per vehicle and shift.")] = 4,
     shift_h: Annotated[float, typer.Option(help="Crew shift in hours.")] = 12.0,
+    load_share: Annotated[
+        float,
+        typer.Option(
+            help="Cut loads to this share of a depot's median truck (0.5: half loads, ready "
+            "sooner; more to route)."
+        ),
+    ] = 1.0,
     crs: CrsOpt = None,
     lang: LangOpt = Lang.BOTH,
     show: Annotated[int, typer.Option(help="Late stops to list in the terminal.")] = 10,
@@ -113,6 +120,7 @@ def dispatch(
         targets_h=tuple(target) if target else None,
         trips=trips,
         shift_h=shift_h,
+        load_share=load_share,
     )
     if scenario is not None:
         sc, folder = load_scenario(scenario)

@@ -119,6 +119,7 @@ def test_bad_requests_name_the_field():
     for kwargs, field in (
         ({"time_limit_s": 0}, "time_limit"),
         ({"trips": 0}, "trips"),
+        ({"load_share": 0.0}, "load_share"),
         ({"engine": "gurobi"}, "engine"),
         ({"targets_h": (-1.0,)}, "target"),
         ({"priority": {"vip": 2.0}}, "priority"),
@@ -388,3 +389,19 @@ def test_split_items_is_even(items, parts):
             assert max(per) - min(per) <= 1
     sizes = [sum(c.values()) for c in chunks]
     assert max(sizes) - min(sizes) <= 1
+
+
+def test_load_share_cuts_loads(tiny):
+    """With load_share 0.5 no stop carries more than half a light truck, and all still go."""
+    sit = situation(tiny)
+    cat = sit.network.catalogue
+    half = sit.network.vehicle_class("light").payload_kg / 2
+    doc = plan_dispatch(
+        sit, DispatchRequest(time_limit_s=0.5, engine="ortools", solution_limit=50, load_share=0.5)
+    ).doc
+    stops = [s for r in doc["routes"] for s in r["stops"]]
+    assert stops and all(
+        sum(cat.get(i).unit_weight_kg * q for i, q in s["items"].items()) <= half + 1e-6
+        for s in stops
+    )
+    assert doc["kpis"]["unserved_units"] == 0
