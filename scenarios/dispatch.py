@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from scenarios.apply import Situation
 from scenarios.check import CheckReport, run_check
 from scenarios.dispatch_build import (
@@ -44,6 +46,7 @@ from scenarios.dispatch_shuttle import Shuttle, coords, plan_transfers
 from solver.errors import DataError
 from solver.fleet import Mode
 from solver.routing import (
+    FORBIDDEN,
     Engine,
     RoutingParams,
     RoutingProblem,
@@ -392,8 +395,13 @@ def _solve(
     not_before_h: float,
     only: set[str] | None = None,
     trips: int | None = None,
+    open_end: bool = False,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], RoutingSolution | None, dict[Mode, Shuttle]]:
-    """Routes, unserved rows, the solution and the shuttle pool for ``orders``."""
+    """Routes, unserved rows, the solution and the shuttle pool for ``orders``.
+
+    ``open_end``: routes end at their last stop instead of the depot (goods on board in a
+    re-plan are delivered even if the truck cannot get home afterwards).
+    """
     vehicles = [v for v in road_vehicles(situation) if only is None or v.id in only]
     classes = sorted({v.cls for v in vehicles}) or ["medium"]
     extra = [st.at for st in states.values()]
@@ -408,15 +416,28 @@ def _solve(
         return [], unserved, None, crafts
     usable = [k for k, s in enumerate(specs) if s is not None]
     index = {k: n for n, k in enumerate(usable)}
+    mats = list(places.durations)
+    fleet = [s for s in specs if s is not None]
+    if open_end:
+        # One more place, "wherever the last stop is": free to reach, never left.
+        n = len(places.ids)
+        for p, m in enumerate(mats):
+            big = np.full((n + 1, n + 1), FORBIDDEN, dtype=np.int64)
+            big[:n, :n] = m
+            big[:, n] = 0
+            mats[p] = big
+        fleet = [replace(s, end=n) for s in fleet]
     problem = RoutingProblem(
-        tuple(places.durations),
+        tuple(mats),
         tuple(replace(j, allowed=tuple(index[k] for k in j.allowed or ())) for j in jobs),
-        tuple(s for s in specs if s is not None),
+        tuple(fleet),
     )
     solution = solve_routes(
         problem, params=RoutingParams(req.engine, req.time_limit_s, req.seed, req.solution_limit)
     )
     routes = _route_docs(solution, problem, vehicles, usable, info, places)
+    for r in routes:
+        r["open_end"] = open_end
     for j in solution.dropped:
         unserved += unserved_rows(info[j].order, "no_vehicle_in_time", info[j].items)
     return routes, unserved, solution, crafts

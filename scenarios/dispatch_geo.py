@@ -36,7 +36,7 @@ def _legs(route: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]
             here = route["depot"]
         out.append((here, s["point"], s))
         here, trip = s["point"], s["trip"]
-    if route["stops"]:
+    if route["stops"] and not route.get("open_end"):
         out.append((here, route["depot"], None))
     return out
 

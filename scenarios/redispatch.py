@@ -210,7 +210,8 @@ def _split_route(r: dict[str, Any], at_h: float, out: Split) -> tuple[str, Any] 
         if rest:
             state = ("on_board", (r["depot"], last["point"], free, rest))
         else:
-            home_by = float(r["end_h"]) if t == last_trip else None
+            # Home by the route's end as planned (an open-ended route ends at its last stop).
+            home_by = float(r["end_h"]) if t == last_trip and not r.get("open_end") else None
             state = ("homeward", (r["depot"], last["point"], free, home_by))
     return state
 
@@ -311,11 +312,13 @@ def redispatch(
             not_before_h=at_h,
             only=set(split.on_board),
             trips=1,
+            open_end=True,
         )
         continued = routes
         unserved += [{**u, "reason": "on_board_" + u["reason"]} for u in dropped]
-        for r in routes:  # home, then reloaded
-            states[r["vehicle"]] = VehicleState(r["depot"], float(r["end_h"]) + DOCK_H)
+        for r in routes:  # then home from the last stop (below)
+            last = r["stops"][-1]
+            split.homeward[r["vehicle"]] = (r["depot"], last["point"], last["depart_h"], None)
         for vid in set(split.on_board) - {r["vehicle"] for r in routes}:
             depot, at, free, _ = split.on_board[vid]
             split.homeward[vid] = (depot, at, free, None)
