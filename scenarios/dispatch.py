@@ -154,6 +154,8 @@ class DispatchPlan:
 
     doc: dict[str, Any]
     solution: RoutingSolution | None = None
+    #: The situation planned for (a re-dispatch builds its own, with the closures).
+    situation: Situation | None = None
 
 
 def _whole_units(
@@ -477,4 +479,4 @@ def _plan(
         solution=solution,
         seconds=time.perf_counter() - tic,
     )
-    return DispatchPlan(doc, solution)
+    return DispatchPlan(doc, solution, situation)

@@ -229,6 +229,18 @@ def _default_scenario(area: str, flood: list[Path]) -> tuple[Scenario, Path]:
     )
 
 
+def resolve_scenario(
+    scenario: Path | None, area: str | None, flood: list[Path]
+) -> tuple[Scenario, Path, str]:
+    """The scenario, its folder and the area to load, from --scenario/--area/--flood."""
+    if scenario is not None:
+        sc, folder = load_scenario(scenario)
+        return sc, folder, area or sc.area
+    name = area or "hengshui"
+    sc, folder = _default_scenario(name, flood)
+    return sc, folder, name
+
+
 @app.command()
 @friendly
 def check(
@@ -268,12 +280,7 @@ def check(
                 field="--target",
                 problem_zh="时限须为正的小时数",
             )
-    if scenario is not None:
-        sc, folder = load_scenario(scenario)
-        area_name = area or sc.area
-    else:
-        area_name = area or "hengshui"
-        sc, folder = _default_scenario(area_name, flood or [])
+    sc, folder, area_name = resolve_scenario(scenario, area, flood or [])
     a = load_area(area_name, crs=crs)
     with console.status(pick("正在求解…", "solving…", lang)):
         situation = apply_scenario(a, sc, folder=folder, extra_floods=flood or [], crs=crs)

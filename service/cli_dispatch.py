@@ -20,9 +20,9 @@ from scenarios.dispatch import DispatchPlan, DispatchRequest, plan_dispatch
 from scenarios.dispatch_doc import read_plan
 from scenarios.dispatch_geo import route_lines
 from scenarios.dispatch_shuttle import coords
-from scenarios.model import Closure, load_scenario, scenario_from_dict
+from scenarios.model import Closure, load_scenario
 from scenarios.redispatch import load_closures, old_request, redispatch
-from service.cli import _default_scenario
+from service.cli import resolve_scenario
 from service.cli_common import CrsOpt, LangOpt, app, console, friendly
 from service.i18n import Lang, pick
 from service.maps import route_map
@@ -122,12 +122,7 @@ def dispatch(
         shift_h=shift_h,
         load_share=load_share,
     )
-    if scenario is not None:
-        sc, folder = load_scenario(scenario)
-        area_name = area or sc.area
-    else:
-        area_name = area or "hengshui"
-        sc, folder = _default_scenario(area_name, flood or [])
+    sc, folder, area_name = resolve_scenario(scenario, area, flood or [])
     with _progress(lang, time_limit) as say:
         say("network", 0.0)
         a = load_area(area_name, crs=crs)
@@ -207,18 +202,10 @@ def redispatch_cmd(
         req = DispatchRequest(**{**req.__dict__, **changes})
     with _progress(lang, req.time_limit_s) as say:
         new = redispatch(doc, at, closures, req, area=area, expect=expect, progress=say)
-        say("document", 0.0)
-        situation = _situation_of(new.doc, area)
-    write_outputs(situation, new, out, lang)
+    assert new.situation is not None
+    write_outputs(new.situation, new, out, lang)
     print_plan(new.doc, lang, show)
     _print_outputs(out, lang)
-
-
-def _situation_of(doc: dict[str, Any], area: str | None) -> Situation:
-    """The situation a plan was made for (rebuilt from its stored scenario)."""
-    sc = scenario_from_dict(doc["scenario"]["definition"], source="plan")
-    folder = Path(doc["scenario"].get("folder") or ".")
-    return apply_scenario(load_area(area or sc.area), sc, folder=folder)
 
 
 def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lang) -> list[Path]:

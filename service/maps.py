@@ -7,6 +7,7 @@ Matplotlib ships no CJK glyphs, so a subset of Noto Sans CJK SC (OFL, built by
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -47,6 +48,34 @@ TIER_STYLE = {  # marker, size, colour
 STATUS_COLOUR = {"met": "#2e7d32", "partial": "#f9a825", "late": "#ef6c00", "unmet": "#c62828"}
 
 
+def _draw_depots(ax: Any, depots: gpd.GeoDataFrame, handles: list[Artist], lang: Lang) -> None:
+    """Depots by tier (marker, size and colour of TIER_STYLE), each tier in the legend."""
+    for tier, (marker, size, colour) in TIER_STYLE.items():
+        sel = depots[depots["tier"] == tier]
+        if len(sel):
+            ax.scatter(
+                sel.geometry.x,
+                sel.geometry.y,
+                marker=marker,
+                s=size,
+                c=colour,
+                edgecolors="white",
+                linewidths=0.5,
+                zorder=4,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker=marker,
+                    linestyle="",
+                    color=colour,
+                    markersize=7,
+                    label=pick(Tier(tier).zh, tier, lang),
+                )
+            )
+
+
 def relief_map(
     path: Path,
     *,
@@ -74,23 +103,7 @@ def relief_map(
     if flood is not None and len(flood):
         flood.plot(ax=ax, color="#64b5f6", alpha=0.45, edgecolor="#1e88e5", linewidth=0.5)
     handles: list[Artist] = []
-    for tier, (marker, size, colour) in TIER_STYLE.items():
-        sel = depots[depots["tier"] == tier]
-        if len(sel):
-            ax.scatter(
-                sel.geometry.x,
-                sel.geometry.y,
-                marker=marker,
-                s=size,
-                c=colour,
-                edgecolors="white",
-                linewidths=0.5,
-                zorder=4,
-            )
-            label = pick(Tier(tier).zh, tier, lang)
-            handles.append(
-                Line2D([], [], marker=marker, linestyle="", color=colour, markersize=7, label=label)
-            )
+    _draw_depots(ax, depots, handles, lang)
     for status, colour in STATUS_COLOUR.items():
         sel = points[points["status"] == status]
         if len(sel):
@@ -168,31 +181,7 @@ def site_map(
                 )
     else:
         ax.scatter(points.geometry.x, points.geometry.y, s=2, c="#9e9e9e", zorder=3)
-    old = sites[~sites["new"]]
-    for tier, (marker, size, colour) in TIER_STYLE.items():
-        sel = old[old["tier"] == tier]
-        if len(sel):
-            ax.scatter(
-                sel.geometry.x,
-                sel.geometry.y,
-                marker=marker,
-                s=size,
-                c=colour,
-                edgecolors="white",
-                linewidths=0.5,
-                zorder=4,
-            )
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    marker=marker,
-                    linestyle="",
-                    color=colour,
-                    markersize=7,
-                    label=pick(Tier(tier).zh, tier, lang),
-                )
-            )
+    _draw_depots(ax, sites[~sites["new"]], handles, lang)
     new = sites[sites["new"]]
     if len(new):
         ax.scatter(
@@ -319,30 +308,7 @@ def route_map(
                 label=pick("返回仓库", "return to depot", lang),
             )
         )
-    for tier, (marker, size, colour_) in TIER_STYLE.items():
-        sel = depots[depots["tier"] == tier]
-        if len(sel):
-            ax.scatter(
-                sel.geometry.x,
-                sel.geometry.y,
-                marker=marker,
-                s=size,
-                c=colour_,
-                edgecolors="white",
-                linewidths=0.5,
-                zorder=4,
-            )
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    marker=marker,
-                    linestyle="",
-                    color=colour_,
-                    markersize=7,
-                    label=pick(Tier(tier).zh, tier, lang),
-                )
-            )
+    _draw_depots(ax, depots, handles, lang)
     for late, colour_, zh, en in (
         (False, "#2e7d32", "按时送达", "on time"),
         (True, "#c62828", "晚于时限", "late"),
