@@ -4,7 +4,9 @@ Each leg (depot or stop to the next stop, and the last stop back to the depot) i
 along the quickest road path for its vehicle class under the situation's floods and
 closures, the same cost the plan was made with. Legs flown or sailed from a staging point
 are straight lines. Distances are added to the plan document (``distance_km`` per route
-and in the KPIs).
+and in the KPIs), and each stop gets ``roads``: the named roads driven to it, the route
+description on the dispatch sheets. A leg no longer possible on the roads (a re-plan's
+closures after it was driven) is drawn straight, ``on_roads`` false.
 
 Road geometry is node to node: an edge's interior vertices are not drawn (the bundled
 roads are straight between junctions anyway).
@@ -50,6 +52,7 @@ def route_lines(situation: Situation, doc: dict[str, Any]) -> gpd.GeoDataFrame:
     nodes, _ = road_access(situation, places) if places else (np.array([], int), None)
     node_of = dict(zip(places, (int(n) for n in nodes), strict=True))
     length = _edge_lengths(graph)
+    names = _edge_names(situation)
     rows: list[dict[str, Any]] = []
     for cls in sorted({r["vehicle_class"] for r, *_ in legs}):
         mine = [leg for leg in legs if leg[0]["vehicle_class"] == cls]
@@ -63,9 +66,15 @@ def route_lines(situation: Situation, doc: dict[str, Any]) -> gpd.GeoDataFrame:
         row_of = {n: k for k, n in enumerate(origins)}
         for route, a, b, stop in mine:
             path = path_nodes(pred, row_of[node_of[a]], node_of[b])
-            if path[0] != node_of[a]:
+            on_roads = path[0] == node_of[a]
+            if not on_roads:
                 path = [node_of[a], node_of[b]]  # not on the roads now: drawn straight
             km = sum(length.get((u, v), 0.0) for u, v in pairwise(path))
+            if not on_roads:
+                km = 1000 * haversine_km(coords(situation, a), coords(situation, b))
+            roads = _road_names(path, names)
+            if stop is not None:
+                stop["roads"] = roads  # the route description on the dispatch sheets
             xy = [(graph.node_lon[n], graph.node_lat[n]) for n in path]
             xy = [coords(situation, a), *xy, coords(situation, b)]
             rows.append(
@@ -82,6 +91,8 @@ def route_lines(situation: Situation, doc: dict[str, Any]) -> gpd.GeoDataFrame:
                     "leave_h": stop["leave_h"] if stop else None,
                     "arrive_h": stop["arrive_h"] if stop else None,
                     "distance_km": round(km / 1000, 2),
+                    "on_roads": on_roads,
+                    "roads": " → ".join(roads),
                     "geometry": LineString(xy),
                 }
             )
@@ -98,6 +109,8 @@ def route_lines(situation: Situation, doc: dict[str, Any]) -> gpd.GeoDataFrame:
                         "leave_h": t["start_h"],
                         "arrive_h": t["arrive_h"],
                         "distance_km": round(haversine_km(ends[0], ends[1]), 2),
+                        "on_roads": False,
+                        "roads": "",
                         "geometry": LineString(ends),
                     }
                 )
@@ -118,10 +131,33 @@ def _edge_lengths(graph: Any) -> dict[tuple[int, int], float]:
     return out
 
 
+def _edge_names(situation: Situation) -> dict[tuple[int, int], str]:
+    """Road name (or bridge name) of the edge between two adjacent nodes, both ways."""
+    graph = situation.area.roads.graph
+    edges = situation.area.roads.edges
+    name = edges["name"].fillna("").astype(str).tolist() if "name" in edges else []
+    out: dict[tuple[int, int], str] = {}
+    for k, (u, v) in enumerate(zip(graph.edge_u.tolist(), graph.edge_v.tolist(), strict=True)):
+        if k < len(name) and name[k]:
+            out.setdefault((u, v), name[k])
+            out.setdefault((v, u), name[k])
+    return out
+
+
+def _road_names(path: list[int], names: dict[tuple[int, int], str]) -> list[str]:
+    """The named roads along ``path``, in driving order, each once per stretch."""
+    out: list[str] = []
+    for u, v in pairwise(path):
+        n = names.get((u, v))
+        if n and (not out or out[-1] != n):
+            out.append(n)
+    return out
+
+
 def _empty() -> gpd.GeoDataFrame:
     cols = ["route", "vehicle", "vehicle_class", "depot", "trip", "from", "to", "leg", "mode"]
     return gpd.GeoDataFrame(
-        {c: [] for c in [*cols, "leave_h", "arrive_h", "distance_km"]},
+        {c: [] for c in [*cols, "leave_h", "arrive_h", "distance_km", "on_roads", "roads"]},
         geometry=gpd.GeoSeries([], crs=4326),
     )
 

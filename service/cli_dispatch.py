@@ -209,7 +209,7 @@ def redispatch_cmd(
 
 
 def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lang) -> list[Path]:
-    """plan.json, routes.geojson, dispatch.csv/.xlsx, sheets.html and map.png in ``out``."""
+    """plan.json, routes.geojson, sheets.csv/.xlsx, sheets.html and map.png in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     doc = plan.doc
     legs = route_lines(situation, doc)  # also fills distance_km
@@ -338,8 +338,8 @@ def _print_outputs(out: Path, lang: Lang) -> None:
     names = [
         "plan.json",
         "routes.geojson",
-        "dispatch.csv",
-        "dispatch.xlsx",
+        "sheets.csv",
+        "sheets.xlsx",
         "sheets.html",
         "map.png",
     ]

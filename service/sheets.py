@@ -4,8 +4,8 @@ The input is the dispatch plan document (``plan.json``, see :mod:`scenarios.disp
 Every time in a plan is hours after the disaster report; the sheets show both the offset
 ("+3.50 h") and the wall-clock time at the place of the scenario ("2024-07-30 21:30").
 
-:func:`write_sheets` writes ``dispatch.csv`` (UTF-8 with BOM, one row per stop),
-``dispatch.xlsx`` (Summary, Stops, Unserved and Transfers sheets) and ``sheets.html`` (a
+:func:`write_sheets` writes ``sheets.csv`` (UTF-8 with BOM, one row per stop),
+``sheets.xlsx`` (Summary, Stops, Unserved and Transfers sheets) and ``sheets.html`` (a
 cover page with the KPIs, then one signed dispatch sheet per vehicle).
 """
 
@@ -36,8 +36,8 @@ from solver.fleet import DEFAULT_VEHICLE_CLASSES
 #: (not imported, so that writing sheets does not load the routing stack).
 PLAN_KIND = "dispatch_plan"
 
-CSV_NAME = "dispatch.csv"
-XLSX_NAME = "dispatch.xlsx"
+CSV_NAME = "sheets.csv"
+XLSX_NAME = "sheets.xlsx"
 HTML_NAME = "sheets.html"
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -54,6 +54,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "destination": ("目的地", "Destination"),
     "demand": ("需求编号", "Demand"),
     "via": ("经转运点", "Via staging"),
+    "roads": ("行驶路线", "Route (roads)"),
     "leave_h": ("出发(小时)", "Leave (h)"),
     "leave_at": ("出发时刻", "Leave at"),
     "arrive_h": ("到达(小时)", "Arrive (h)"),
@@ -301,6 +302,7 @@ class Stop:
     met_h: float | None
     items: Mapping[str, Any]
     missed: tuple[float, ...]
+    roads: tuple[str, ...] = ()
 
 
 def _num(value: object) -> float | None:
@@ -352,6 +354,7 @@ def _stop(
         met_h=met,
         items=dict(raw.get("items") or {}),
         missed=missed or (),
+        roads=tuple(str(r) for r in raw.get("roads") or ()),
     )
 
 
@@ -402,6 +405,7 @@ STOP_COLUMNS = (
     "point",
     "destination",
     "via",
+    "roads",
     "leave_h",
     "leave_at",
     "arrive_h",
@@ -424,6 +428,7 @@ def stop_record(stop: Stop, lang: Lang, report: datetime | None) -> dict[str, An
         "point": stop.point,
         "destination": stop.destination,
         "via": via_text(stop, lang),
+        "roads": " → ".join(stop.roads),
         "leave_h": stop.leave_h,
         "leave_at": wall_clock(report, stop.leave_h),
         "arrive_h": stop.arrive_h,
@@ -817,10 +822,15 @@ def _load_html(items: Mapping[str, Any], lang: Lang) -> str:
 
 def _destination_html(stop: Stop, report: datetime | None, lang: Lang) -> str:
     """The place the goods go; for a staging stop, the staging point and the air/boat leg."""
+    route = (
+        f'<br><span class="roads">{_e(text("roads", lang))}: {_e(" → ".join(stop.roads))}</span>'
+        if stop.roads
+        else ""
+    )
     if not stop.via:
-        return _e(stop.destination)
+        return _e(stop.destination) + route
     lines = [
-        f"<b>{_e(stop.destination)}</b>",
+        f"<b>{_e(stop.destination)}</b>" + route,
         f"{_e(text('via', lang))}: {_e(via_text(stop, lang))}",
     ]
     tr = stop.transfer or {}
@@ -915,7 +925,7 @@ def render_html(doc: Mapping[str, Any], lang: Lang = Lang.BOTH) -> str:
 
 
 def write_sheets(doc: dict[str, Any], out: Path, lang: Lang = Lang.BOTH) -> list[Path]:
-    """Write ``dispatch.csv``, ``dispatch.xlsx`` and ``sheets.html`` into the folder ``out``.
+    """Write ``sheets.csv``, ``sheets.xlsx`` and ``sheets.html`` into the folder ``out``.
 
     Each file is written atomically (a temporary file moved into place), so an old sheet
     is never left half-overwritten. Returns the paths written.

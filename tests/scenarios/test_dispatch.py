@@ -405,3 +405,14 @@ def test_load_share_cuts_loads(tiny):
         for s in stops
     )
     assert doc["kpis"]["unserved_units"] == 0
+
+
+def test_stops_name_the_roads_driven(tiny):
+    """Each delivery leg names the grid roads it follows (the sheets' route description)."""
+    sit = situation(tiny)
+    doc = plan_dispatch(sit, FAST).doc
+    legs = route_lines(sit, doc)
+    grid = set(tiny.roads.edges["name"])
+    stops = [s for r in doc["routes"] for s in r["stops"]]
+    assert stops and all(s["roads"] and set(s["roads"]) <= grid for s in stops)
+    assert legs["on_roads"].all()

@@ -26,7 +26,7 @@ def test_dispatch_writes_plan_routes_sheets_and_map(tiny_gpkg, tmp_path):
     doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     stops = sum(len(r["stops"]) for r in doc["routes"])
     assert stops == doc["kpis"]["stops"] > 0
-    with (out / "dispatch.csv").open(encoding="utf-8-sig") as f:
+    with (out / "sheets.csv").open(encoding="utf-8-sig") as f:
         assert len(list(csv.DictReader(f))) == stops
     routes = json.loads((out / "routes.geojson").read_text(encoding="utf-8"))
     assert {f["properties"]["vehicle"] for f in routes["features"]} == {
