@@ -80,6 +80,9 @@ class DispatchRequest:
     solution_limit: int | None = None
     #: Loads are cut to this share of the depot's median truck (1: full truckloads).
     load_share: float = 1.0
+    #: Shelter receiving hours: point id -> (opens, closes), hours after the report; goods
+    #: arrive (start unloading) within them. Points not listed receive at any hour.
+    receiving: dict[str, tuple[float, float]] = field(default_factory=dict)
     #: Multipliers of a job's worth: medical loads and people left in place go first
     #: ("person-value-assumed").
     priority: dict[str, float] = field(default_factory=lambda: {"medical": 3.0, "in_place": 2.0})
@@ -111,6 +114,15 @@ class DispatchRequest:
             if not (math.isfinite(t) and t > 0):
                 raise DataError(
                     f"must be positive hours, got {t}", field="target", problem_zh="时限须为正"
+                )
+        for pid, win in self.receiving.items():
+            if not (
+                len(win) == 2 and all(math.isfinite(x) and x >= 0 for x in win) and win[0] < win[1]
+            ):
+                raise DataError(
+                    f"{pid}: give (opens, closes) in hours >= 0 with opens < closes, got {win}",
+                    field=f"receiving.{pid}",
+                    problem_zh="接收时段须为 开始<结束 的小时数",
                 )
         for key, w in self.priority.items():
             if key not in ("medical", "in_place") or not (w > 0):
@@ -305,6 +317,12 @@ def plan_dispatch(
     :func:`redispatch` can rebuild the situation); ``progress`` gets (stage, fraction).
     """
     req = request or DispatchRequest()
+    known = {p.id for p in situation.network.points}
+    for pid in req.receiving:
+        if pid not in known:
+            raise DataError(
+                f"unknown point {pid!r}", field=f"receiving.{pid}", problem_zh="未知地点"
+            )
     say = progress or (lambda stage, frac: None)
     say("check", 0.0)
     orders, unplaced, report = orders_from_check(situation)

@@ -296,6 +296,12 @@ def build_jobs(
         # Needs are met once unloaded and handed out: arrive by target - handover.
         deadlines = [max(0, round((t - handover_h - shuttle_h) * 3600)) for t in targets]
         fastest = min(drive(k, target_place) for k in allowed)
+        window = req.receiving.get(o.point) if via is None else None
+        if window is not None:
+            soonest = min(specs[k].start_s for k in allowed) + fastest  # type: ignore[union-attr]
+            if soonest > window[1] * 3600:
+                unserved += unserved_rows(o, "receiving_window")
+                continue
         for c, chunk in enumerate(chunks):
             load = load_of(situation, chunk)
             if load[0] > biggest[0] or load[1] > biggest[1]:
@@ -307,11 +313,18 @@ def build_jobs(
                 late, steps = deadlines[0], ()
             else:
                 late, steps = 10**8, tuple((d, worth) for d in deadlines)
+            early = 0
+            if window is not None:  # the shelter receives goods only within its hours
+                early, late = round(window[0] * 3600), min(late, round(window[1] * 3600))
+                if late < early:
+                    unserved += unserved_rows(o, "receiving_window", chunk)
+                    continue
             job = Job(
                 f"{o.depot}>{o.demand}#{c + 1}",
                 places.index(target_place),
                 load,
                 service_s=unload_s,
+                tw_early_s=early,
                 tw_late_s=late,
                 # Never delivered costs one more step than delivered after every target.
                 penalty=worth * (len(targets) + 1),

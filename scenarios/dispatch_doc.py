@@ -151,6 +151,7 @@ def plan_document(
             "priority": dict(req.priority),
             "solution_limit": req.solution_limit,
             "load_share": req.load_share,
+            "receiving": {k: list(v) for k, v in req.receiving.items()},
         },
         "routes": all_routes,
         "transfers": transfers,

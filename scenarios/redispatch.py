@@ -369,6 +369,8 @@ def old_request(doc: dict[str, Any]) -> DispatchRequest:
     kwargs = {k: v for k, v in r.items() if k in keys}
     if kwargs.get("targets_h") is not None:
         kwargs["targets_h"] = tuple(kwargs["targets_h"])
+    if isinstance(kwargs.get("receiving"), dict):
+        kwargs["receiving"] = {k: tuple(v) for k, v in kwargs["receiving"].items()}
     try:
         return DispatchRequest(**kwargs)
     except TypeError as exc:

@@ -107,6 +107,13 @@ def dispatch(
             "sooner; more to route)."
         ),
     ] = 1.0,
+    receiving: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Shelter receiving hours POINT=OPENS-CLOSES (hours after the report), "
+            "e.g. S-131102-1=6-20; repeatable."
+        ),
+    ] = None,
     crs: CrsOpt = None,
     lang: LangOpt = Lang.BOTH,
     show: Annotated[int, typer.Option(help="Late stops to list in the terminal.")] = 10,
@@ -121,6 +128,7 @@ def dispatch(
         trips=trips,
         shift_h=shift_h,
         load_share=load_share,
+        receiving=_parse_receiving(receiving or []),
     )
     sc, folder, area_name = resolve_scenario(scenario, area, flood or [])
     with _progress(lang, time_limit) as say:
@@ -131,6 +139,22 @@ def dispatch(
     write_outputs(situation, plan, out, lang)
     print_plan(plan.doc, lang, show)
     _print_outputs(out, lang)
+
+
+def _parse_receiving(values: list[str]) -> dict[str, tuple[float, float]]:
+    out = {}
+    for v in values:
+        try:
+            pid, hours = v.rsplit("=", 1)
+            a, b = (float(x) for x in hours.split("-"))
+        except ValueError:
+            raise DataError(
+                f"use POINT=OPENS-CLOSES in hours, got {v!r}",
+                field="--receiving",
+                problem_zh="格式应为 地点=开始-结束(小时)",
+            ) from None
+        out[pid] = (a, b)
+    return out
 
 
 def _parse_at(values: list[str]) -> list[Closure]:

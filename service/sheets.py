@@ -128,7 +128,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "too_big_for_vehicles": ("单件超出所有车辆载重或容积", "a unit too big for every vehicle"),
     "over_capacity": ("避难场所容量不足", "shelters over capacity"),
     "no_stock": ("库存不足", "no stock"),
+    "receiving_window": ("避难场所接收时段内无法送达", "outside the shelter's receiving hours"),
+    "shelter_changed": ("道路封闭后人员转往其他避难场所", "people moved to another shelter"),
 }
+#: Prefix of re-dispatch reasons for goods already on a truck.
+ON_BOARD = ("在途车辆:", "on board: ")
 
 MODES: dict[str, tuple[str, str]] = {
     "road": ("公路", "road"),
@@ -169,6 +173,9 @@ def text(key: str, lang: Lang) -> str:
 
 def reason_label(reason: str, lang: Lang) -> str:
     """An unserved reason code in words; unknown codes are printed as they are."""
+    if reason.startswith("on_board_"):
+        zh, en = REASONS.get(reason.removeprefix("on_board_"), (reason, reason))
+        return pick(ON_BOARD[0] + zh, ON_BOARD[1] + en, lang)
     return pick(*REASONS.get(reason, (reason, reason)), lang)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -416,3 +417,25 @@ def test_stops_name_the_roads_driven(tiny):
     stops = [s for r in doc["routes"] for s in r["stops"]]
     assert stops and all(s["roads"] and set(s["roads"]) <= grid for s in stops)
     assert legs["on_roads"].all()
+
+
+def test_receiving_hours_are_kept(tiny):
+    """A shelter receiving only 5-6 h gets every load in that hour, or it is listed with
+    the reason; a window closing before any truck can arrive leaves all listed."""
+    sit = situation(tiny)
+    req = DispatchRequest(
+        time_limit_s=0.5, engine="ortools", solution_limit=50, receiving={"S1": (5.0, 6.0)}
+    )
+    doc = plan_dispatch(sit, req).doc
+    stops = [s for r in doc["routes"] for s in r["stops"] if s["point"] == "S1"]
+    assert stops and all(5.0 - 1e-3 <= s["arrive_h"] <= 6.0 + 1e-3 for s in stops)
+    closed = replace(req, receiving={"S1": (0.0, 0.1)})
+    doc = plan_dispatch(sit, closed).doc
+    assert doc["routes"] == []
+    assert {u["reason"] for u in doc["unserved"]} == {"receiving_window"}
+    with pytest.raises(DataError) as e:
+        plan_dispatch(sit, replace(req, receiving={"nowhere": (1.0, 2.0)}))
+    assert e.value.field == "receiving.nowhere"
+    with pytest.raises(DataError) as e:
+        DispatchRequest(receiving={"S1": (6.0, 5.0)})
+    assert e.value.field == "receiving.S1"
