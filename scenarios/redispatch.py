@@ -28,7 +28,7 @@ import yaml
 from pydantic import ValidationError
 
 from geodata.area import Area, load_area
-from scenarios.apply import apply_scenario
+from scenarios.apply import Situation, apply_scenario
 from scenarios.check import run_check
 from scenarios.dispatch import (
     DispatchPlan,
@@ -41,7 +41,8 @@ from scenarios.dispatch import (
 )
 from scenarios.dispatch_build import DOCK_H, build_places, road_vehicles
 from scenarios.dispatch_doc import fingerprint
-from scenarios.model import Closure, Scenario, scenario_from_dict
+from scenarios.dispatch_shuttle import coords, haversine_km
+from scenarios.model import Affected, Closure, Scenario, scenario_from_dict
 from solver.errors import DataError
 from solver.routing import FORBIDDEN
 
@@ -231,11 +232,14 @@ def redispatch(
     expect: Scenario | None = None,
     folder: Path | None = None,
     progress: Progress | None = None,
+    added: Sequence[Affected] = (),
 ) -> DispatchPlan:
     """Re-plan ``doc`` (a checked plan, :func:`scenarios.dispatch_doc.read_plan`) at ``at_h``.
 
     ``expect``: the scenario the caller believes the plan belongs to; a plan made for
-    another one is refused. ``request`` defaults to the old plan's settings.
+    another one is refused. ``request`` defaults to the old plan's settings. ``added``: new
+    affected people reported since (new demand); what their shelters now need beyond what
+    the old plan covered is taken from stock the old plan left, nearest depots first.
     """
     say = progress or (lambda stage, frac: None)
     if not (isinstance(at_h, int | float) and math.isfinite(at_h) and at_h >= 0):
@@ -255,6 +259,9 @@ def redispatch(
             )
     definition["closures"] = list(definition.get("closures") or []) + [
         c.model_dump(mode="json") for c in closures
+    ]
+    definition["affected"] = list(definition.get("affected") or []) + [
+        a.model_dump(mode="json") for a in added
     ]
     scenario = scenario_from_dict(definition, source="plan.scenario.definition")
     where = folder or Path(old.get("folder") or ".")
@@ -332,13 +339,15 @@ def redispatch(
         )
         if (o := order(depot, demand, {k: v for k, v in items.items() if v > 0}, None, ready))
     ]
+    # 4. New demand (added people, or people the closures sent to another shelter).
+    more, short = _new_demand(situation, report, doc, indoor)
     everyone = {v.id for v in road_vehicles(situation)} - set(stuck)
     say("routing", 0.0)
     plan = _plan(
         situation,
         req,
-        pool,
-        split.kept_unserved + gone,
+        pool + more,
+        split.kept_unserved + gone + short,
         report,
         states=states,
         progress=say,
@@ -356,6 +365,9 @@ def redispatch(
         "committed_stops": len(split.committed),
         "continued_vehicles": len(continued),
         "stuck_vehicles": stuck,
+        "added_affected": [a.model_dump(mode="json") for a in added],
+        "new_demand_units": sum(q for o in more for q in o.items.values())
+        + sum(int(u["quantity"]) for u in short),
         "previous_kpis": doc.get("kpis"),
     }
     assert plan.doc["scenario"]["fingerprint"] == fingerprint(situation)
@@ -414,3 +426,67 @@ def _homeward_states(
         else:
             states[vid] = VehicleState(depot, free + sec / 3600 + DOCK_H)
     return stuck
+
+
+def _new_demand(
+    situation: Situation, report: Any, doc: dict[str, Any], indoor: set[str]
+) -> tuple[list[Order], list[dict[str, Any]]]:
+    """Orders for needs the old plan did not cover, from the stock it left; the rest unserved.
+
+    The old plan covered, per demand and item, what it delivered, kept on trucks or in the
+    pool, and what it listed unserved; a need above that is new. Each new unit comes from
+    the nearest depot (straight line) still holding it after the old plan's allocations.
+    """
+    stops = [s for r in doc["routes"] for s in r["stops"]] + list(doc.get("committed", []))
+    covered: dict[tuple[str, str], int] = {}
+    left = {d.id: dict(d.stock) for d in situation.network.depots}
+    for s in stops:
+        for item, q in s["items"].items():
+            covered[s["demand"], item] = covered.get((s["demand"], item), 0) + int(q)
+            if s["depot"] in left:
+                left[s["depot"]][item] = left[s["depot"]].get(item, 0) - int(q)
+    for u in doc["unserved"]:
+        key = (u["demand"], u["item"])
+        covered[key] = covered.get(key, 0) + int(u["quantity"])
+        if u.get("depot") in left:
+            left[u["depot"]][u["item"]] = left[u["depot"]].get(u["item"], 0) - int(u["quantity"])
+    per: dict[tuple[str, str], dict[str, int]] = {}
+    short: list[dict[str, Any]] = []
+    for d in report.problem.demands:
+        here = coords(situation, d.id.split("#")[0])
+        near = sorted(
+            situation.network.depots, key=lambda x: (haversine_km((x.lon, x.lat), here), x.id)
+        )
+        for item, need in sorted(d.need.items()):
+            extra = round(need) - covered.get((d.id, item), 0)
+            for dep in near:
+                if extra <= 0:
+                    break
+                take = min(extra, max(0, left[dep.id].get(item, 0)))
+                if take > 0:
+                    got = per.setdefault((dep.id, d.id), {})
+                    got[item] = got.get(item, 0) + take
+                    left[dep.id][item] -= take
+                    extra -= take
+            if extra > 0:
+                short.append(
+                    {
+                        "point": d.id.split("#")[0],
+                        "demand": d.id,
+                        "item": item,
+                        "quantity": extra,
+                        "reason": "no_stock",
+                    }
+                )
+    people = {d.id: d.people for d in report.problem.demands}
+    orders = [
+        Order(
+            dep,
+            dem,
+            items,
+            people[dem],
+            "#overflow" in dem or dem.split("#")[0] not in indoor,
+        )
+        for (dep, dem), items in sorted(per.items())
+    ]
+    return orders, short

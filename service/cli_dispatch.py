@@ -20,7 +20,7 @@ from scenarios.dispatch import DispatchPlan, DispatchRequest, plan_dispatch
 from scenarios.dispatch_doc import read_plan
 from scenarios.dispatch_geo import route_lines
 from scenarios.dispatch_shuttle import coords
-from scenarios.model import Closure, load_scenario
+from scenarios.model import Affected, Closure, load_scenario
 from scenarios.redispatch import load_closures, old_request, redispatch
 from service.cli import resolve_scenario
 from service.cli_common import CrsOpt, LangOpt, app, console, friendly
@@ -157,6 +157,21 @@ def _parse_receiving(values: list[str]) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _parse_people(values: list[str]) -> list[Affected]:
+    out = []
+    for v in values:
+        try:
+            pid, n = v.rsplit("=", 1)
+            out.append(Affected(point=pid, people=int(n), note="reported at re-dispatch"))
+        except ValueError:
+            raise DataError(
+                f"use POINT=PEOPLE (a whole number >= 0), got {v!r}",
+                field="--add-people",
+                problem_zh="格式应为 地点=人数",
+            ) from None
+    return out
+
+
 def _parse_at(values: list[str]) -> list[Closure]:
     out = []
     for v in values:
@@ -188,6 +203,10 @@ def redispatch_cmd(
     close_road: Annotated[list[str] | None, typer.Option(help="Close a road by id.")] = None,
     close_at: Annotated[
         list[str] | None, typer.Option(help="Close the road nearest LON,LAT; repeatable.")
+    ] = None,
+    add_people: Annotated[
+        list[str] | None,
+        typer.Option(help="New affected people reported, POINT=N; repeatable (new demand)."),
     ] = None,
     scenario: Annotated[
         Path | None,
@@ -225,7 +244,16 @@ def redispatch_cmd(
     if changes:
         req = DispatchRequest(**{**req.__dict__, **changes})
     with _progress(lang, req.time_limit_s) as say:
-        new = redispatch(doc, at, closures, req, area=area, expect=expect, progress=say)
+        new = redispatch(
+            doc,
+            at,
+            closures,
+            req,
+            area=area,
+            expect=expect,
+            progress=say,
+            added=_parse_people(add_people or []),
+        )
     assert new.situation is not None
     write_outputs(new.situation, new, out, lang)
     print_plan(new.doc, lang, show)

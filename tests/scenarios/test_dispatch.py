@@ -15,7 +15,7 @@ from scenarios.apply import apply_scenario
 from scenarios.dispatch import DispatchRequest, orders_from_check, plan_dispatch
 from scenarios.dispatch_doc import read_plan
 from scenarios.dispatch_geo import route_lines
-from scenarios.model import Closure, Fleet, load_scenario
+from scenarios.model import Affected, Closure, Fleet, load_scenario
 from scenarios.redispatch import load_closures, redispatch, split_plan
 from solver.errors import DataError
 from tests.conftest import TINY
@@ -439,3 +439,23 @@ def test_receiving_hours_are_kept(tiny):
     with pytest.raises(DataError) as e:
         DispatchRequest(receiving={"S1": (6.0, 5.0)})
     assert e.value.field == "receiving.S1"
+
+
+def test_redispatch_serves_new_people_from_stock_left(tiny, plan_file):
+    """40 more people reported at P4 at hour 1: their shelter's extra needs are planned from
+    the stock the old plan left (or listed no_stock), and the old plan's goods all stay."""
+    doc = read_plan(plan_file)
+    new = redispatch(doc, 1.0, [], FAST, area=tiny, added=[Affected(point="P4", people=40)]).doc
+    old_units = sum(delivered(doc).values()) + sum(unserved(doc).values())
+    new_units = sum(delivered(new).values()) + sum(unserved(new).values())
+    assert new["redispatch"]["new_demand_units"] > 0
+    assert new_units == old_units + new["redispatch"]["new_demand_units"]
+    people = {t["hours"]: t["people_total"] for t in new["kpis"]["targets"]}
+    assert people[10.0] == 240
+    # Never more of an item shipped from a depot than it holds.
+    stock = {d.id: dict(d.stock) for d in tiny.network.depots}
+    used: dict[tuple[str, str], int] = {}
+    for s in [s for r in new["routes"] for s in r["stops"]] + new["committed"]:
+        for item, q in s["items"].items():
+            used[s["depot"], item] = used.get((s["depot"], item), 0) + q
+    assert all(q <= stock[dep].get(item, 0) for (dep, item), q in used.items())

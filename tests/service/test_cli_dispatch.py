@@ -66,6 +66,10 @@ def test_redispatch_refuses_to_overwrite_and_bad_input(tiny_gpkg, tmp_path):
     )
     assert result.exit_code != 0 and "--close-at" in result.output
     result = runner.invoke(
+        app, [*base, "--at", "3", "--out", str(tmp_path / "z"), "--add-people", "P4=many"]
+    )
+    assert result.exit_code != 0 and "--add-people" in result.output
+    result = runner.invoke(
         app, [*base, "--at", "3", "--out", str(tmp_path / "y"), "--close-name", "no such road"]
     )
     assert result.exit_code != 0 and "closures" in result.output
