@@ -23,7 +23,7 @@ from scenarios.apply import Situation
 from scenarios.dispatch_shuttle import Shuttle, coords, staging_options
 from solver.fleet import Mode
 from solver.routing import FORBIDDEN, Job, VehicleSpec
-from solver.timeline import depot_start_h
+from solver.timeline import depot_start_h, open_windows, work_finish_h
 from solver.traveltime import UNREACHABLE, travel_seconds
 
 if TYPE_CHECKING:
@@ -352,6 +352,7 @@ def _release(
         if info.order.ready_h is not None:
             d_id = info.order.depot
             queued[d_id] = max(queued.get(d_id, 0.0), info.order.ready_h)
+    clock = situation.scenario.report_clock_h
     for n in order:
         job, info, _ = drafts[n]
         d = depots[info.order.depot]
@@ -362,7 +363,15 @@ def _release(
         tonnes = job.load[0] / 1000.0
         loaded[d.id] = loaded.get(d.id, 0.0) + tonnes
         rate = d.loading_t_per_h
-        release[n] = begin + max(loaded[d.id] / rate, tonnes / min(BAY_T_PER_H, rate)) + DOCK_H
+        # Loading happens only while the depot is open (its daily hours, from ``begin``).
+        hours = open_windows(d, clock, begin, begin + 24 * 7)
+        done = max(
+            work_finish_h(hours, begin, loaded[d.id] / rate),
+            work_finish_h(hours, begin, tonnes / min(BAY_T_PER_H, rate)),
+        )
+        if not math.isfinite(done):  # not loadable within a week: never ready in time
+            done = begin + 24 * 7
+        release[n] = done + DOCK_H
     jobs, infos = [], []
     for n, (job, info, _) in enumerate(drafts):
         info.release_h = release[n]

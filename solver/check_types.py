@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from solver.catalogue import Catalogue
 from solver.errors import DataError
+from solver.timeline import work_finish_h
 
 
 class Reason(StrEnum):
@@ -90,17 +91,7 @@ class SupplyPoint:
 
     def finish_h(self, start_h: float, tonnes: float) -> float:
         """When loading ``tonnes`` that cannot start before ``start_h`` is done."""
-        left = tonnes / self.loading_t_per_h
-        t = start_h
-        for a, b in self.windows:
-            if b <= t:
-                continue
-            t = max(t, a)
-            if left <= b - t + 1e-12:
-                return t + left
-            left -= b - t
-            t = b
-        return math.inf
+        return work_finish_h(self.windows, start_h, tonnes / self.loading_t_per_h)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -9,7 +9,7 @@ default names its source (:mod:`solver.sources`) and can be replaced with
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -159,6 +159,24 @@ def open_windows(
             out.append((a, b))
         day += 1
     return out
+
+
+def work_finish_h(windows: Sequence[tuple[float, float]], start_h: float, hours: float) -> float:
+    """When ``hours`` of work, not started before ``start_h``, end inside ``windows``.
+
+    ``inf`` when the windows end first.
+    """
+    left = hours
+    t = start_h
+    for a, b in windows:
+        if b <= t:
+            continue
+        t = max(t, a)
+        if left <= b - t + 1e-12:
+            return t + left
+        left -= b - t
+        t = b
+    return math.inf
 
 
 def depot_start_h(depot: Depot, response_start_h: float, report_clock_h: float) -> float:

@@ -459,3 +459,19 @@ def test_redispatch_serves_new_people_from_stock_left(tiny, plan_file):
         for item, q in s["items"].items():
             used[s["depot"], item] = used.get((s["depot"], item), 0) + q
     assert all(q <= stock[dep].get(item, 0) for (dep, item), q in used.items())
+
+
+def test_loading_waits_for_opening_hours(tiny):
+    """D1 open only 08:00-09:00 (report at 08:00, trucks ready ~2 h later): its loads are
+    loaded the next morning, hour 24 on, never overnight."""
+    import dataclasses
+
+    depots = tuple(
+        dataclasses.replace(d, open_from_h=8.0, open_to_h=9.0) if d.id == "D1" else d
+        for d in tiny.network.depots
+    )
+    area = dataclasses.replace(tiny, network=dataclasses.replace(tiny.network, depots=depots))
+    sc, _ = load_scenario(TINY / "dispatch.yaml")
+    doc = plan_dispatch(apply_scenario(area, sc, folder=TINY), FAST).doc
+    d1 = [s for r in doc["routes"] for s in r["stops"] if s["depot"] == "D1"]
+    assert d1 and all(24.0 <= s["loaded_by_h"] <= 25.0 + 0.25 for s in d1)
