@@ -483,7 +483,7 @@ def _plan(
     routes, unserved, solution, crafts = _solve(
         situation, req, orders, report, states=states, not_before_h=not_before_h, only=only
     )
-    transfers = plan_transfers(situation, list(continued) + routes, crafts)
+    transfers = plan_transfers(situation, list(continued) + routes, crafts, busy=committed)
     progress("document", 0.0)
     doc = plan_document(
         situation,

@@ -13,6 +13,7 @@ staging points.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,12 +110,17 @@ def staging_options(
 
 
 def plan_transfers(
-    situation: Situation, routes: list[dict[str, Any]], crafts: dict[Mode, Shuttle]
+    situation: Situation,
+    routes: list[dict[str, Any]],
+    crafts: dict[Mode, Shuttle],
+    busy: Sequence[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """Schedule the craft trips for every truck stop at a staging point.
 
     Sets ``stop["transfer"]`` (mode, craft trips, arrival at the place) and returns the
-    transfers, one per stop, in the order they start.
+    transfers, one per stop, in the order they start. ``busy``: stops of an earlier plan
+    whose transfers are under way; their crafts are taken until back (a round trip after
+    the first start, counted per craft trip).
     """
     cat = situation.network.catalogue
     stops = [
@@ -124,6 +130,15 @@ def plan_transfers(
         if s.get("via")
     ]
     free = {mode: [pool.ready_h] * pool.count for mode, pool in crafts.items()}
+    for stop in sorted(busy, key=lambda s: s.get("transfer", {}).get("start_h", 0.0)):
+        tr = stop.get("transfer")
+        if not tr or Mode(tr["mode"]) not in free:
+            continue
+        back = tr["arrive_h"] + (tr["arrive_h"] - tr["start_h"])
+        times = free[Mode(tr["mode"])]
+        for _ in range(int(tr.get("craft_trips", 1))):
+            k = min(range(len(times)), key=lambda i: (times[i], i))
+            times[k] = max(times[k], back)
     out = []
     for ready_h, vehicle, _, stop in sorted(stops, key=lambda x: (x[0], x[1], x[2])):
         via = stop["via"]

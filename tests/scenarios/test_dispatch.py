@@ -475,3 +475,53 @@ def test_loading_waits_for_opening_hours(tiny):
     doc = plan_dispatch(apply_scenario(area, sc, folder=TINY), FAST).doc
     d1 = [s for r in doc["routes"] for s in r["stops"] if s["depot"] == "D1"]
     assert d1 and all(24.0 <= s["loaded_by_h"] <= 25.0 + 0.25 for s in d1)
+
+
+def _boat_area(tiny):
+    """The tiny area with a boat launch point just west of the flooded village P3."""
+    import dataclasses
+
+    from solver.fleet import Mode
+    from solver.network import StagingPoint
+
+    staging = (StagingPoint("B1", "码头", Mode.BOAT, 115.62, 37.70),)
+    net = dataclasses.replace(tiny.network, staging=staging)
+    return dataclasses.replace(tiny, network=net)
+
+
+def test_cut_off_village_is_served_by_boat(tiny):
+    """P3 stands in 0.9 m of water (light trucks ford 0.3 m): its goods go by truck to the
+    boat launch, then by boat; the boats' second job waits for the first to come back."""
+    from scenarios.model import Evacuation, VehiclesAdded
+
+    area = _boat_area(tiny)
+    sc, _ = load_scenario(TINY / "dispatch.yaml")
+    fleet = sc.fleet.model_copy(
+        update={
+            "added": [*sc.fleet.added, VehiclesAdded(depot="D1", vehicle_class="boat", count=1)]
+        }
+    )
+    sc = sc.model_copy(
+        update={
+            "affected": [Affected(point="P3", people=60)],
+            "evacuation": Evacuation(mode="in_place"),
+            "fleet": fleet,
+        }
+    )
+    sit = apply_scenario(area, sc, folder=TINY)
+    doc = plan_dispatch(sit, FAST).doc
+    via = [s for r in doc["routes"] for s in r["stops"] if s.get("via")]
+    assert via and all(s["point"] == "B1" and s["transfer"]["to"] == "P3" for s in via)
+    assert all(s["transfer"]["arrive_h"] > s["depart_h"] for s in via)
+    assert doc["kpis"]["transfers"] == len(doc["transfers"]) == len(via)
+    # One boat: transfers do not overlap (each starts after the previous one is back).
+    spans = sorted((t["start_h"], t["arrive_h"]) for t in doc["transfers"])
+    for (s0, a0), (s1, _) in zip(spans, spans[1:], strict=False):
+        assert s1 >= a0
+    # A re-plan while the first transfer is under way keeps that boat busy.
+    from scenarios.dispatch_shuttle import Shuttle, plan_transfers
+
+    crafts = Shuttle.fleet(sit)
+    busy = [{"transfer": {**via[0]["transfer"], "start_h": 0.0, "arrive_h": 50.0}}]
+    again = plan_transfers(sit, [{"vehicle": "x", "stops": [dict(via[0])]}], crafts, busy=busy)
+    assert again[0]["start_h"] >= 100.0
