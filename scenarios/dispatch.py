@@ -158,6 +158,8 @@ class VehicleState:
 
     at: str
     free_h: float
+    #: The crew's shift end if it started earlier (else a shift from ``free_h``).
+    shift_end_h: float | None = None
 
 
 @dataclass
@@ -397,6 +399,7 @@ def _route_docs(
                 "depot": v.depot,
                 "start": places.ids[spec.start],
                 "start_h": round(r.start_s / 3600, 3),
+                "shift_end_h": round(spec.shift_end_s / 3600, 3),
                 "end_h": round(r.end_s / 3600, 3),
                 "drive_h": round(r.cost / 3600, 3),
                 "stops": stops,

@@ -141,8 +141,12 @@ def vehicle_specs(
         vc = situation.network.vehicle_class(v.cls)
         start_h, at = begin, v.depot
         state = states.get(v.id)
+        shift_end_h = start_h + req.shift_h
         if state is not None:
             start_h, at = max(begin, state.free_h), state.at
+            shift_end_h = start_h + req.shift_h
+            if state.shift_end_h is not None:  # the crew's shift began in an earlier plan
+                shift_end_h = max(start_h, state.shift_end_h)
         specs.append(
             VehicleSpec(
                 v.id,
@@ -151,7 +155,7 @@ def vehicle_specs(
                 (int(vc.payload_kg), round(vc.volume_m3 * 1000)),
                 profile=profile[v.cls],
                 start_s=round(start_h * 3600),
-                shift_end_s=round((start_h + req.shift_h) * 3600),
+                shift_end_s=round(shift_end_h * 3600),
                 trips=req.trips,
                 reload_s=round(DOCK_H * 3600),
             )

@@ -147,6 +147,8 @@ class Split:
     #: loading as planned before (ready at that hour), or not deliverable in time (None)
     pool: dict[tuple[str, str, float | None], dict[str, int]] = field(default_factory=dict)
     kept_unserved: list[dict[str, Any]] = field(default_factory=list)
+    #: vehicle -> when its crew's shift ends (from the plan's routes)
+    shift_end: dict[str, float] = field(default_factory=dict)
 
     def add_to_pool(
         self, depot: str, demand: str, items: dict[str, int], ready_h: float | None = None
@@ -167,6 +169,9 @@ def split_plan(doc: dict[str, Any], at_h: float) -> Split:
     out = Split(committed=[dict(s) for s in doc.get("committed", [])])
     state: dict[str, tuple[str, Any]] = {}
     for r in sorted(doc["routes"], key=lambda r: (r["vehicle"], r["start_h"])):
+        if r.get("shift_end_h") is not None:
+            end = float(r["shift_end_h"])
+            out.shift_end[r["vehicle"]] = min(out.shift_end.get(r["vehicle"], end), end)
         here = _split_route(r, at_h, out)
         if here is not None:
             state[r["vehicle"]] = here
@@ -315,7 +320,10 @@ def redispatch(
             small,
             loads,
             report,
-            states={v: VehicleState(at, free) for v, (_, at, free, _) in split.on_board.items()},
+            states={
+                v: VehicleState(at, free, split.shift_end.get(v))
+                for v, (_, at, free, _) in split.on_board.items()
+            },
             not_before_h=at_h,
             only=set(split.on_board),
             trips=1,
@@ -329,8 +337,14 @@ def redispatch(
         for vid in set(split.on_board) - {r["vehicle"] for r in routes}:
             depot, at, free, _ = split.on_board[vid]
             split.homeward[vid] = (depot, at, free, None)
-    # 2. Vehicles heading home: free at their depot once back, if they can get back.
+    # 2. Vehicles heading home: free at their depot once back, if they can get back. Every
+    #    crew that drove in the old plan keeps its shift end.
     stuck = _homeward_states(situation, split.homeward, states)
+    depot_of = {v.id: v.depot for v in road_vehicles(situation)}
+    for vid, end in split.shift_end.items():
+        st = states.get(vid) or VehicleState(depot_of.get(vid, ""), at_h)
+        if vid in depot_of:
+            states[vid] = replace(st, shift_end_h=end)
     # 3. Everything in the pool, with every vehicle.
     pool = [
         o

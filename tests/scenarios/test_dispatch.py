@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import replace
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -516,7 +517,7 @@ def test_cut_off_village_is_served_by_boat(tiny):
     assert doc["kpis"]["transfers"] == len(doc["transfers"]) == len(via)
     # One boat: transfers do not overlap (each starts after the previous one is back).
     spans = sorted((t["start_h"], t["arrive_h"]) for t in doc["transfers"])
-    for (s0, a0), (s1, _) in zip(spans, spans[1:], strict=False):
+    for (_, a0), (s1, _) in pairwise(spans):
         assert s1 >= a0
     # A re-plan while the first transfer is under way keeps that boat busy.
     from scenarios.dispatch_shuttle import Shuttle, plan_transfers
@@ -525,3 +526,22 @@ def test_cut_off_village_is_served_by_boat(tiny):
     busy = [{"transfer": {**via[0]["transfer"], "start_h": 0.0, "arrive_h": 50.0}}]
     again = plan_transfers(sit, [{"vehicle": "x", "stops": [dict(via[0])]}], crafts, busy=busy)
     assert again[0]["start_h"] >= 100.0
+
+
+def test_crews_keep_their_shift_in_a_replan(tiny, plan_file):
+    """A re-plan late in the day does not hand a crew a fresh shift: every vehicle that
+    drove before is back by its original shift end, or its goods are listed."""
+    doc = read_plan(plan_file)
+    ends = {r["vehicle"]: r["shift_end_h"] for r in doc["routes"]}
+    for at in (min(ends.values()) - 3, max(ends.values()) - 0.5):
+        added = [Affected(point="P4", people=40)]
+        new = redispatch(doc, at, [], FAST, area=tiny, added=added).doc
+        assert new["redispatch"]["new_demand_units"] > 0
+        again = [r for r in new["routes"] if r["vehicle"] in ends]
+        for r in again:
+            assert r["shift_end_h"] == ends[r["vehicle"]]
+            assert r["end_h"] <= ends[r["vehicle"]] + 1e-3
+        if at < min(ends.values()) - 1:
+            assert again  # with 3 h left the crews still drive
+        else:
+            assert not again and new["unserved"]  # too late for a trip: goods listed
