@@ -353,7 +353,17 @@ def _place_ids(
     return ids
 
 
+def place_names(situation: Situation) -> dict[str, str]:
+    """Chinese names of depots, points and staging points by id."""
+    net = situation.network
+    out = {d.id: d.name for d in net.depots}
+    out.update({p.id: p.name for p in net.points})
+    out.update({s.id: s.name for s in net.staging})
+    return out
+
+
 def _route_docs(
+    situation: Situation,
     solution: RoutingSolution,
     problem: RoutingProblem,
     vehicles: list[Vehicle],
@@ -362,6 +372,7 @@ def _route_docs(
     places: Places,
 ) -> list[dict[str, Any]]:
     """Routes as plan.json records; each stop says when the truck leaves for it."""
+    names = place_names(situation)
     routes = []
     for r in solution.routes:
         v = vehicles[usable[r.vehicle]]
@@ -379,6 +390,7 @@ def _route_docs(
             stops.append(
                 {
                     "point": place,
+                    "name": names.get(meta.order.point, ""),
                     "demand": meta.order.demand,
                     "depot": meta.order.depot,
                     "trip": trip_no[visit.trip],  # numbered among trips driven
@@ -458,7 +470,7 @@ def _solve(
     solution = solve_routes(
         problem, params=RoutingParams(req.engine, req.time_limit_s, req.seed, req.solution_limit)
     )
-    routes = _route_docs(solution, problem, vehicles, usable, info, places)
+    routes = _route_docs(situation, solution, problem, vehicles, usable, info, places)
     for r in routes:
         r["open_end"] = open_end
     for j in solution.dropped:

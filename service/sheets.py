@@ -310,6 +310,7 @@ class Stop:
     items: Mapping[str, Any]
     missed: tuple[float, ...]
     roads: tuple[str, ...] = ()
+    name: str = ""
 
 
 def _num(value: object) -> float | None:
@@ -362,6 +363,7 @@ def _stop(
         items=dict(raw.get("items") or {}),
         missed=missed or (),
         roads=tuple(str(r) for r in raw.get("roads") or ()),
+        name=str(raw.get("name") or ""),
     )
 
 
@@ -433,7 +435,7 @@ def stop_record(stop: Stop, lang: Lang, report: datetime | None) -> dict[str, An
         "depot": stop.depot,
         "trip": stop.trip,
         "point": stop.point,
-        "destination": stop.destination,
+        "destination": stop.destination + (f" {stop.name}" if stop.name else ""),
         "via": via_text(stop, lang),
         "roads": " → ".join(stop.roads),
         "leave_h": stop.leave_h,
@@ -738,9 +740,11 @@ td.num { text-align: right; white-space: nowrap; }
 .rel { color: #555; font-size: 9pt; }
 .late { background: #fde2e2; }
 .newtrip > td { border-top: 2.5px solid #111; }
-.load { border: none; margin: 0; }
+.load { border: none; margin: 0; width: auto; }
 .load td { border: none; padding: 0 1.5mm 0 0; }
-.sign { min-width: 30mm; height: 12mm; }
+.roads { display: block; color: #444; font-size: 8.5pt; margin-top: 1mm; }
+td.narrow, th.narrow { width: 7mm; text-align: center; }
+.sign { min-width: 20mm; height: 12mm; }
 .info th { width: 32mm; }
 .footer { margin-top: 8mm; display: flex; gap: 20mm; }
 .footer div { flex: 1; border-bottom: 1px solid #111; padding-top: 10mm; }
@@ -830,14 +834,15 @@ def _load_html(items: Mapping[str, Any], lang: Lang) -> str:
 def _destination_html(stop: Stop, report: datetime | None, lang: Lang) -> str:
     """The place the goods go; for a staging stop, the staging point and the air/boat leg."""
     route = (
-        f'<br><span class="roads">{_e(text("roads", lang))}: {_e(" → ".join(stop.roads))}</span>'
+        f'<span class="roads">{_e(text("roads", lang))}: {_e(" → ".join(stop.roads))}</span>'
         if stop.roads
         else ""
     )
+    place = _e(stop.destination) + (f"<br>{_e(stop.name)}" if stop.name else "")
     if not stop.via:
-        return _e(stop.destination) + route
+        return place + route
     lines = [
-        f"<b>{_e(stop.destination)}</b>" + route,
+        f"<b>{place}</b>" + route,
         f"{_e(text('via', lang))}: {_e(via_text(stop, lang))}",
     ]
     tr = stop.transfer or {}
@@ -890,11 +895,18 @@ def _vehicle_html(route: Mapping[str, Any], doc: Mapping[str, Any], lang: Lang) 
         ]
         attr = f' class="{" ".join(classes)}"' if classes else ""
         tds = "".join(
-            f'<td class="sign">{c}</td>' if i == len(cells) - 1 else f"<td>{c}</td>"
+            f'<td class="sign">{c}</td>'
+            if i == len(cells) - 1
+            else f'<td class="narrow">{c}</td>'
+            if i < 2
+            else f"<td>{c}</td>"
             for i, c in enumerate(cells)
         )
         rows.append(f"<tr{attr}>{tds}</tr>")
-    head = "".join(f"<th>{_e(text(h, lang))}</th>" for h in heads)
+    head = "".join(
+        f'<th class="narrow">{_e(text(h, lang))}</th>' if i < 2 else f"<th>{_e(text(h, lang))}</th>"
+        for i, h in enumerate(heads)
+    )
     table = (
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         if rows

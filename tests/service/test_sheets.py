@@ -357,3 +357,48 @@ def test_sample_plan(tmp_path):
     assert wb.worksheets[1].max_row - 1 == _stop_count(doc)
     page = paths[2].read_text(encoding="utf-8")
     assert page.count('<section class="sheet">') == len(doc["routes"])
+
+
+def test_stop_names_show_on_sheets(tmp_path):
+    """A stop's Chinese place name appears next to its id on the CSV and the HTML sheet."""
+    from service.i18n import Lang
+    from service.sheets import render_csv, render_html
+
+    doc = {
+        "kind": "dispatch_plan",
+        "version": 1,
+        "scenario": {"name": "t", "name_zh": "测", "area": "x", "report_time": None},
+        "request": {},
+        "routes": [
+            {
+                "vehicle": "V1",
+                "vehicle_class": "light",
+                "depot": "D1",
+                "start_h": 1.0,
+                "end_h": 3.0,
+                "stops": [
+                    {
+                        "point": "S1",
+                        "name": "中学避难场所",
+                        "demand": "S1",
+                        "depot": "D1",
+                        "trip": 1,
+                        "leave_h": 1.0,
+                        "arrive_h": 2.0,
+                        "depart_h": 2.5,
+                        "met_h": 3.0,
+                        "items": {"food": 5},
+                        "roads": ["横0-1", "纵1-0"],
+                    }
+                ],
+            }
+        ],
+        "transfers": [],
+        "committed": [],
+        "unserved": [],
+        "late": [],
+        "kpis": {"targets": [], "relief_check_targets": []},
+    }
+    assert "S1 中学避难场所" in render_csv(doc, Lang.BOTH)
+    html = render_html(doc, Lang.BOTH)
+    assert "中学避难场所" in html and "横0-1 → 纵1-0" in html
