@@ -1,0 +1,76 @@
+"""The analyses the service runs as jobs: relief check, dispatch, siting.
+
+Each takes the job's request (already validated by :mod:`service.api.schemas`), a loader
+for the area with the registry's stock, and a progress callback; returns JSON-ready data
+with GeoJSON layers inline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import geopandas as gpd
+
+from scenarios.apply import apply_scenario
+from scenarios.check import run_check
+from scenarios.dispatch import DispatchRequest, plan_dispatch
+from scenarios.dispatch_geo import route_lines
+from scenarios.model import LIBRARY, Scenario, load_scenario, scenario_from_dict
+from scenarios.siting import SitingRequest, run_siting
+
+Area = Callable[[str], Any]
+Progress = Callable[[str, float], None]
+
+
+def geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    """A GeoDataFrame as a GeoJSON mapping (WGS84)."""
+    return json.loads(frame.to_crs(4326).to_json(drop_id=True))  # type: ignore[no-any-return]
+
+
+def scenario_of(request: dict[str, Any]) -> Scenario:
+    """The request's scenario: a library name, or a scenario mapping (as in a YAML file)."""
+    raw = request["scenario"]
+    if isinstance(raw, str):
+        return load_scenario(raw)[0]
+    return scenario_from_dict(raw, source="scenario")
+
+
+def _situation(request: dict[str, Any], area: Area) -> Any:
+    sc = scenario_of(request)
+    # Scenario files named in a request would be read from the library folder only.
+    return apply_scenario(area(request["area"]), sc, folder=LIBRARY)
+
+
+def check(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
+    """The 10/12-hour relief check: report and points."""
+    progress("scenario", 0.1)
+    situation = _situation(request, area)
+    progress("check", 0.3)
+    targets = request.get("options", {}).get("targets_h")
+    rep = run_check(situation, targets_h=tuple(targets) if targets else None)
+    return {"report": rep.to_json(), "points": geojson(rep.points_frame())}
+
+
+def dispatch(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
+    """A dispatch plan: plan.json content and route lines."""
+    progress("scenario", 0.05)
+    situation = _situation(request, area)
+    opts = dict(request.get("options", {}))
+    if opts.get("targets_h") is not None:
+        opts["targets_h"] = tuple(opts["targets_h"])
+    plan = plan_dispatch(situation, DispatchRequest(**opts), progress=progress)
+    legs = route_lines(situation, plan.doc)
+    return {"plan": plan.doc, "routes": geojson(legs)}
+
+
+def site(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
+    """Depot siting: chosen sites and coverage."""
+    progress("siting", 0.1)
+    opts = request.get("options", {})
+    rep = run_siting(area(request["area"]), SitingRequest(**opts))
+    return {"siting": rep.to_json(), "sites": geojson(rep.sites_frame())}
+
+
+RUNNERS = {"check": check, "dispatch": dispatch, "site": site}

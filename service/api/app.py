@@ -1,0 +1,297 @@
+"""The FastAPI application: registry, audit trail, jobs (see docs/architecture.md, "Service").
+
+Every error is JSON ``{"problem", "problem_zh", "field"}`` with the right status: 401 no or
+bad token, 403 role not allowed, 404 unknown id, 409 concurrent edit, 413 body too large,
+422 bad input (naming the field), 429 job queue full.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.api import analyses
+from service.api.auth import JOB_SUBMITTERS, STOCK_WRITERS, Role, find_token
+from service.api.db import Audit, Job, Stock, Token, open_db
+from service.api.jobs import JobRunner, TooManyJobsError
+from service.api.registry import StaleVersionError, area_spec, area_with_stock, set_stock
+from service.api.schemas import (
+    OPTIONS,
+    AuditOut,
+    DepotOut,
+    JobIn,
+    JobOut,
+    Problem,
+    StockChange,
+)
+from service.api.settings import Settings
+from solver.errors import DataError
+
+
+class ApiError(Exception):
+    """An error answered with ``status`` and a :class:`Problem` body."""
+
+    def __init__(
+        self, status: int, problem: str, field: str | None = None, problem_zh: str | None = None
+    ) -> None:
+        self.status, self.body = (
+            status,
+            Problem(problem=problem, field=field, problem_zh=problem_zh),
+        )
+        super().__init__(problem)
+
+
+def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> FastAPI:
+    """The service for ``settings``; ``run_jobs=False`` stores jobs without running them."""
+    cfg = settings or Settings()
+    engine, sessions = open_db(cfg.db_url)
+    runner = JobRunner(sessions, cfg, analyses.RUNNERS, _loader(cfg), run=run_jobs)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if run_jobs:
+            runner.recover()
+        yield
+        runner.shutdown()
+        engine.dispose()
+
+    app = FastAPI(
+        title="Hebei relief logistics 河北救灾物资保障",
+        version="0.1.0",
+        description="Shared reserve registry and relief analyses (check, siting, dispatch) "
+        "run as jobs. Authenticate with `Authorization: Bearer <token>`.",
+        lifespan=lifespan,
+        responses={
+            401: {"model": Problem},
+            403: {"model": Problem},
+            413: {"model": Problem},
+            422: {"model": Problem},
+        },
+    )
+    app.state.settings, app.state.sessions, app.state.runner = cfg, sessions, runner
+    _errors(app, cfg)
+
+    def db() -> Any:
+        with sessions() as s:
+            yield s
+
+    def caller(allowed: frozenset[Role] | None = None) -> Callable[..., Token]:
+        def check(
+            authorization: Annotated[str | None, Header()] = None,
+            s: Session = Depends(db),  # noqa: B008
+        ) -> Token:
+            if not authorization or not authorization.startswith("Bearer "):
+                raise ApiError(401, "missing bearer token", "Authorization", "缺少访问令牌")
+            tok = find_token(s, authorization.removeprefix("Bearer ").strip())
+            if tok is None:
+                raise ApiError(401, "unknown token", "Authorization", "访问令牌无效")
+            if allowed is not None and Role(tok.role) not in allowed:
+                raise ApiError(403, f"role {tok.role} may not do this", "role", "该角色无此权限")
+            return tok
+
+        return check
+
+    reader = Depends(caller())
+    stock_writer = Depends(caller(STOCK_WRITERS))
+    submitter = Depends(caller(JOB_SUBMITTERS))
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        """Liveness (no token needed)."""
+        return {"status": "ok"}
+
+    @app.get("/areas")
+    def areas(_: Token = reader) -> list[str]:
+        """Areas the service knows: bundled ones and configured GeoPackages."""
+        from geodata.area import BUNDLED
+
+        return sorted([*BUNDLED, *cfg.areas])
+
+    @app.get("/areas/{area}/depots")
+    def depots(area: str, _: Token = reader, s: Session = Depends(db)) -> list[DepotOut]:  # noqa: B008
+        """Depots of an area with their current stock (registry changes applied)."""
+        a = area_with_stock(s, area, cfg.areas)
+        versions: dict[tuple[str, str], int] = {
+            (r.depot, r.item): r.version
+            for r in s.scalars(select(Stock).where(Stock.area == area)).all()
+        }
+        return [
+            DepotOut(
+                id=d.id,
+                name=d.name,
+                tier=d.tier.value,
+                lon=d.lon,
+                lat=d.lat,
+                stock=dict(d.stock),
+                versions={i: versions.get((d.id, i), 0) for i in d.stock},
+            )
+            for d in a.network.depots
+        ]
+
+    @app.put("/areas/{area}/depots/{depot}/stock/{item}")
+    def put_stock(
+        area: str,
+        depot: str,
+        item: str,
+        change: StockChange,
+        tok: Token = stock_writer,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> dict[str, Any]:
+        """Set a depot's stock of one item (attributed, audited, version-checked)."""
+        a = area_with_stock(s, area, cfg.areas)
+        try:
+            row = set_stock(
+                s,
+                a,
+                area,
+                depot,
+                item,
+                change.quantity,
+                change.expected_version,
+                (tok.name, tok.role),
+            )
+        except LookupError:
+            raise ApiError(404, f"unknown depot {depot!r}", "depot", "未知储备库") from None
+        except StaleVersionError as exc:
+            s.rollback()
+            raise ApiError(
+                409, str(exc), "expected_version", "库存已被他人修改,请刷新后重试"
+            ) from None
+        except IntegrityError:
+            s.rollback()
+            raise ApiError(
+                409, "changed concurrently; read again", "expected_version", "库存已被他人修改"
+            ) from None
+        return {"depot": depot, "item": item, "quantity": row.quantity, "version": row.version}
+
+    @app.get("/audit")
+    def audit(limit: int = 100, _: Token = reader, s: Session = Depends(db)) -> list[AuditOut]:  # noqa: B008
+        """The newest entries of the audit trail."""
+        rows = s.scalars(select(Audit).order_by(Audit.id.desc()).limit(max(1, min(limit, 1000))))
+        return [
+            AuditOut(
+                at=r.at,
+                token=r.token,
+                role=r.role,
+                action=r.action,
+                target=r.target,
+                detail=json.loads(r.detail),
+            )
+            for r in rows
+        ]
+
+    @app.post("/jobs", status_code=202)
+    def submit(body: JobIn, tok: Token = submitter) -> JobOut:
+        """Run an analysis in the background; poll ``GET /jobs/{id}``."""
+        try:
+            opts = OPTIONS[body.kind].model_validate(body.options).model_dump(exclude_none=True)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(x) for x in err["loc"])
+            raise ApiError(422, err["msg"], "options" + (f".{where}" if where else "")) from None
+        limit = opts.get("time_limit_s")
+        if limit is not None and limit > cfg.max_time_limit_s:
+            raise ApiError(
+                422,
+                f"at most {cfg.max_time_limit_s:g} s on this server",
+                "options.time_limit_s",
+                "求解时间超过服务器上限",
+            )
+        area_spec(body.area, cfg.areas)  # unknown areas fail now, not in the job
+        if isinstance(body.scenario, dict | str):
+            analyses.scenario_of({"scenario": body.scenario})  # validate before queueing
+        request = {"area": body.area, "scenario": body.scenario, "options": opts}
+        try:
+            job = runner.submit(body.kind, request, tok.name)
+        except TooManyJobsError:
+            raise ApiError(
+                429, f"{cfg.max_queued_jobs} jobs queued or running; try later", None, "任务已满"
+            ) from None
+        return _job_out(job)
+
+    @app.get("/jobs/{job_id}")
+    def job(job_id: str, _: Token = reader, s: Session = Depends(db)) -> JobOut:  # noqa: B008
+        """A job's status and progress."""
+        j = s.get(Job, job_id)
+        if j is None:
+            raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
+        return _job_out(j)
+
+    @app.get("/jobs/{job_id}/result")
+    def result(job_id: str, _: Token = reader, s: Session = Depends(db)) -> FileResponse:  # noqa: B008
+        """The result of a finished job (JSON with GeoJSON layers inside)."""
+        j = s.get(Job, job_id)
+        if j is None:
+            raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
+        if j.status != "done":
+            raise ApiError(409, f"job is {j.status}", "status", "任务尚未完成")
+        return FileResponse(j.result_file, media_type="application/json")
+
+    return app
+
+
+def _job_out(j: Job) -> JobOut:
+    return JobOut(
+        id=j.id,
+        kind=j.kind,
+        status=j.status,  # type: ignore[arg-type]
+        stage=j.stage,
+        progress=j.progress,
+        error=json.loads(j.error) if j.error else None,
+        created_at=j.created_at,
+        started_at=j.started_at,
+        finished_at=j.finished_at,
+        result=f"/jobs/{j.id}/result" if j.status == "done" else None,
+    )
+
+
+def _loader(cfg: Settings) -> Callable[[Session, str], Any]:
+    def load(s: Session, name: str) -> Any:
+        return area_with_stock(s, name, cfg.areas)
+
+    return load
+
+
+def _errors(app: FastAPI, cfg: Settings) -> None:
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Any:
+        size = request.headers.get("content-length")
+        if size is not None and size.isdigit() and int(size) > cfg.max_body_bytes:
+            body = Problem(
+                problem=f"request body over {cfg.max_body_bytes} bytes",
+                field="body",
+                problem_zh="请求内容过大",
+            )
+            return JSONResponse(body.model_dump(), status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body.model_dump(), status_code=exc.status)
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, exc: DataError) -> JSONResponse:
+        body = Problem(problem=exc.problem, field=exc.field, problem_zh=exc.problem_zh)
+        return JSONResponse(body.model_dump(), status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        err = exc.errors()[0]
+        loc = [str(x) for x in err.get("loc", ()) if x not in ("body",)]
+        body = Problem(
+            problem=str(err.get("msg")), field=".".join(loc) or None, problem_zh="输入无效"
+        )
+        return JSONResponse(body.model_dump(), status_code=422)
+
+
+__all__ = ["create_app"]

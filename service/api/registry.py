@@ -1,0 +1,97 @@
+"""The shared reserve registry: the area's depots with stock as changed through the service."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geodata.area import BUNDLED, Area, load_area
+from service.api.db import Audit, Stock
+from solver.errors import DataError
+
+
+@lru_cache(maxsize=8)
+def _base_area(spec: str) -> Area:
+    return load_area(spec)
+
+
+def area_spec(name: str, extra: dict[str, Path]) -> str:
+    """What to load for area ``name`` (a bundled name or a configured GeoPackage)."""
+    if name in BUNDLED:
+        return name
+    if name in extra:
+        return str(extra[name])
+    known = sorted([*BUNDLED, *extra])
+    raise DataError(
+        f"unknown area {name!r}; known: {', '.join(known)}", field="area", problem_zh="未知区域"
+    )
+
+
+def area_with_stock(session: Session, name: str, extra: dict[str, Path]) -> Area:
+    """The area with every stock change made through the service applied."""
+    base = _base_area(area_spec(name, extra))
+    rows = session.scalars(select(Stock).where(Stock.area == name)).all()
+    if not rows:
+        return base
+    changes: dict[str, dict[str, int]] = {}
+    for r in rows:
+        changes.setdefault(r.depot, {})[r.item] = r.quantity
+    depots = tuple(
+        dataclasses.replace(d, stock={**dict(d.stock), **changes[d.id]}) if d.id in changes else d
+        for d in base.network.depots
+    )
+    return dataclasses.replace(base, network=dataclasses.replace(base.network, depots=depots))
+
+
+def set_stock(
+    session: Session,
+    area: Area,
+    area_name: str,
+    depot: str,
+    item: str,
+    quantity: int,
+    expected_version: int | None,
+    who: tuple[str, str],
+) -> Stock:
+    """Set ``depot``'s stock of ``item``; refuse unknown ids and stale versions."""
+    found = next((d for d in area.network.depots if d.id == depot), None)
+    if found is None:
+        raise LookupError(f"depot {depot!r}")
+    if item not in area.network.catalogue:
+        raise DataError(f"unknown item {item!r}", field="item", problem_zh="未知物资")
+    if quantity < 0:
+        raise DataError("must be >= 0", field="quantity", problem_zh="数量须≥0")
+    row = session.get(Stock, (area_name, depot, item))
+    old = row.quantity if row else int(dict(found.stock).get(item, 0))
+    version = row.version if row else 0
+    if expected_version is not None and expected_version != version:
+        raise StaleVersionError(version)
+    if row is None:
+        row = Stock(area=area_name, depot=depot, item=item, quantity=quantity, version=1)
+        session.add(row)
+    else:
+        row.quantity, row.version = quantity, row.version + 1
+    session.add(
+        Audit(
+            token=who[0],
+            role=who[1],
+            action="set_stock",
+            target=f"{area_name}/{depot}/{item}",
+            detail=json.dumps({"old": old, "new": quantity}),
+        )
+    )
+    session.commit()
+    return row
+
+
+class StaleVersionError(Exception):
+    """The record changed since the client read it (a concurrent edit)."""
+
+    def __init__(self, current: int) -> None:
+        self.current = current
+        super().__init__(f"stock changed meanwhile; current version {current}")

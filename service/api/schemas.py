@@ -1,0 +1,122 @@
+"""Request and response bodies of the HTTP service (pydantic; errors name the field)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StockChange(_Strict):
+    """New quantity of one item at one depot; ``expected_version`` guards concurrent edits."""
+
+    quantity: int = Field(ge=0, le=10**9)
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class CheckOptions(_Strict):
+    """Relief-check options."""
+
+    targets_h: list[float] | None = Field(default=None, min_length=1, max_length=5)
+
+    @model_validator(mode="after")
+    def _positive(self) -> CheckOptions:
+        if self.targets_h and any(not (0 < t < 1000) for t in self.targets_h):
+            raise ValueError("targets_h must be hours between 0 and 1000")
+        return self
+
+
+class DispatchOptions(CheckOptions):
+    """Dispatch options (see scenarios/README.md, "Dispatch plans")."""
+
+    time_limit_s: float = Field(default=30.0, gt=0)
+    seed: int = 1
+    engine: Literal["portfolio", "ortools", "pyvrp"] = "portfolio"
+    hard_deadline: bool = False
+    trips: int = Field(default=4, ge=1, le=20)
+    shift_h: float = Field(default=12.0, gt=0, le=48)
+    load_share: float = Field(default=1.0, gt=0, le=1)
+    solution_limit: int | None = Field(default=None, ge=1)
+
+
+class SiteOptions(_Strict):
+    """Siting options (see `relief site --help`)."""
+
+    model: Literal["mclp", "lscp", "pmedian", "pcenter", "capacitated", "tiered", "robust"] = "mclp"
+    p: int = Field(default=5, ge=0, le=200)
+    target_h: float = Field(default=10.0, gt=0, le=100)
+    travel_h: float | None = Field(default=None, gt=0, le=100)
+    tier: Literal["township", "county", "municipal"] = "county"
+
+
+OPTIONS: dict[str, type[_Strict]] = {
+    "check": CheckOptions,
+    "dispatch": DispatchOptions,
+    "site": SiteOptions,
+}
+
+
+class JobIn(_Strict):
+    """An analysis to run: kind, area, scenario (library name or mapping), options."""
+
+    kind: Literal["check", "dispatch", "site"]
+    area: str = Field(min_length=1, max_length=100)
+    scenario: str | dict[str, Any] | None = None
+    options: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> JobIn:
+        if self.kind in ("check", "dispatch") and self.scenario is None:
+            raise ValueError(f"a {self.kind} job needs a scenario")
+        return self
+
+
+class JobOut(BaseModel):
+    """A job's state; ``result`` links to the result once ``status`` is done."""
+
+    id: str
+    kind: str
+    status: Literal["queued", "running", "done", "failed"]
+    stage: str
+    progress: float
+    error: dict[str, Any] | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    result: str | None
+
+
+class DepotOut(BaseModel):
+    """A depot with its stock and, per item, the version to send back when changing it."""
+
+    id: str
+    name: str
+    tier: str
+    lon: float
+    lat: float
+    stock: dict[str, int]
+    versions: dict[str, int]
+
+
+class AuditOut(BaseModel):
+    """One entry of the audit trail."""
+
+    at: dt.datetime
+    token: str
+    role: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+class Problem(BaseModel):
+    """An error: what is wrong (English and Chinese) and which field."""
+
+    problem: str
+    problem_zh: str | None = None
+    field: str | None = None

@@ -1,0 +1,231 @@
+"""The HTTP service on the tiny area: tokens and roles, the stock registry with its audit
+trail and version checks, jobs from submission to result, limits, and restart recovery."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.api.auth import create_token
+from service.api.db import Job, open_db
+from service.api.settings import Settings
+from tests.conftest import TINY
+
+
+def settings(tmp_path, tiny_gpkg, **kw):
+    return Settings(
+        db_url=f"sqlite:///{tmp_path / 'relief.db'}",
+        data_dir=tmp_path / "data",
+        areas={"tiny": tiny_gpkg},
+        **kw,
+    )
+
+
+def tokens(cfg):
+    engine, sessions = open_db(cfg.db_url)
+    with sessions() as s:
+        out = {role: create_token(s, role, role) for role in ("planner", "viewer")}
+        out["duty_officer"] = create_token(s, "duty", "duty_officer")
+    engine.dispose()
+    return {k: {"Authorization": f"Bearer {v}"} for k, v in out.items()}
+
+
+@pytest.fixture
+def service(tmp_path, tiny_gpkg):
+    cfg = settings(tmp_path, tiny_gpkg, max_time_limit_s=5.0, max_queued_jobs=3)
+    heads = tokens(cfg)
+    with TestClient(create_app(cfg)) as client:
+        yield client, heads, cfg
+
+
+def wait(client, headers, job_id, timeout=60.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        job = client.get(f"/jobs/{job_id}", headers=headers).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still {job['status']}")
+
+
+def dispatch_scenario():
+    """The tiny dispatch scenario as a client would send it (JSON, dates as text)."""
+    data = yaml.safe_load((TINY / "dispatch.yaml").read_text(encoding="utf-8"))
+    return json.loads(json.dumps(data, default=str))
+
+
+def test_tokens_and_roles(service):
+    client, heads, _ = service
+    assert client.get("/areas").status_code == 401
+    assert client.get("/areas", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert "tiny" in client.get("/areas", headers=heads["viewer"]).json()
+    r = client.put(
+        "/areas/tiny/depots/D1/stock/food", json={"quantity": 5}, headers=heads["viewer"]
+    )
+    assert r.status_code == 403 and r.json()["field"] == "role"
+    r = client.post("/jobs", json={"kind": "site", "area": "tiny"}, headers=heads["viewer"])
+    assert r.status_code == 403
+
+
+def test_stock_changes_are_versioned_and_audited(service):
+    client, heads, _ = service
+    depots = client.get("/areas/tiny/depots", headers=heads["viewer"]).json()
+    d1 = next(d for d in depots if d["id"] == "D1")
+    before, version = d1["stock"]["food"], d1["versions"]["food"]
+    url = "/areas/tiny/depots/D1/stock/food"
+    r = client.put(url, json={"quantity": 7, "expected_version": version}, headers=heads["planner"])
+    assert r.status_code == 200 and r.json()["version"] == version + 1
+    # A second editor still holding the old version is refused; nothing changes.
+    r = client.put(
+        url, json={"quantity": 99, "expected_version": version}, headers=heads["duty_officer"]
+    )
+    assert r.status_code == 409 and r.json()["field"] == "expected_version"
+    d1 = next(
+        d
+        for d in client.get("/areas/tiny/depots", headers=heads["viewer"]).json()
+        if d["id"] == "D1"
+    )
+    assert d1["stock"]["food"] == 7
+    trail = client.get("/audit", headers=heads["viewer"]).json()
+    assert len(trail) == 1 and trail[0]["token"] == "planner"
+    assert trail[0]["detail"] == {"old": before, "new": 7}
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "status", "field"),
+    [
+        ("/areas/tiny/depots/D9/stock/food", {"quantity": 1}, 404, "depot"),
+        ("/areas/tiny/depots/D1/stock/gold", {"quantity": 1}, 422, "item"),
+        ("/areas/tiny/depots/D1/stock/food", {"quantity": -1}, 422, "quantity"),
+        ("/areas/nowhere/depots/D1/stock/food", {"quantity": 1}, 422, "area"),
+    ],
+)
+def test_bad_stock_edits_name_the_field(service, url, body, status, field):
+    client, heads, _ = service
+    r = client.put(url, json=body, headers=heads["planner"])
+    assert r.status_code == status and r.json()["field"] == field
+    assert client.get("/audit", headers=heads["viewer"]).json() == []
+
+
+def test_dispatch_job_runs_on_the_registry_stock(service):
+    """A dispatch job uses the stock as changed through the service: with D2 emptied of
+    medical kits, no D2 load carries any."""
+    client, heads, _ = service
+    url = "/areas/tiny/depots/D2/stock/medical_kit"
+    assert client.put(url, json={"quantity": 0}, headers=heads["planner"]).status_code == 200
+    body = {
+        "kind": "dispatch",
+        "area": "tiny",
+        "scenario": dispatch_scenario(),
+        "options": {"time_limit_s": 0.5, "engine": "ortools", "solution_limit": 50},
+    }
+    r = client.post("/jobs", json=body, headers=heads["duty_officer"])
+    assert r.status_code == 202, r.text
+    job = wait(client, heads["viewer"], r.json()["id"])
+    assert job["status"] == "done", job
+    res = client.get(job["result"], headers=heads["viewer"]).json()
+    stops = [s for route in res["plan"]["routes"] for s in route["stops"]]
+    assert stops and not any(s["depot"] == "D2" and s["items"].get("medical_kit") for s in stops)
+    assert res["routes"]["type"] == "FeatureCollection"
+
+
+def test_check_job_and_library_scenarios(service):
+    client, heads, _ = service
+    body = {"kind": "check", "area": "tiny", "scenario": dispatch_scenario()}
+    job = wait(
+        client,
+        heads["viewer"],
+        client.post("/jobs", json=body, headers=heads["planner"]).json()["id"],
+    )
+    assert job["status"] == "done"
+    res = client.get(job["result"], headers=heads["viewer"]).json()
+    assert res["report"]["targets"][0]["hours"] == 10.0
+    assert res["points"]["features"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "dispatch", "area": "tiny"}, None),  # no scenario
+        (
+            {"kind": "dispatch", "area": "tiny", "scenario": {}, "options": {"trips": 0}},
+            "options.trips",
+        ),
+        (
+            {
+                "kind": "dispatch",
+                "area": "tiny",
+                "scenario": "tiny-x",
+                "options": {"time_limit_s": 60},
+            },
+            "options.time_limit_s",
+        ),
+        ({"kind": "check", "area": "mars", "scenario": "hengshui-example"}, "area"),
+        ({"kind": "check", "area": "tiny", "scenario": {"name": "x"}}, None),
+        ({"kind": "paint", "area": "tiny"}, "kind"),
+    ],
+)
+def test_bad_jobs_are_refused_before_queueing(service, body, field):
+    client, heads, _ = service
+    r = client.post("/jobs", json=body, headers=heads["planner"])
+    assert r.status_code == 422, r.text
+    if field:
+        assert r.json()["field"] == field
+    engine, sessions = open_db(service[2].db_url)
+    with sessions() as s:
+        assert s.query(Job).count() == 0
+    engine.dispose()
+
+
+def test_limits(tmp_path, tiny_gpkg):
+    cfg = settings(tmp_path, tiny_gpkg, max_body_bytes=2000, max_queued_jobs=1)
+    heads = tokens(cfg)
+    with TestClient(create_app(cfg, run_jobs=False)) as client:
+        big = {"kind": "check", "area": "tiny", "scenario": {"name": "x" * 5000}}
+        r = client.post("/jobs", json=big, headers=heads["planner"])
+        assert r.status_code == 413
+        body = {"kind": "site", "area": "tiny", "options": {"p": 1}}
+        assert client.post("/jobs", json=body, headers=heads["planner"]).status_code == 202
+        r = client.post("/jobs", json=body, headers=heads["planner"])
+        assert r.status_code == 429
+
+
+def test_jobs_survive_a_restart(tmp_path, tiny_gpkg):
+    """A job left running by a killed server is run again on the next start; one that was
+    interrupted too often is marked failed, with a reason; nothing is lost."""
+    cfg = settings(tmp_path, tiny_gpkg)
+    heads = tokens(cfg)
+    body = {
+        "kind": "check",
+        "area": "tiny",
+        "scenario": dispatch_scenario(),
+    }
+    with TestClient(create_app(cfg, run_jobs=False)) as client:  # a server that dies
+        ids = [
+            client.post("/jobs", json=body, headers=heads["planner"]).json()["id"] for _ in range(2)
+        ]
+    engine, sessions = open_db(cfg.db_url)
+    with sessions() as s:  # as the dead server left them: both running, one already retried
+        for n, job_id in enumerate(ids):
+            job = s.get(Job, job_id)
+            job.status, job.attempts = "running", 1 + n * cfg.max_attempts
+        s.commit()
+    engine.dispose()
+    with TestClient(create_app(cfg)) as client:
+        first = wait(client, heads["viewer"], ids[0])
+        second = client.get(f"/jobs/{ids[1]}", headers=heads["viewer"]).json()
+        assert first["status"] == "done"
+        assert client.get(first["result"], headers=heads["viewer"]).status_code == 200
+        assert second["status"] == "failed" and "interrupted" in second["error"]["problem"]
+
+
+def test_openapi_documents_every_route(service):
+    client, _, _ = service
+    spec = client.get("/openapi.json").json()
+    assert {"/jobs", "/jobs/{job_id}", "/areas/{area}/depots", "/audit"} <= set(spec["paths"])
+    assert json.dumps(spec)  # serialisable
