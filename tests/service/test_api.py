@@ -17,9 +17,9 @@ from service.api.settings import Settings
 from tests.conftest import TINY
 
 
-def settings(tmp_path, tiny_gpkg, **kw):
+def settings(tmp_path, tiny_gpkg, db_url, **kw):
     return Settings(
-        db_url=f"sqlite:///{tmp_path / 'relief.db'}",
+        db_url=db_url,
         data_dir=tmp_path / "data",
         areas={"tiny": tiny_gpkg},
         **kw,
@@ -36,8 +36,8 @@ def tokens(cfg):
 
 
 @pytest.fixture
-def service(tmp_path, tiny_gpkg):
-    cfg = settings(tmp_path, tiny_gpkg, max_time_limit_s=5.0, max_queued_jobs=3)
+def service(tmp_path, tiny_gpkg, db_url):
+    cfg = settings(tmp_path, tiny_gpkg, db_url, max_time_limit_s=5.0, max_queued_jobs=3)
     heads = tokens(cfg)
     with TestClient(create_app(cfg)) as client:
         yield client, heads, cfg
@@ -182,8 +182,8 @@ def test_bad_jobs_are_refused_before_queueing(service, body, field):
     engine.dispose()
 
 
-def test_limits(tmp_path, tiny_gpkg):
-    cfg = settings(tmp_path, tiny_gpkg, max_body_bytes=2000, max_queued_jobs=1)
+def test_limits(tmp_path, tiny_gpkg, db_url):
+    cfg = settings(tmp_path, tiny_gpkg, db_url, max_body_bytes=2000, max_queued_jobs=1)
     heads = tokens(cfg)
     with TestClient(create_app(cfg, run_jobs=False)) as client:
         big = {"kind": "check", "area": "tiny", "scenario": {"name": "x" * 5000}}
@@ -195,10 +195,10 @@ def test_limits(tmp_path, tiny_gpkg):
         assert r.status_code == 429
 
 
-def test_jobs_survive_a_restart(tmp_path, tiny_gpkg):
+def test_jobs_survive_a_restart(tmp_path, tiny_gpkg, db_url):
     """A job left running by a killed server is run again on the next start; one that was
     interrupted too often is marked failed, with a reason; nothing is lost."""
-    cfg = settings(tmp_path, tiny_gpkg)
+    cfg = settings(tmp_path, tiny_gpkg, db_url)
     heads = tokens(cfg)
     body = {
         "kind": "check",
