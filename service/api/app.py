@@ -1,6 +1,7 @@
 """The FastAPI application: registry, audit trail, jobs (see docs/architecture.md, "Service").
 
-Every error is JSON ``{"problem", "problem_zh", "field"}`` with the right status: 401 no or
+Every error is JSON ``{"problem", "problem_zh", "field"}`` with the right status: 400
+unreadable body, 401 no or
 bad token, 403 role not allowed, 404 unknown id, 409 concurrent edit, 413 body too large,
 422 bad input (naming the field), 429 job queue full.
 """
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -71,12 +73,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         description="Shared reserve registry and relief analyses (check, siting, dispatch) "
         "run as jobs. Authenticate with `Authorization: Bearer <token>`.",
         lifespan=lifespan,
-        responses={
-            401: {"model": Problem},
-            403: {"model": Problem},
-            413: {"model": Problem},
-            422: {"model": Problem},
-        },
+        responses={code: {"model": Problem} for code in (400, 401, 403, 404, 409, 413, 422, 429)},
     )
     app.state.settings, app.state.sessions, app.state.runner = cfg, sessions, runner
     _errors(app, cfg)
@@ -101,6 +98,15 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
 
         return check
 
+    def known_area(s: Session, name: str) -> Any:
+        """The area (registry stock applied); an unknown name in a path is a 404."""
+        try:
+            return area_with_stock(s, name, cfg.areas)
+        except DataError as exc:
+            if exc.field == "area":
+                raise ApiError(404, exc.problem, "area", exc.problem_zh) from None
+            raise
+
     reader = Depends(caller())
     stock_writer = Depends(caller(STOCK_WRITERS))
     submitter = Depends(caller(JOB_SUBMITTERS))
@@ -120,7 +126,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     @app.get("/areas/{area}/depots")
     def depots(area: str, _: Token = reader, s: Session = Depends(db)) -> list[DepotOut]:  # noqa: B008
         """Depots of an area with their current stock (registry changes applied)."""
-        a = area_with_stock(s, area, cfg.areas)
+        a = known_area(s, area)
         versions: dict[tuple[str, str], int] = {
             (r.depot, r.item): r.version
             for r in s.scalars(select(Stock).where(Stock.area == area)).all()
@@ -148,7 +154,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         s: Session = Depends(db),  # noqa: B008
     ) -> dict[str, Any]:
         """Set a depot's stock of one item (attributed, audited, version-checked)."""
-        a = area_with_stock(s, area, cfg.areas)
+        a = known_area(s, area)
+        if item not in a.network.catalogue:
+            raise ApiError(404, f"unknown item {item!r}", "item", "未知物资")
         try:
             row = set_stock(
                 s,
@@ -274,6 +282,11 @@ def _errors(app: FastAPI, cfg: Settings) -> None:
             )
             return JSONResponse(body.model_dump(), status_code=413)
         return await call_next(request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        body = Problem(problem=str(exc.detail), field=None)
+        return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:

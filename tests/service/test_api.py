@@ -100,9 +100,9 @@ def test_stock_changes_are_versioned_and_audited(service):
     ("url", "body", "status", "field"),
     [
         ("/areas/tiny/depots/D9/stock/food", {"quantity": 1}, 404, "depot"),
-        ("/areas/tiny/depots/D1/stock/gold", {"quantity": 1}, 422, "item"),
+        ("/areas/tiny/depots/D1/stock/gold", {"quantity": 1}, 404, "item"),
         ("/areas/tiny/depots/D1/stock/food", {"quantity": -1}, 422, "quantity"),
-        ("/areas/nowhere/depots/D1/stock/food", {"quantity": 1}, 422, "area"),
+        ("/areas/nowhere/depots/D1/stock/food", {"quantity": 1}, 404, "area"),
     ],
 )
 def test_bad_stock_edits_name_the_field(service, url, body, status, field):
