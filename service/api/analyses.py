@@ -50,7 +50,11 @@ def check(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, 
     progress("check", 0.3)
     targets = request.get("options", {}).get("targets_h")
     rep = run_check(situation, targets_h=tuple(targets) if targets else None)
-    return {"report": rep.to_json(), "points": geojson(rep.points_frame())}
+    return {"report": rep.to_json(), "points": geojson(rep.points_frame()), **_flood(situation)}
+
+
+def _flood(situation: Any) -> dict[str, Any]:
+    return {"flood": geojson(situation.flood)} if situation.flood is not None else {}
 
 
 def dispatch(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
@@ -62,7 +66,7 @@ def dispatch(request: dict[str, Any], area: Area, progress: Progress) -> dict[st
         opts["targets_h"] = tuple(opts["targets_h"])
     plan = plan_dispatch(situation, DispatchRequest(**opts), progress=progress)
     legs = route_lines(situation, plan.doc)
-    return {"plan": plan.doc, "routes": geojson(legs)}
+    return {"plan": plan.doc, "routes": geojson(legs), **_flood(situation)}
 
 
 def site(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +40,8 @@ from service.api.schemas import (
 )
 from service.api.settings import Settings
 from solver.errors import DataError
+
+STATIC = Path(__file__).parent / "static"
 
 
 class ApiError(Exception):
@@ -143,6 +147,63 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
             )
             for d in a.network.depots
         ]
+
+    @app.get("/areas/{area}/layers/{layer}")
+    def layer(area: str, layer: str, _: Token = reader, s: Session = Depends(db)) -> Any:  # noqa: B008
+        """A layer as GeoJSON: ``boundaries``, ``roads``, ``depots`` (current stock), ``points``."""
+        a = known_area(s, area)
+        if layer == "boundaries":
+            frame = a.boundaries
+            if frame is None:
+                return {"type": "FeatureCollection", "features": []}
+            return analyses.geojson(frame[["name", "geometry"]])
+        if layer == "roads":  # context instead of base-map tiles (the page works offline)
+            edges = a.roads.edges
+            cols = [c for c in ("name", "road_class") if c in edges]
+            return analyses.geojson(edges[[*cols, "geometry"]])
+        if layer == "depots":
+            net = a.network
+            return {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [d.lon, d.lat]},
+                        "properties": {
+                            "id": d.id,
+                            "name": d.name,
+                            "tier": d.tier.value,
+                            "stock": dict(d.stock),
+                        },
+                    }
+                    for d in net.depots
+                ],
+            }
+        if layer == "points":
+            return {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                        "properties": {
+                            "id": p.id,
+                            "name": p.name,
+                            "kind": p.kind.value,
+                            "population": p.population,
+                        },
+                    }
+                    for p in a.network.points
+                ],
+            }
+        raise ApiError(404, f"unknown layer {layer!r}", "layer", "未知图层")
+
+    @app.get("/map", include_in_schema=False)
+    def map_page() -> FileResponse:
+        """The map page (Leaflet, served from here; no CDN)."""
+        return FileResponse(STATIC / "map.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.put("/areas/{area}/depots/{depot}/stock/{item}")
     def put_stock(
