@@ -92,6 +92,11 @@ FAMILIES: dict[str, Family] = {
             "flood dispatch on the bundled scenarios: OR-Tools alone vs PyVRP vs our portfolio",
         ),
         Family(
+            "service",
+            "benchmarks.service_bench",
+            "HTTP service: 50 concurrent readers of stock and check results for 60 s (loopback)",
+        ),
+        Family(
             "mclp-province",
             "benchmarks.mclp_province_bench",
             "synthetic province maximal covering: 2,000 candidates x 40,000 points",
