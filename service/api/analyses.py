@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -39,8 +40,10 @@ def scenario_of(request: dict[str, Any]) -> Scenario:
 
 def _situation(request: dict[str, Any], area: Area) -> Any:
     sc = scenario_of(request)
-    # Scenario files named in a request would be read from the library folder only.
-    return apply_scenario(area(request["area"]), sc, folder=LIBRARY)
+    # Scenario files named in a request would be read from the library folder only; uploaded
+    # flood layers come as files the service wrote itself.
+    floods = [Path(f) for f in request.get("flood_files", [])]
+    return apply_scenario(area(request["area"]), sc, folder=LIBRARY, extra_floods=floods)
 
 
 def check(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
@@ -62,6 +65,7 @@ def dispatch(request: dict[str, Any], area: Area, progress: Progress) -> dict[st
     progress("scenario", 0.05)
     situation = _situation(request, area)
     opts = dict(request.get("options", {}))
+    opts.pop("floods", None)
     if opts.get("targets_h") is not None:
         opts["targets_h"] = tuple(opts["targets_h"])
     plan = plan_dispatch(situation, DispatchRequest(**opts), progress=progress)

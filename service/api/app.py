@@ -9,6 +9,7 @@ bad token, 403 role not allowed, 404 unknown id, 409 concurrent edit, 413 body t
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,9 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from geodata.flood import read_flood
+from geodata.io import write_atomic
 from service.api import analyses
 from service.api.auth import JOB_SUBMITTERS, STOCK_WRITERS, Role, find_token
-from service.api.db import Audit, Job, Stock, Token, open_db
+from service.api.db import Audit, Job, Layer, Stock, StoredScenario, Token, now, open_db
 from service.api.jobs import JobRunner, TooManyJobsError
 from service.api.registry import StaleVersionError, area_spec, area_with_stock, set_stock
 from service.api.schemas import (
@@ -35,7 +38,10 @@ from service.api.schemas import (
     DepotOut,
     JobIn,
     JobOut,
+    LayerOut,
     Problem,
+    ScenarioIn,
+    ScenarioOut,
     StockChange,
 )
 from service.api.settings import Settings
@@ -259,6 +265,150 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
             for r in rows
         ]
 
+    @app.get("/scenarios")
+    def scenarios(_: Token = reader, s: Session = Depends(db)) -> list[ScenarioOut]:  # noqa: B008
+        """Stored scenarios (library scenarios are named directly in jobs)."""
+        rows = s.scalars(select(StoredScenario).order_by(StoredScenario.name)).all()
+        return [
+            ScenarioOut(name=r.name, area=r.area, version=r.version, updated_at=r.updated_at)
+            for r in rows
+        ]
+
+    @app.get("/scenarios/{name}")
+    def scenario(name: str, _: Token = reader, s: Session = Depends(db)) -> ScenarioOut:  # noqa: B008
+        """One stored scenario with its body."""
+        r = s.get(StoredScenario, name)
+        if r is None:
+            raise ApiError(404, f"unknown scenario {name!r}", "name", "未知情景")
+        return ScenarioOut(
+            name=r.name,
+            area=r.area,
+            version=r.version,
+            updated_at=r.updated_at,
+            body=json.loads(r.body),
+        )
+
+    @app.put("/scenarios/{name}")
+    def put_scenario(
+        name: str,
+        body: ScenarioIn,
+        tok: Token = submitter,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> ScenarioOut:
+        """Store or replace a scenario (validated first; version-checked; audited)."""
+        if not (0 < len(name) <= 100) or "/" in name:
+            raise ApiError(422, "1-100 characters, no '/'", "name", "名称无效")
+        sc = analyses.scenario_of({"scenario": body.body})
+        area_spec(sc.area, cfg.areas)
+        row = s.get(StoredScenario, name)
+        current = row.version if row else 0
+        if body.expected_version is not None and body.expected_version != current:
+            raise ApiError(
+                409,
+                f"changed meanwhile; current version {current}",
+                "expected_version",
+                "情景已被他人修改",
+            )
+        text = json.dumps(body.body, ensure_ascii=False, default=str)
+        if row is None:
+            row = StoredScenario(name=name, area=sc.area, body=text, version=1, token=tok.name)
+            s.add(row)
+        else:
+            row.area, row.body, row.version, row.token = sc.area, text, row.version + 1, tok.name
+            row.updated_at = now()
+        s.add(
+            Audit(
+                token=tok.name,
+                role=tok.role,
+                action="put_scenario",
+                target=name,
+                detail=json.dumps({"version": row.version}),
+            )
+        )
+        try:
+            s.commit()
+        except IntegrityError:
+            s.rollback()
+            raise ApiError(
+                409, "changed concurrently", "expected_version", "情景已被他人修改"
+            ) from None
+        return ScenarioOut(name=name, area=row.area, version=row.version, updated_at=row.updated_at)
+
+    @app.post("/areas/{area}/floods", status_code=201)
+    async def upload_flood(
+        area: str,
+        request: Request,
+        name: str,
+        crs: str = "wgs84",
+        tok: Token = submitter,
+    ) -> LayerOut:
+        """Upload flood polygons (GeoJSON; optional ``depth_m``) for jobs to use by id.
+
+        ``crs``: what the coordinates are in (wgs84, gcj02, bd09 or an EPSG code); stored in
+        WGS84. Bad geometry, coordinates outside China or swapped lon/lat are refused (422).
+        """
+        raw = await request.body()
+        with sessions() as s:
+            known_area(s, area)
+        layer_id = str(uuid.uuid4())
+        folder = cfg.data_dir / "layers"
+        folder.mkdir(parents=True, exist_ok=True)
+        upload = folder / f"{layer_id}.upload.geojson"
+        upload.write_bytes(raw)
+        try:
+            frame = read_flood(upload, crs=crs)
+        except DataError as exc:
+            raise ApiError(422, exc.problem, exc.field or "body", exc.problem_zh) from None
+        finally:
+            upload.unlink(missing_ok=True)
+        path = folder / f"{layer_id}.geojson"
+        write_atomic(path, lambda tmp: frame.to_file(tmp, driver="GeoJSON", engine="pyogrio"))
+        with sessions() as s:
+            row = Layer(
+                id=layer_id,
+                area=area,
+                kind="flood",
+                name=name[:200],
+                path=str(path),
+                features=len(frame),
+                token=tok.name,
+            )
+            s.add(row)
+            s.add(
+                Audit(
+                    token=tok.name,
+                    role=tok.role,
+                    action="upload_flood",
+                    target=f"{area}/{layer_id}",
+                    detail=json.dumps({"name": name, "features": len(frame)}, ensure_ascii=False),
+                )
+            )
+            s.commit()
+            return LayerOut(
+                id=row.id,
+                area=area,
+                kind="flood",
+                name=row.name,
+                features=row.features,
+                created_at=row.created_at,
+            )
+
+    @app.get("/areas/{area}/floods")
+    def floods(area: str, _: Token = reader, s: Session = Depends(db)) -> list[LayerOut]:  # noqa: B008
+        """Flood layers uploaded for an area."""
+        rows = s.scalars(select(Layer).where(Layer.area == area, Layer.kind == "flood")).all()
+        return [
+            LayerOut(
+                id=r.id,
+                area=r.area,
+                kind=r.kind,
+                name=r.name,
+                features=r.features,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
     @app.post("/jobs", status_code=202)
     def submit(body: JobIn, tok: Token = submitter) -> JobOut:
         """Run an analysis in the background; poll ``GET /jobs/{id}``."""
@@ -277,9 +427,21 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
                 "求解时间超过服务器上限",
             )
         area_spec(body.area, cfg.areas)  # unknown areas fail now, not in the job
-        if isinstance(body.scenario, dict | str):
-            analyses.scenario_of({"scenario": body.scenario})  # validate before queueing
-        request = {"area": body.area, "scenario": body.scenario, "options": opts}
+        scenario = body.scenario
+        files: list[str] = []
+        with sessions() as s:
+            if isinstance(scenario, str) and (stored := s.get(StoredScenario, scenario)):
+                scenario = json.loads(stored.body)  # a snapshot: later edits do not change it
+            for k, lid in enumerate(opts.get("floods", [])):
+                layer = s.get(Layer, lid)
+                if layer is None or layer.area != body.area:
+                    raise ApiError(
+                        422, f"no flood layer {lid!r} for {body.area}", f"options.floods[{k}]"
+                    )
+                files.append(layer.path)
+        if scenario is not None:
+            analyses.scenario_of({"scenario": scenario})  # validate before queueing
+        request = {"area": body.area, "scenario": scenario, "options": opts, "flood_files": files}
         try:
             job = runner.submit(body.kind, request, tok.name)
         except TooManyJobsError:
@@ -345,9 +507,20 @@ def _errors(app: FastAPI, cfg: Settings) -> None:
         return await call_next(request)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         body = Problem(problem=str(exc.detail), field=None)
-        return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette lists only the first route's methods; a path served by several route
+            # functions (GET and PUT) must list them all.
+            methods: set[str] = set()
+            for route in request.app.routes:
+                regex = getattr(route, "path_regex", None)
+                if regex is not None and regex.fullmatch(request.url.path):
+                    methods |= set(getattr(route, "methods", None) or ())
+            if methods:
+                headers["Allow"] = ", ".join(sorted(methods))
+        return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:

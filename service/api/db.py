@@ -81,6 +81,32 @@ class Job(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class StoredScenario(Base):
+    """A scenario kept by the service (the body as in a scenario YAML, in JSON)."""
+
+    __tablename__ = "scenarios"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    area: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    token: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Layer(Base):
+    """An uploaded layer (a flood), stored as WGS84 GeoJSON under the data folder."""
+
+    __tablename__ = "layers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    area: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(String(500))
+    features: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
 def migrate(url: str) -> None:
     """Create or upgrade the schema at ``url`` to the newest migration."""
     cfg = Config()

@@ -20,9 +20,10 @@ class StockChange(_Strict):
 
 
 class CheckOptions(_Strict):
-    """Relief-check options."""
+    """Relief-check options; ``floods`` are ids of flood layers uploaded to the area."""
 
     targets_h: list[float] | None = Field(default=None, min_length=1, max_length=5)
+    floods: list[str] = Field(default=[], max_length=20)
 
     @model_validator(mode="after")
     def _positive(self) -> CheckOptions:
@@ -120,3 +121,31 @@ class Problem(BaseModel):
     problem: str
     problem_zh: str | None = None
     field: str | None = None
+
+
+class ScenarioIn(_Strict):
+    """A scenario to store: the body as in a scenario YAML file (see scenarios/README.md)."""
+
+    body: dict[str, Any]
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class ScenarioOut(BaseModel):
+    """A stored scenario."""
+
+    name: str
+    area: str
+    version: int
+    updated_at: dt.datetime
+    body: dict[str, Any] | None = None
+
+
+class LayerOut(BaseModel):
+    """An uploaded layer."""
+
+    id: str
+    area: str
+    kind: str
+    name: str
+    features: int
+    created_at: dt.datetime

@@ -229,3 +229,91 @@ def test_openapi_documents_every_route(service):
     spec = client.get("/openapi.json").json()
     assert {"/jobs", "/jobs/{job_id}", "/areas/{area}/depots", "/audit"} <= set(spec["paths"])
     assert json.dumps(spec)  # serialisable
+
+
+def test_stored_scenarios_are_validated_versioned_and_snapshotted(service):
+    client, heads, _ = service
+    body = dispatch_scenario()
+    r = client.put("/scenarios/drill-1", json={"body": body}, headers=heads["planner"])
+    assert r.status_code == 200 and r.json()["version"] == 1
+    r = client.put(
+        "/scenarios/drill-1", json={"body": body, "expected_version": 0}, headers=heads["planner"]
+    )
+    assert r.status_code == 409
+    bad = {**body, "affected": [{"point": "P1"}]}  # no amount
+    r = client.put("/scenarios/drill-2", json={"body": bad}, headers=heads["planner"])
+    assert r.status_code == 422 and r.json()["field"].startswith("affected")
+    assert client.get("/scenarios/drill-2", headers=heads["viewer"]).status_code == 404
+    got = client.get("/scenarios/drill-1", headers=heads["viewer"]).json()
+    assert got["body"]["name"] == "tiny-dispatch" and got["area"] == "tiny"
+    job = client.post(
+        "/jobs",
+        json={"kind": "check", "area": "tiny", "scenario": "drill-1"},
+        headers=heads["planner"],
+    ).json()
+    assert wait(client, heads["viewer"], job["id"])["status"] == "done"
+
+
+def test_flood_upload_is_checked_and_used_by_jobs(service):
+    """A GCJ-02 flood polygon over P1 is stored in WGS84 and floods the check; bad uploads
+    (broken JSON, swapped lon/lat) are refused naming the problem."""
+    client, heads, _ = service
+    ring = [[115.605, 37.705], [115.615, 37.705], [115.615, 37.715], [115.605, 37.715]]
+    gcj = [[x + 0.0062, y + 0.0012] for x, y in ring]  # roughly what GCJ-02 adds here
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"depth_m": 1.5},
+                "geometry": {"type": "Polygon", "coordinates": [[*gcj, gcj[0]]]},
+            }
+        ],
+    }
+    r = client.post(
+        "/areas/tiny/floods?name=west&crs=gcj02", content=json.dumps(fc), headers=heads["planner"]
+    )
+    assert r.status_code == 201, r.text
+    layer = r.json()
+    assert layer["features"] == 1
+    listed = client.get("/areas/tiny/floods", headers=heads["viewer"]).json()
+    assert [x["id"] for x in listed] == [layer["id"]]
+    body = {
+        "kind": "check",
+        "area": "tiny",
+        "scenario": dispatch_scenario(),
+        "options": {"floods": [layer["id"]]},
+    }
+    job = wait(
+        client,
+        heads["viewer"],
+        client.post("/jobs", json=body, headers=heads["planner"]).json()["id"],
+    )
+    res = client.get(job["result"], headers=heads["viewer"]).json()
+    assert len(res["flood"]["features"]) == 2  # the scenario's and the upload
+    xs = [c[0] for f in res["flood"]["features"] for c in f["geometry"]["coordinates"][0]]
+    assert min(xs) == pytest.approx(115.605, abs=0.001)  # converted back to WGS84
+    swapped = {
+        **fc,
+        "features": [
+            {
+                **fc["features"][0],
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[y, x] for x, y in [*ring, ring[0]]]],
+                },
+            }
+        ],
+    }
+    r = client.post(
+        "/areas/tiny/floods?name=x", content=json.dumps(swapped), headers=heads["planner"]
+    )
+    assert r.status_code == 422
+    r = client.post("/areas/tiny/floods?name=x", content=b"{not json", headers=heads["planner"])
+    assert r.status_code == 422
+    r = client.post(
+        "/jobs",
+        json={**body, "options": {"floods": ["nope"]}},
+        headers=heads["planner"],
+    )
+    assert r.status_code == 422 and r.json()["field"] == "options.floods[0]"
