@@ -105,7 +105,7 @@ def check(
         )
         x, v, model, part = solve_targets(sub, fleet_aware, initial_depots_per_point)
         for key, value in part.items():
-            stats[key] += value
+            stats[key] = stats.get(key, 0.0) + value
         sh, q = schedule(sub, v, x, model.weight_t)
         shipments += sh
         queue[s_idx] = q

@@ -391,6 +391,7 @@ def solve_targets(
     rounds = 0
     targets = sorted(set(map(float, prob.targets_h)))
     values = np.zeros(model.n_var)
+    lp_served: dict[str, float] = {}
     for n, target in enumerate(targets):
         k = int(np.searchsorted(grid, target))
         obj = np.zeros(model.n_var)
@@ -415,6 +416,7 @@ def solve_targets(
                 log.info("stage for %s h: relaxing earlier targets by %s people", target, slack)
         rounds += r
         served = float(values[f0 + np.arange(n_d) * n_k + k] @ people)
+        lp_served[f"lp_people_met_{target:g}h"] = served
         row = np.zeros(model.n_var)
         row[f0 + np.arange(n_d) * n_k + k] = people
         extra.append((row, served))
@@ -425,5 +427,6 @@ def solve_targets(
         "lp_solves": float(rounds),
         "build_s": t_build,
         "solve_s": time.perf_counter() - t0 - t_build,
+        **lp_served,
     }
     return x, v, model, stats

@@ -89,6 +89,10 @@ def complete(
     left_need = np.maximum(model.need - got, 0.0)
     left_stock = np.maximum(model.stock - used, 0.0)
     penalty_t = np.array([prob.tier_penalty.get(s.tier, 0.0) for s in prob.supplies])
+    # What the greedy adds lands after the last target, so the figures at the targets stay
+    # the LP's (the greedy can find slack the LP's 15-minute loading grid left, and counting
+    # it would make the figures depend on a heuristic: a closed road could then raise them).
+    after = max(map(float, prob.targets_h), default=0.0)
     out: list[Shipment] = []
     order = np.argsort(-np.array([d.people for d in prob.demands]), kind="stable")
     for j in order:
@@ -115,7 +119,7 @@ def complete(
                         items[int(ii)],
                         qty,
                         done,
-                        done + float(travel[s]),
+                        max(done + float(travel[s]), after),
                     )
                 )
     return out
