@@ -9,6 +9,7 @@ bad token, 403 role not allowed, 404 unknown id, 409 concurrent edit, 413 body t
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -25,13 +26,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from geodata.area import BUNDLED, load_area
 from geodata.flood import read_flood
 from geodata.io import write_atomic
 from service.api import analyses
 from service.api.auth import JOB_SUBMITTERS, STOCK_WRITERS, Role, find_token
 from service.api.db import Audit, Job, Layer, Stock, StoredScenario, Token, now, open_db
 from service.api.jobs import JobRunner, TooManyJobsError
-from service.api.registry import StaleVersionError, area_spec, area_with_stock, set_stock
+from service.api.registry import (
+    StaleVersionError,
+    area_spec,
+    area_with_stock,
+    extra_areas,
+    set_stock,
+)
 from service.api.schemas import (
     OPTIONS,
     AuditOut,
@@ -111,13 +119,14 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     def known_area(s: Session, name: str) -> Any:
         """The area (registry stock applied); an unknown name in a path is a 404."""
         try:
-            return area_with_stock(s, name, cfg.areas)
+            return area_with_stock(s, name, extra_areas(s, cfg.areas))
         except DataError as exc:
             if exc.field == "area":
                 raise ApiError(404, exc.problem, "area", exc.problem_zh) from None
             raise
 
     reader = Depends(caller())
+    planner = Depends(caller(frozenset({Role.PLANNER})))
     stock_writer = Depends(caller(STOCK_WRITERS))
     submitter = Depends(caller(JOB_SUBMITTERS))
 
@@ -127,11 +136,63 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         return {"status": "ok"}
 
     @app.get("/areas")
-    def areas(_: Token = reader) -> list[str]:
-        """Areas the service knows: bundled ones and configured GeoPackages."""
-        from geodata.area import BUNDLED
+    def areas(_: Token = reader, s: Session = Depends(db)) -> list[str]:  # noqa: B008
+        """Areas the service knows: bundled, configured and uploaded."""
+        return sorted([*BUNDLED, *extra_areas(s, cfg.areas)])
 
-        return sorted([*BUNDLED, *cfg.areas])
+    @app.post("/areas", status_code=201)
+    async def upload_area(
+        request: Request, name: str, crs: str = "wgs84", tok: Token = planner
+    ) -> dict[str, Any]:
+        """Upload a whole area as a GeoPackage, checked before it is kept.
+
+        Layers as in DATA.md: roads, depots, points, optional boundaries and staging.
+        """
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,50}", name):
+            raise ApiError(422, "1-50 letters, digits, '_' or '-'", "name", "名称无效")
+        with sessions() as s:
+            if name in BUNDLED or name in extra_areas(s, cfg.areas):
+                raise ApiError(409, f"area {name!r} exists", "name", "区域已存在")
+        folder = cfg.data_dir / "areas"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.gpkg"
+        tmp = folder / f".{name}.{uuid.uuid4().hex}.gpkg"
+        tmp.write_bytes(await request.body())
+        try:
+            area = load_area(tmp, crs=crs)
+        except DataError as exc:
+            tmp.unlink(missing_ok=True)
+            raise ApiError(422, exc.problem, exc.field or "body", exc.problem_zh) from None
+        except Exception:  # not a GeoPackage at all
+            tmp.unlink(missing_ok=True)
+            raise ApiError(
+                422, "not a readable GeoPackage", "body", "不是可读的GeoPackage文件"
+            ) from None
+        tmp.replace(path)
+        counts = {"depots": len(area.network.depots), "points": len(area.network.points)}
+        with sessions() as s:
+            s.add(
+                Layer(
+                    id=str(uuid.uuid4()),
+                    area=name,
+                    kind="area",
+                    name=name,
+                    path=str(path),
+                    features=sum(counts.values()),
+                    token=tok.name,
+                )
+            )
+            s.add(
+                Audit(
+                    token=tok.name,
+                    role=tok.role,
+                    action="upload_area",
+                    target=name,
+                    detail=json.dumps(counts),
+                )
+            )
+            s.commit()
+        return {"area": name, **counts}
 
     @app.get("/areas/{area}/depots")
     def depots(area: str, _: Token = reader, s: Session = Depends(db)) -> list[DepotOut]:  # noqa: B008
@@ -299,7 +360,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         if not (0 < len(name) <= 100) or "/" in name:
             raise ApiError(422, "1-100 characters, no '/'", "name", "名称无效")
         sc = analyses.scenario_of({"scenario": body.body})
-        area_spec(sc.area, cfg.areas)
+        area_spec(sc.area, extra_areas(s, cfg.areas))
         row = s.get(StoredScenario, name)
         current = row.version if row else 0
         if body.expected_version is not None and body.expected_version != current:
@@ -426,7 +487,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
                 "options.time_limit_s",
                 "求解时间超过服务器上限",
             )
-        area_spec(body.area, cfg.areas)  # unknown areas fail now, not in the job
+        with sessions() as s:
+            area_spec(body.area, extra_areas(s, cfg.areas))  # unknown areas fail now
         scenario = body.scenario
         files: list[str] = []
         with sessions() as s:
@@ -488,7 +550,7 @@ def _job_out(j: Job) -> JobOut:
 
 def _loader(cfg: Settings) -> Callable[[Session, str], Any]:
     def load(s: Session, name: str) -> Any:
-        return area_with_stock(s, name, cfg.areas)
+        return area_with_stock(s, name, extra_areas(s, cfg.areas))
 
     return load
 

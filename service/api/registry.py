@@ -20,6 +20,14 @@ def _base_area(spec: str) -> Area:
     return load_area(spec)
 
 
+def extra_areas(session: Session, configured: dict[str, Path]) -> dict[str, Path]:
+    """Areas besides the bundled ones: configured at start-up and uploaded since."""
+    from service.api.db import Layer
+
+    rows = session.scalars(select(Layer).where(Layer.kind == "area")).all()
+    return {**configured, **{r.area: Path(r.path) for r in rows}}
+
+
 def area_spec(name: str, extra: dict[str, Path]) -> str:
     """What to load for area ``name`` (a bundled name or a configured GeoPackage)."""
     if name in BUNDLED:

@@ -317,3 +317,23 @@ def test_flood_upload_is_checked_and_used_by_jobs(service):
         headers=heads["planner"],
     )
     assert r.status_code == 422 and r.json()["field"] == "options.floods[0]"
+
+
+def test_area_upload(service, tiny_gpkg):
+    """A planner uploads an area (checked first); it can then be used like any other; a
+    duplicate name, a viewer, or a file that is no GeoPackage are refused."""
+    client, heads, _ = service
+    data = tiny_gpkg.read_bytes()
+    r = client.post("/areas?name=grid2", content=data, headers=heads["duty_officer"])
+    assert r.status_code == 403
+    r = client.post("/areas?name=grid2", content=data, headers=heads["planner"])
+    assert r.status_code == 201 and r.json() == {"area": "grid2", "depots": 2, "points": 5}
+    assert "grid2" in client.get("/areas", headers=heads["viewer"]).json()
+    depots = client.get("/areas/grid2/depots", headers=heads["viewer"]).json()
+    assert {d["id"] for d in depots} == {"D1", "D2"}
+    assert (
+        client.post("/areas?name=grid2", content=data, headers=heads["planner"]).status_code == 409
+    )
+    r = client.post("/areas?name=junk", content=b"not a geopackage", headers=heads["planner"])
+    assert r.status_code == 422
+    assert "junk" not in client.get("/areas", headers=heads["viewer"]).json()
