@@ -31,18 +31,30 @@ from geodata.flood import read_flood
 from geodata.io import write_atomic
 from service.api import analyses
 from service.api.auth import JOB_SUBMITTERS, STOCK_WRITERS, Role, find_token
-from service.api.db import Audit, Job, Layer, Stock, StoredScenario, Token, now, open_db
+from service.api.db import (
+    Audit,
+    Job,
+    Layer,
+    Shelter,
+    Stock,
+    StoredScenario,
+    Token,
+    now,
+    open_db,
+)
 from service.api.jobs import JobRunner, TooManyJobsError
 from service.api.registry import (
     StaleVersionError,
     area_spec,
     area_with_stock,
     extra_areas,
+    set_capacity,
     set_stock,
 )
 from service.api.schemas import (
     OPTIONS,
     AuditOut,
+    CapacityChange,
     DepotOut,
     JobIn,
     JobOut,
@@ -50,6 +62,7 @@ from service.api.schemas import (
     Problem,
     ScenarioIn,
     ScenarioOut,
+    ShelterOut,
     StockChange,
 )
 from service.api.settings import Settings
@@ -309,6 +322,55 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
                 409, "changed concurrently; read again", "expected_version", "库存已被他人修改"
             ) from None
         return {"depot": depot, "item": item, "quantity": row.quantity, "version": row.version}
+
+    @app.get("/areas/{area}/shelters")
+    def shelters(area: str, _: Token = reader, s: Session = Depends(db)) -> list[ShelterOut]:  # noqa: B008
+        """Shelters of an area with their current capacity (people)."""
+        a = known_area(s, area)
+        versions = {
+            r.point: r.version for r in s.scalars(select(Shelter).where(Shelter.area == area))
+        }
+        return [
+            ShelterOut(
+                id=p.id,
+                name=p.name,
+                lon=p.lon,
+                lat=p.lat,
+                capacity=int(p.capacity),
+                version=versions.get(p.id, 0),
+            )
+            for p in a.network.points
+            if p.capacity is not None
+        ]
+
+    @app.put("/areas/{area}/shelters/{point}")
+    def put_shelter(
+        area: str,
+        point: str,
+        change: CapacityChange,
+        tok: Token = stock_writer,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> ShelterOut:
+        """Set a shelter's capacity (attributed, audited, version-checked)."""
+        a = known_area(s, area)
+        try:
+            row = set_capacity(
+                s, a, area, point, change.capacity, change.expected_version, (tok.name, tok.role)
+            )
+        except LookupError:
+            raise ApiError(404, f"unknown shelter {point!r}", "point", "未知避难场所") from None
+        except StaleVersionError as exc:
+            s.rollback()
+            raise ApiError(409, str(exc), "expected_version", "已被他人修改,请刷新后重试") from None
+        except IntegrityError:
+            s.rollback()
+            raise ApiError(
+                409, "changed concurrently", "expected_version", "已被他人修改"
+            ) from None
+        p = next(p for p in a.network.points if p.id == point)
+        return ShelterOut(
+            id=p.id, name=p.name, lon=p.lon, lat=p.lat, capacity=row.capacity, version=row.version
+        )
 
     @app.get("/audit")
     def audit(limit: int = 100, _: Token = reader, s: Session = Depends(db)) -> list[AuditOut]:  # noqa: B008

@@ -49,6 +49,16 @@ class Stock(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class Shelter(Base):
+    """A shelter's capacity (people) as changed through the service (overrides the area's)."""
+
+    __tablename__ = "shelters"
+    area: Mapped[str] = mapped_column(String(100), primary_key=True)
+    point: Mapped[str] = mapped_column(String(100), primary_key=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class Audit(Base):
     """Who changed what, when: every write through the service."""
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geodata.area import BUNDLED, Area, load_area
-from service.api.db import Audit, Stock
+from service.api.db import Audit, Shelter, Stock
 from solver.errors import DataError
 
 
@@ -44,7 +44,11 @@ def area_with_stock(session: Session, name: str, extra: dict[str, Path]) -> Area
     """The area with every stock change made through the service applied."""
     base = _base_area(area_spec(name, extra))
     rows = session.scalars(select(Stock).where(Stock.area == name)).all()
-    if not rows:
+    caps = {
+        r.point: r.capacity
+        for r in session.scalars(select(Shelter).where(Shelter.area == name)).all()
+    }
+    if not rows and not caps:
         return base
     changes: dict[str, dict[str, int]] = {}
     for r in rows:
@@ -53,7 +57,48 @@ def area_with_stock(session: Session, name: str, extra: dict[str, Path]) -> Area
         dataclasses.replace(d, stock={**dict(d.stock), **changes[d.id]}) if d.id in changes else d
         for d in base.network.depots
     )
-    return dataclasses.replace(base, network=dataclasses.replace(base.network, depots=depots))
+    points = tuple(
+        dataclasses.replace(p, capacity=caps[p.id]) if p.id in caps else p
+        for p in base.network.points
+    )
+    net = dataclasses.replace(base.network, depots=depots, points=points)
+    return dataclasses.replace(base, network=net)
+
+
+def set_capacity(
+    session: Session,
+    area: Area,
+    area_name: str,
+    point: str,
+    capacity: int,
+    expected_version: int | None,
+    who: tuple[str, str],
+) -> Shelter:
+    """Set a shelter's capacity; refuse points that are not shelters and stale versions."""
+    found = next((p for p in area.network.points if p.id == point), None)
+    if found is None or found.capacity is None:
+        raise LookupError(f"shelter {point!r}")
+    row = session.get(Shelter, (area_name, point))
+    old = row.capacity if row else int(found.capacity)
+    version = row.version if row else 0
+    if expected_version is not None and expected_version != version:
+        raise StaleVersionError(version)
+    if row is None:
+        row = Shelter(area=area_name, point=point, capacity=capacity, version=1)
+        session.add(row)
+    else:
+        row.capacity, row.version = capacity, row.version + 1
+    session.add(
+        Audit(
+            token=who[0],
+            role=who[1],
+            action="set_shelter_capacity",
+            target=f"{area_name}/{point}",
+            detail=json.dumps({"old": old, "new": capacity}),
+        )
+    )
+    session.commit()
+    return row
 
 
 def set_stock(

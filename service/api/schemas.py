@@ -19,6 +19,24 @@ class StockChange(_Strict):
     expected_version: int | None = Field(default=None, ge=0)
 
 
+class CapacityChange(_Strict):
+    """New capacity (people) of a shelter; ``expected_version`` guards concurrent edits."""
+
+    capacity: int = Field(ge=0, le=10**7)
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class ShelterOut(BaseModel):
+    """A shelter with its capacity and the version to send back when changing it."""
+
+    id: str
+    name: str
+    lon: float
+    lat: float
+    capacity: int
+    version: int
+
+
 class CheckOptions(_Strict):
     """Relief-check options; ``floods`` are ids of flood layers uploaded to the area."""
 

@@ -337,3 +337,31 @@ def test_area_upload(service, tiny_gpkg):
     r = client.post("/areas?name=junk", content=b"not a geopackage", headers=heads["planner"])
     assert r.status_code == 422
     assert "junk" not in client.get("/areas", headers=heads["viewer"]).json()
+
+
+def test_shelter_capacity_changes_reach_the_check(service):
+    """Cutting shelter S1 to 150 places leaves 50 of the 200 people without a place: the
+    next check says so; the change is versioned and audited; non-shelters are 404."""
+    client, heads, _ = service
+    listed = client.get("/areas/tiny/shelters", headers=heads["viewer"]).json()
+    assert [s["id"] for s in listed] == ["S1"] and listed[0]["version"] == 0
+    r = client.put(
+        "/areas/tiny/shelters/S1",
+        json={"capacity": 150, "expected_version": 0},
+        headers=heads["duty_officer"],
+    )
+    assert r.status_code == 200 and r.json()["version"] == 1
+    r = client.put("/areas/tiny/shelters/P1", json={"capacity": 5}, headers=heads["planner"])
+    assert r.status_code == 404 and r.json()["field"] == "point"
+    body = {"kind": "check", "area": "tiny", "scenario": dispatch_scenario()}
+    job = wait(
+        client,
+        heads["viewer"],
+        client.post("/jobs", json=body, headers=heads["planner"]).json()["id"],
+    )
+    res = client.get(job["result"], headers=heads["viewer"]).json()
+    over = [p for p in res["points"]["features"] if p["properties"]["id"].endswith("#overflow")]
+    assert sum(p["properties"]["people"] for p in over) == 50
+    assert (
+        client.get("/audit", headers=heads["viewer"]).json()[0]["action"] == "set_shelter_capacity"
+    )
