@@ -35,6 +35,7 @@ from service.api.db import (
     Audit,
     Job,
     Layer,
+    NewDepot,
     Shelter,
     Stock,
     StoredScenario,
@@ -50,11 +51,13 @@ from service.api.registry import (
     extra_areas,
     set_capacity,
     set_stock,
+    with_depots,
 )
 from service.api.schemas import (
     OPTIONS,
     AuditOut,
     CapacityChange,
+    DepotIn,
     DepotOut,
     JobIn,
     JobOut,
@@ -284,6 +287,63 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         return FileResponse(STATIC / "map.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.post("/areas/{area}/depots", status_code=201)
+    def add_depot(
+        area: str,
+        body: DepotIn,
+        tok: Token = stock_writer,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> DepotOut:
+        """Add a depot (no stock yet; set it per item), checked like a depots file.
+
+        The place must be in China and near a road; the tier gives loading rate and hours.
+        """
+        a = known_area(s, area)
+        if any(d.id == body.id for d in a.network.depots):
+            raise ApiError(409, f"depot {body.id!r} exists", "id", "储备库编号已存在")
+        spec = area_spec(area, extra_areas(s, cfg.areas))
+        rows = s.scalars(select(NewDepot).where(NewDepot.area == area)).all()
+        new = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "tier": r.tier,
+                "lon": r.lon,
+                "lat": r.lat,
+                "county": r.county,
+            }
+            for r in rows
+        ] + [body.model_dump()]
+        try:  # build the area with it before anything is stored
+            with_new = with_depots(spec, new)
+        except DataError as exc:
+            raise ApiError(422, exc.problem, exc.field or "body", exc.problem_zh) from None
+        d = next(x for x in with_new.network.depots if x.id == body.id)
+        s.add(NewDepot(area=area, token=tok.name, **body.model_dump()))
+        s.add(
+            Audit(
+                token=tok.name,
+                role=tok.role,
+                action="add_depot",
+                target=f"{area}/{body.id}",
+                detail=json.dumps(body.model_dump(), ensure_ascii=False),
+            )
+        )
+        try:
+            s.commit()
+        except IntegrityError:
+            s.rollback()
+            raise ApiError(409, f"depot {body.id!r} exists", "id", "储备库编号已存在") from None
+        return DepotOut(
+            id=d.id,
+            name=d.name,
+            tier=d.tier.value,
+            lon=d.lon,
+            lat=d.lat,
+            stock=dict(d.stock),
+            versions=dict.fromkeys(d.stock, 0),
+        )
 
     @app.put("/areas/{area}/depots/{depot}/stock/{item}")
     def put_stock(

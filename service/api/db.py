@@ -49,6 +49,21 @@ class Stock(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class NewDepot(Base):
+    """A depot added through the service (its stock then comes from ``stock`` rows)."""
+
+    __tablename__ = "new_depots"
+    area: Mapped[str] = mapped_column(String(100), primary_key=True)
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tier: Mapped[str] = mapped_column(String(20))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    county: Mapped[str] = mapped_column(String(100), default="")
+    token: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
 class Shelter(Base):
     """A shelter's capacity (people) as changed through the service (overrides the area's)."""
 

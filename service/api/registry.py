@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geodata.area import BUNDLED, Area, load_area
-from service.api.db import Audit, Shelter, Stock
+from geodata.io import write_atomic
+from service.api.db import Audit, NewDepot, Shelter, Stock
 from solver.errors import DataError
 
 
@@ -40,9 +45,67 @@ def area_spec(name: str, extra: dict[str, Path]) -> str:
     )
 
 
+@lru_cache(maxsize=16)
+def _area_with_depots(spec: str, depots_csv: str) -> Area:
+    return load_area(spec, depots=depots_csv)
+
+
+def depots_csv(base: Area, added: list[dict[str, Any]]) -> str:
+    """The area's depots plus ``added`` as a depots table (the CSV schema of DATA.md).
+
+    Written once per content to the temporary folder; returns its path.
+    """
+    items = list(base.network.catalogue.ids)
+    rows = [
+        {
+            "id": d.id,
+            "name": d.name,
+            "tier": d.tier.value,
+            "lon": d.lon,
+            "lat": d.lat,
+            "county": d.county,
+            "loading_t_per_h": d.loading_t_per_h,
+            "alert_delay_h": d.alert_delay_h,
+            "open_from_h": d.open_from_h,
+            "open_to_h": d.open_to_h,
+            "provenance": d.provenance.value,
+            **{f"stock_{i}": int(dict(d.stock).get(i, 0)) for i in items},
+        }
+        for d in base.network.depots
+    ]
+    for a in added:  # tier defaults fill loading rate, alert delay and hours
+        rows.append({**a, "provenance": "real", **{f"stock_{i}": 0 for i in items}})
+    text = pd.DataFrame(rows).to_csv(index=False)
+    digest = hashlib.sha256(f"{base.path}|{text}".encode()).hexdigest()[:20]
+    path = Path(tempfile.gettempdir()) / f"relief-depots-{digest}.csv"
+    if not path.exists():
+        write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return str(path)
+
+
+def with_depots(spec: str, added: list[dict[str, Any]]) -> Area:
+    """The area ``spec`` with depots ``added`` (loaded and checked like a depots file)."""
+    return _area_with_depots(spec, depots_csv(_base_area(spec), added))
+
+
 def area_with_stock(session: Session, name: str, extra: dict[str, Path]) -> Area:
-    """The area with every stock change made through the service applied."""
-    base = _base_area(area_spec(name, extra))
+    """The area with every change made through the service: new depots, stock, shelters."""
+    spec = area_spec(name, extra)
+    base = _base_area(spec)
+    added = session.scalars(select(NewDepot).where(NewDepot.area == name)).all()
+    if added:
+        new = [
+            {
+                "id": d.id,
+                "name": d.name,
+                "tier": d.tier,
+                "lon": d.lon,
+                "lat": d.lat,
+                "county": d.county,
+            }
+            for d in sorted(added, key=lambda d: d.id)
+        ]
+        base = with_depots(spec, new)
     rows = session.scalars(select(Stock).where(Stock.area == name)).all()
     caps = {
         r.point: r.capacity

@@ -19,6 +19,17 @@ class StockChange(_Strict):
     expected_version: int | None = Field(default=None, ge=0)
 
 
+class DepotIn(_Strict):
+    """A depot to add (e.g. an enterprise's agreement stock); stock is then set per item."""
+
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    tier: Literal["municipal", "county", "township", "enterprise", "community"]
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    county: str = Field(default="", max_length=100)
+
+
 class CapacityChange(_Strict):
     """New capacity (people) of a shelter; ``expected_version`` guards concurrent edits."""
 

@@ -365,3 +365,35 @@ def test_shelter_capacity_changes_reach_the_check(service):
     assert (
         client.get("/audit", headers=heads["viewer"]).json()[0]["action"] == "set_shelter_capacity"
     )
+
+
+def test_added_depot_gets_stock_and_ships(service):
+    """An enterprise depot added next to the shelter can be stocked and is listed, audited;
+    a depot far outside China, a duplicate id, or an unknown tier are refused."""
+    client, heads, _ = service
+    new = {"id": "E1", "name": "协议企业仓库", "tier": "enterprise", "lon": 115.611, "lat": 37.719}
+    r = client.post("/areas/tiny/depots", json=new, headers=heads["planner"])
+    assert r.status_code == 201, r.text
+    assert r.json()["stock"]["food"] == 0
+    assert client.post("/areas/tiny/depots", json=new, headers=heads["planner"]).status_code == 409
+    far = {**new, "id": "E2", "lon": 10.0, "lat": 50.0}
+    r = client.post("/areas/tiny/depots", json=far, headers=heads["planner"])
+    assert r.status_code == 422
+    r = client.post(
+        "/areas/tiny/depots", json={**new, "id": "E3", "tier": "boss"}, headers=heads["planner"]
+    )
+    assert r.status_code == 422 and r.json()["field"] == "tier"
+    ids = {d["id"] for d in client.get("/areas/tiny/depots", headers=heads["viewer"]).json()}
+    assert ids == {"D1", "D2", "E1"}
+    url = "/areas/tiny/depots/E1/stock/water"
+    assert client.put(url, json={"quantity": 5000}, headers=heads["planner"]).status_code == 200
+    d = next(
+        d
+        for d in client.get("/areas/tiny/depots", headers=heads["viewer"]).json()
+        if d["id"] == "E1"
+    )
+    assert d["stock"]["water"] == 5000 and d["versions"]["water"] == 1
+    assert [a["action"] for a in client.get("/audit", headers=heads["viewer"]).json()][:2] == [
+        "set_stock",
+        "add_depot",
+    ]
