@@ -652,6 +652,23 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
             raise ApiError(409, f"job is {j.status}", "status", "任务尚未完成")
         return FileResponse(j.result_file, media_type="application/json")
 
+    @app.get("/jobs/{job_id}/result/{layer}")
+    def result_layer(job_id: str, layer: str, _: Token = reader, s: Session = Depends(db)) -> Any:  # noqa: B008
+        """One GeoJSON layer of a finished job's result, as ``application/geo+json``.
+
+        Layers: ``points`` (check), ``routes`` (dispatch), ``flood``, ``sites`` (siting).
+        """
+        j = s.get(Job, job_id)
+        if j is None:
+            raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
+        if j.status != "done":
+            raise ApiError(409, f"job is {j.status}", "status", "任务尚未完成")
+        doc = json.loads(Path(j.result_file).read_text(encoding="utf-8"))
+        found = doc.get(layer)
+        if not (isinstance(found, dict) and found.get("type") == "FeatureCollection"):
+            raise ApiError(404, f"no layer {layer!r} in this result", "layer", "结果中无此图层")
+        return JSONResponse(found, media_type="application/geo+json")
+
     return app
 
 

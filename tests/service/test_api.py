@@ -132,6 +132,10 @@ def test_dispatch_job_runs_on_the_registry_stock(service):
     stops = [s for route in res["plan"]["routes"] for s in route["stops"]]
     assert stops and not any(s["depot"] == "D2" and s["items"].get("medical_kit") for s in stops)
     assert res["routes"]["type"] == "FeatureCollection"
+    layer = client.get(f"{job['result']}/routes", headers=heads["viewer"])
+    assert layer.headers["content-type"].startswith("application/geo+json")
+    assert layer.json() == res["routes"]
+    assert client.get(f"{job['result']}/nothing", headers=heads["viewer"]).status_code == 404
 
 
 def test_check_job_and_library_scenarios(service):
