@@ -8,6 +8,7 @@ with GeoJSON layers inline.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from scenarios.dispatch import DispatchRequest, plan_dispatch
 from scenarios.dispatch_geo import route_lines
 from scenarios.model import LIBRARY, Scenario, load_scenario, scenario_from_dict
 from scenarios.siting import SitingRequest, run_siting
+from solver.errors import DataError
 
 Area = Callable[[str], Any]
 Progress = Callable[[str, float], None]
@@ -31,11 +33,30 @@ def geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
 
 
 def scenario_of(request: dict[str, Any]) -> Scenario:
-    """The request's scenario: a library name, or a scenario mapping (as in a YAML file)."""
+    """The request's scenario: a library name, or a scenario mapping (as in a YAML file).
+
+    The service reads no file a client names: a name must be a library scenario, and a
+    flood must be given as polygons or uploaded (then passed by id in ``options.floods``).
+    """
     raw = request["scenario"]
     if isinstance(raw, str):
-        return load_scenario(raw)[0]
-    return scenario_from_dict(raw, source="scenario")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", raw) or not (LIBRARY / f"{raw}.yaml").exists():
+            raise DataError(
+                f"no stored or library scenario named {raw!r}",
+                field="scenario",
+                problem_zh="无此情景",
+            )
+        return load_scenario(LIBRARY / f"{raw}.yaml")[0]
+    sc = scenario_from_dict(raw, source="scenario")
+    for k, f in enumerate(sc.floods):
+        if f.file is not None:
+            raise DataError(
+                "the service reads no files named in a scenario: give the polygon, or upload "
+                "the flood layer and pass its id in options.floods",
+                field=f"floods[{k}].file",
+                problem_zh="服务不读取情景中引用的文件,请上传洪水图层",
+            )
+    return sc
 
 
 def _situation(request: dict[str, Any], area: Area) -> Any:

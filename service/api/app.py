@@ -21,9 +21,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geodata.area import BUNDLED, load_area
@@ -44,6 +45,7 @@ from service.api.db import (
     open_db,
 )
 from service.api.jobs import JobRunner, TooManyJobsError
+from service.api.limits import BodyLimit
 from service.api.registry import (
     StaleVersionError,
     area_spec,
@@ -121,9 +123,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
             authorization: Annotated[str | None, Header()] = None,
             s: Session = Depends(db),  # noqa: B008
         ) -> Token:
-            if not authorization or not authorization.startswith("Bearer "):
+            scheme, _, secret = (authorization or "").partition(" ")
+            if scheme.lower() != "bearer" or not secret.strip():
                 raise ApiError(401, "missing bearer token", "Authorization", "缺少访问令牌")
-            tok = find_token(s, authorization.removeprefix("Bearer ").strip())
+            tok = find_token(s, secret.strip())
             if tok is None:
                 raise ApiError(401, "unknown token", "Authorization", "访问令牌无效")
             if allowed is not None and Role(tok.role) not in allowed:
@@ -166,6 +169,11 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         """
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,50}", name):
             raise ApiError(422, "1-50 letters, digits, '_' or '-'", "name", "名称无效")
+        raw = await request.body()
+        # Parsing a GeoPackage takes a while: off the event loop.
+        return await run_in_threadpool(_store_area, name, crs, raw, (tok.name, tok.role))
+
+    def _store_area(name: str, crs: str, raw: bytes, who: tuple[str, str]) -> dict[str, Any]:
         with sessions() as s:
             if name in BUNDLED or name in extra_areas(s, cfg.areas):
                 raise ApiError(409, f"area {name!r} exists", "name", "区域已存在")
@@ -173,41 +181,46 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.gpkg"
         tmp = folder / f".{name}.{uuid.uuid4().hex}.gpkg"
-        tmp.write_bytes(await request.body())
+        tmp.write_bytes(raw)
         try:
-            area = load_area(tmp, crs=crs)
-        except DataError as exc:
-            tmp.unlink(missing_ok=True)
-            raise ApiError(422, exc.problem, exc.field or "body", exc.problem_zh) from None
-        except Exception:  # not a GeoPackage at all
-            tmp.unlink(missing_ok=True)
-            raise ApiError(
-                422, "not a readable GeoPackage", "body", "不是可读的GeoPackage文件"
-            ) from None
-        tmp.replace(path)
-        counts = {"depots": len(area.network.depots), "points": len(area.network.points)}
-        with sessions() as s:
-            s.add(
-                Layer(
-                    id=str(uuid.uuid4()),
-                    area=name,
-                    kind="area",
-                    name=name,
-                    path=str(path),
-                    features=sum(counts.values()),
-                    token=tok.name,
+            try:
+                area = load_area(tmp, crs=crs)
+            except DataError as exc:
+                raise ApiError(422, exc.problem, exc.field or "body", exc.problem_zh) from None
+            except Exception:  # not a GeoPackage at all
+                raise ApiError(
+                    422, "not a readable GeoPackage", "body", "不是可读的GeoPackage文件"
+                ) from None
+            counts = {"depots": len(area.network.depots), "points": len(area.network.points)}
+            with sessions() as s:
+                # The row's id is the name: of two simultaneous uploads one fails here.
+                s.add(
+                    Layer(
+                        id=f"area:{name}",
+                        area=name,
+                        kind="area",
+                        name=name,
+                        path=str(path),
+                        features=sum(counts.values()),
+                        token=who[0],
+                    )
                 )
-            )
-            s.add(
-                Audit(
-                    token=tok.name,
-                    role=tok.role,
-                    action="upload_area",
-                    target=name,
-                    detail=json.dumps(counts),
+                s.add(
+                    Audit(
+                        token=who[0],
+                        role=who[1],
+                        action="upload_area",
+                        target=name,
+                        detail=json.dumps(counts),
+                    )
                 )
-            )
-            s.commit()
+                try:
+                    s.commit()
+                except IntegrityError:
+                    raise ApiError(409, f"area {name!r} exists", "name", "区域已存在") from None
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
         return {"area": name, **counts}
 
     @app.get("/areas/{area}/depots")
@@ -496,9 +509,19 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         if row is None:
             row = StoredScenario(name=name, area=sc.area, body=text, version=1, token=tok.name)
             s.add(row)
-        else:
-            row.area, row.body, row.version, row.token = sc.area, text, row.version + 1, tok.name
-            row.updated_at = now()
+        else:  # only if nobody changed it since it was read
+            done = s.execute(
+                update(StoredScenario)
+                .where(StoredScenario.name == name, StoredScenario.version == current)
+                .values(
+                    area=sc.area, body=text, version=current + 1, token=tok.name, updated_at=now()
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                s.rollback()
+                raise ApiError(409, "changed concurrently", "expected_version", "情景已被他人修改")
+            s.expire(row)
         s.add(
             Audit(
                 token=tok.name,
@@ -531,6 +554,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         WGS84. Bad geometry, coordinates outside China or swapped lon/lat are refused (422).
         """
         raw = await request.body()
+        return await run_in_threadpool(_store_flood, area, name, crs, raw, tok)
+
+    def _store_flood(area: str, name: str, crs: str, raw: bytes, tok: Token) -> LayerOut:
         with sessions() as s:
             known_area(s, area)
         layer_id = str(uuid.uuid4())
@@ -540,8 +566,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         upload.write_bytes(raw)
         try:
             frame = read_flood(upload, crs=crs)
-        except DataError as exc:
-            raise ApiError(422, exc.problem, exc.field or "body", exc.problem_zh) from None
+        except DataError as exc:  # say "upload", not where the server keeps it
+            problem = exc.problem.replace(str(upload), "upload")
+            raise ApiError(422, problem, exc.field or "body", exc.problem_zh) from None
         finally:
             upload.unlink(missing_ok=True)
         path = folder / f"{layer_id}.geojson"
@@ -579,6 +606,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     @app.get("/areas/{area}/floods")
     def floods(area: str, _: Token = reader, s: Session = Depends(db)) -> list[LayerOut]:  # noqa: B008
         """Flood layers uploaded for an area."""
+        known_area(s, area)
         rows = s.scalars(select(Layer).where(Layer.area == area, Layer.kind == "flood")).all()
         return [
             LayerOut(
@@ -624,10 +652,17 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
                     )
                 files.append(layer.path)
         if scenario is not None:
-            analyses.scenario_of({"scenario": scenario})  # validate before queueing
+            sc = analyses.scenario_of({"scenario": scenario})  # validate before queueing
+            if sc.area != body.area:
+                raise ApiError(
+                    422,
+                    f"the scenario is for area {sc.area!r}, the job for {body.area!r}",
+                    "area",
+                    "情景所属区域与任务区域不一致",
+                )
         request = {"area": body.area, "scenario": scenario, "options": opts, "flood_files": files}
         try:
-            job = runner.submit(body.kind, request, tok.name)
+            job = runner.submit(body.kind, request, tok.name, role=tok.role)
         except TooManyJobsError:
             raise ApiError(
                 429, f"{cfg.max_queued_jobs} jobs queued or running; try later", None, "任务已满"
@@ -650,6 +685,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
             raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
         if j.status != "done":
             raise ApiError(409, f"job is {j.status}", "status", "任务尚未完成")
+        if not Path(j.result_file).is_file():
+            raise ApiError(
+                404, "the result file is gone (data folder changed?)", "job_id", "结果文件缺失"
+            )
         return FileResponse(j.result_file, media_type="application/json")
 
     @app.get("/jobs/{job_id}/result/{layer}")
@@ -663,6 +702,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
             raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
         if j.status != "done":
             raise ApiError(409, f"job is {j.status}", "status", "任务尚未完成")
+        if not Path(j.result_file).is_file():
+            raise ApiError(
+                404, "the result file is gone (data folder changed?)", "job_id", "结果文件缺失"
+            )
         doc = json.loads(Path(j.result_file).read_text(encoding="utf-8"))
         found = doc.get(layer)
         if not (isinstance(found, dict) and found.get("type") == "FeatureCollection"):
@@ -695,17 +738,7 @@ def _loader(cfg: Settings) -> Callable[[Session, str], Any]:
 
 
 def _errors(app: FastAPI, cfg: Settings) -> None:
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Any:
-        size = request.headers.get("content-length")
-        if size is not None and size.isdigit() and int(size) > cfg.max_body_bytes:
-            body = Problem(
-                problem=f"request body over {cfg.max_body_bytes} bytes",
-                field="body",
-                problem_zh="请求内容过大",
-            )
-            return JSONResponse(body.model_dump(), status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=cfg.max_body_bytes)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

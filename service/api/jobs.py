@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
@@ -17,11 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from geodata.io import write_atomic
-from service.api.db import Job, now
+from service.api.db import Audit, Job, now
 from service.api.settings import Settings
 from solver.errors import DataError
 
@@ -57,7 +59,7 @@ class JobRunner:
         self.pool = ThreadPoolExecutor(max_workers=settings.max_running_jobs)
         (settings.data_dir / "jobs").mkdir(parents=True, exist_ok=True)
 
-    def submit(self, kind: str, request: dict[str, Any], token: str) -> Job:
+    def submit(self, kind: str, request: dict[str, Any], token: str, role: str = "") -> Job:
         """Store a new job and queue it; refuse when the queue is full."""
         if kind not in self.runners:
             raise DataError(f"unknown job kind {kind!r}", field="kind", problem_zh="未知任务类型")
@@ -78,6 +80,15 @@ class JobRunner:
                 attempts=0,
             )
             s.add(job)
+            s.add(
+                Audit(
+                    token=token,
+                    role=role,
+                    action=f"submit_{kind}",
+                    target=job.id,
+                    detail=json.dumps({"area": request.get("area")}, ensure_ascii=False),
+                )
+            )
             s.commit()
         if self.run:
             self.pool.submit(self._run, job.id)
@@ -100,29 +111,43 @@ class JobRunner:
             self.pool.submit(self._run, job_id)
 
     def shutdown(self) -> None:
-        """Stop taking work; running jobs finish or are recovered on the next start."""
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        """Stop taking work and let the running job finish (queued ones resume next start)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
     def result_path(self, job_id: str) -> Path:
         """Where a job's result is written."""
         return self.settings.data_dir / "jobs" / f"{job_id}.json"
 
     def _update(self, job_id: str, **values: Any) -> None:
-        with self.sessions() as s:
-            job = s.get(Job, job_id)
-            if job is not None:
-                for k, v in values.items():
-                    setattr(job, k, v)
-                s.commit()
+        for attempt in range(5):  # a busy database must not leave a job "running"
+            try:
+                with self.sessions() as s:
+                    job = s.get(Job, job_id)
+                    if job is not None:
+                        for k, v in values.items():
+                            setattr(job, k, v)
+                        s.commit()
+                return
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
 
     def _run(self, job_id: str) -> None:
         with self.sessions() as s:
-            job = s.get(Job, job_id)
-            if job is None or job.status != "queued":
-                return
-            job.status, job.started_at, job.attempts = "running", now(), job.attempts + 1
-            kind, request = job.kind, json.loads(job.request)
+            # Claim it: only one worker (or server) moves a queued job to running.
+            claimed = s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == "queued")
+                .values(status="running", started_at=now(), attempts=Job.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
             s.commit()
+            if claimed.rowcount != 1:
+                return
+            job = s.get(Job, job_id)
+            assert job is not None
+            kind, request = job.kind, json.loads(job.request)
 
         def progress(stage: str, fraction: float) -> None:
             self._update(job_id, stage=stage, progress=float(fraction))

@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from geodata.area import BUNDLED, Area, load_area
 from geodata.io import write_atomic
 from service.api.db import Audit, NewDepot, Shelter, Stock
 from solver.errors import DataError
+
+#: This process's own folder (0700, unpredictable name) for derived depots tables.
+_CACHE = Path(tempfile.mkdtemp(prefix="relief-registry-"))
 
 
 @lru_cache(maxsize=8)
@@ -77,7 +80,7 @@ def depots_csv(base: Area, added: list[dict[str, Any]]) -> str:
         rows.append({**a, "provenance": "real", **{f"stock_{i}": 0 for i in items}})
     text = pd.DataFrame(rows).to_csv(index=False)
     digest = hashlib.sha256(f"{base.path}|{text}".encode()).hexdigest()[:20]
-    path = Path(tempfile.gettempdir()) / f"relief-depots-{digest}.csv"
+    path = _CACHE / f"depots-{digest}.csv"
     if not path.exists():
         write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return str(path)
@@ -150,7 +153,16 @@ def set_capacity(
         row = Shelter(area=area_name, point=point, capacity=capacity, version=1)
         session.add(row)
     else:
-        row.capacity, row.version = capacity, row.version + 1
+        done = session.execute(
+            update(Shelter)
+            .where(Shelter.area == area_name, Shelter.point == point, Shelter.version == version)
+            .values(capacity=capacity, version=version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            raise StaleVersionError(version + 1)
+        session.expire(row)
     session.add(
         Audit(
             token=who[0],
@@ -187,11 +199,25 @@ def set_stock(
     version = row.version if row else 0
     if expected_version is not None and expected_version != version:
         raise StaleVersionError(version)
-    if row is None:
+    if row is None:  # a concurrent insert fails on the primary key (IntegrityError -> 409)
         row = Stock(area=area_name, depot=depot, item=item, quantity=quantity, version=1)
         session.add(row)
-    else:
-        row.quantity, row.version = quantity, row.version + 1
+    else:  # only if nobody changed it since it was read
+        done = session.execute(
+            update(Stock)
+            .where(
+                Stock.area == area_name,
+                Stock.depot == depot,
+                Stock.item == item,
+                Stock.version == version,
+            )
+            .values(quantity=quantity, version=version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            raise StaleVersionError(version + 1)
+        session.expire(row)
     session.add(
         Audit(
             token=who[0],

@@ -366,9 +366,8 @@ def test_shelter_capacity_changes_reach_the_check(service):
     res = client.get(job["result"], headers=heads["viewer"]).json()
     over = [p for p in res["points"]["features"] if p["properties"]["id"].endswith("#overflow")]
     assert sum(p["properties"]["people"] for p in over) == 50
-    assert (
-        client.get("/audit", headers=heads["viewer"]).json()[0]["action"] == "set_shelter_capacity"
-    )
+    actions = [a["action"] for a in client.get("/audit", headers=heads["viewer"]).json()]
+    assert actions == ["submit_check", "set_shelter_capacity"]
 
 
 def test_added_depot_gets_stock_and_ships(service):
@@ -401,3 +400,66 @@ def test_added_depot_gets_stock_and_ships(service):
         "set_stock",
         "add_depot",
     ]
+
+
+def test_the_service_reads_no_file_a_client_names(service, tmp_path):
+    client, heads, _ = service
+    secret = tmp_path / "s.yaml"
+    secret.write_text("name: x\n", encoding="utf-8")
+    for name in (str(secret), "../scenarios/library/hengshui-example", "/etc/passwd"):
+        body = {"kind": "check", "area": "tiny", "scenario": name}
+        r = client.post("/jobs", json=body, headers=heads["planner"])
+        assert r.status_code == 422 and r.json()["field"] == "scenario", name
+    scenario = dispatch_scenario()
+    scenario["floods"] = [{"name": "f", "file": "/etc/hostname"}]
+    r = client.put("/scenarios/bad", json={"body": scenario}, headers=heads["planner"])
+    assert r.status_code == 422 and r.json()["field"] == "floods[0].file"
+    body = {"kind": "check", "area": "hengshui", "scenario": dispatch_scenario()}
+    r = client.post("/jobs", json=body, headers=heads["planner"])
+    assert r.status_code == 422 and r.json()["field"] == "area"  # tiny scenario, other area
+
+
+def test_chunked_bodies_over_the_limit_are_refused(tmp_path, tiny_gpkg, db_url):
+    cfg = settings(tmp_path, tiny_gpkg, db_url, max_body_bytes=1000)
+    heads = tokens(cfg)
+    with TestClient(create_app(cfg, run_jobs=False)) as client:
+
+        def chunks():  # no Content-Length: sent chunked
+            for _ in range(10):
+                yield b"x" * 500
+
+        r = client.post("/areas/tiny/floods?name=big", content=chunks(), headers=heads["planner"])
+        assert r.status_code == 413 and r.json()["field"] == "body"
+        assert client.get("/areas/tiny/floods", headers=heads["viewer"]).json() == []
+
+
+def test_concurrent_stock_edits_do_not_both_win(tmp_path, tiny_gpkg, db_url):
+    """Two editors read version 1; the second write to land finds it changed and fails."""
+    from service.api.db import Stock
+    from service.api.registry import StaleVersionError, area_with_stock, set_stock
+
+    cfg = settings(tmp_path, tiny_gpkg, db_url)
+    engine, sessions = open_db(cfg.db_url)
+    with sessions() as s:
+        area = area_with_stock(s, "tiny", cfg.areas)
+        set_stock(s, area, "tiny", "D1", "food", 10, None, ("a", "planner"))
+    with sessions() as a, sessions() as b:
+        seen = a.get(Stock, ("tiny", "D1", "food"))  # A has read version 1 (and keeps it)
+        set_stock(b, area, "tiny", "D1", "food", 20, 1, ("b", "planner"))
+        with pytest.raises(StaleVersionError):
+            set_stock(a, area, "tiny", "D1", "food", 30, None, ("a", "planner"))
+        assert seen is not None
+    with sessions() as s:
+        row = s.get(Stock, ("tiny", "D1", "food"))
+        assert (row.quantity, row.version) == (20, 2)
+    engine.dispose()
+
+
+def test_bearer_scheme_is_case_insensitive_and_jobs_are_audited(service):
+    client, heads, _ = service
+    secret = heads["planner"]["Authorization"].split(" ", 1)[1]
+    assert client.get("/areas", headers={"Authorization": f"bearer {secret}"}).status_code == 200
+    body = {"kind": "site", "area": "tiny", "options": {"p": 1}}
+    job = client.post("/jobs", json=body, headers=heads["planner"]).json()["id"]
+    trail = client.get("/audit", headers=heads["viewer"]).json()
+    assert trail[0]["action"] == "submit_site" and trail[0]["target"] == job

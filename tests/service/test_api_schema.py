@@ -43,6 +43,6 @@ EXCLUDED = [schemathesis.checks.positive_data_acceptance]
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_no_server_errors_and_valid_responses(case):
     case.call_and_validate(headers=HEADERS, excluded_checks=EXCLUDED)
