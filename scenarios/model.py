@@ -119,6 +119,24 @@ class VehiclesAdded(_Strict):
     count: Annotated[int, Field(ge=0)]
 
 
+class Inject(_Strict):
+    """An event during an exercise: roads close and/or more people are reported.
+
+    It happens ``at_h`` hours after the report; ``relief exercise run`` re-plans at each one.
+    """
+
+    at_h: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    label: str = ""
+    closures: list[Closure] = []
+    add_people: list[Affected] = []
+
+    @model_validator(mode="after")
+    def _something(self) -> Inject:
+        if not self.closures and not self.add_people:
+            raise ValueError("an inject needs closures or add_people")
+        return self
+
+
 class Fleet(_Strict):
     """Which vehicles are available: a share of every depot's fleet, removals and additions."""
 
@@ -178,6 +196,18 @@ class Scenario(_Strict):
     depot_changes: list[DepotChange] = []
     timeline: Timeline = Timeline()
     tier_preference: dict[str, float] = {}
+    injects: list[Inject] = []
+
+    @field_validator("injects")
+    @classmethod
+    def _injects_in_order(cls, value: list[Inject]) -> list[Inject]:
+        for k in range(1, len(value)):
+            if value[k].at_h < value[k - 1].at_h:
+                raise ValueError(
+                    f"out of time order: injects[{k}] at {value[k].at_h} h comes after one "
+                    f"at {value[k - 1].at_h} h"
+                )
+        return value
 
     @field_validator("response_level", mode="before")
     @classmethod
