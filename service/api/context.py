@@ -1,0 +1,92 @@
+"""What the route modules share: the error type and the per-app context.
+
+The context holds the settings, database sessions, job runner, token checks and area lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Header
+from sqlalchemy.orm import Session
+
+from service.api.auth import JOB_SUBMITTERS, STOCK_WRITERS, Role, find_token
+from service.api.db import Token
+from service.api.jobs import JobRunner
+from service.api.registry import area_with_stock, extra_areas
+from service.api.schemas import Problem
+from service.api.settings import Settings
+from solver.errors import DataError
+
+STATIC = Path(__file__).parent / "static"
+
+
+class ApiError(Exception):
+    """An error answered with ``status`` and a :class:`Problem` body."""
+
+    def __init__(
+        self, status: int, problem: str, field: str | None = None, problem_zh: str | None = None
+    ) -> None:
+        self.status, self.body = (
+            status,
+            Problem(problem=problem, field=field, problem_zh=problem_zh),
+        )
+        super().__init__(problem)
+
+
+@dataclass
+class Ctx:
+    """Per-app dependencies the routes use (closures over the app's settings and database)."""
+
+    cfg: Settings
+    sessions: Any
+    runner: JobRunner
+    db: Callable[[], Any]
+    known_area: Callable[[Session, str], Any]
+    reader: Any
+    planner: Any
+    stock_writer: Any
+    submitter: Any
+
+
+def make_ctx(cfg: Settings, sessions: Any, runner: JobRunner) -> Ctx:
+    """Token checks per role, a session per request, and the area lookup for ``cfg``."""
+
+    def db() -> Any:
+        with sessions() as s:
+            yield s
+
+    def caller(allowed: frozenset[Role] | None = None) -> Callable[..., Token]:
+        def check(
+            authorization: Annotated[str | None, Header()] = None,
+            s: Session = Depends(db),  # noqa: B008
+        ) -> Token:
+            scheme, _, secret = (authorization or "").partition(" ")
+            if scheme.lower() != "bearer" or not secret.strip():
+                raise ApiError(401, "missing bearer token", "Authorization", "缺少访问令牌")
+            tok = find_token(s, secret.strip())
+            if tok is None:
+                raise ApiError(401, "unknown token", "Authorization", "访问令牌无效")
+            if allowed is not None and Role(tok.role) not in allowed:
+                raise ApiError(403, f"role {tok.role} may not do this", "role", "该角色无此权限")
+            return tok
+
+        return check
+
+    def known_area(s: Session, name: str) -> Any:
+        """The area (registry stock applied); an unknown name in a path is a 404."""
+        try:
+            return area_with_stock(s, name, extra_areas(s, cfg.areas))
+        except DataError as exc:
+            if exc.field == "area":
+                raise ApiError(404, exc.problem, "area", exc.problem_zh) from None
+            raise
+
+    reader = Depends(caller())
+    planner = Depends(caller(frozenset({Role.PLANNER})))
+    stock_writer = Depends(caller(STOCK_WRITERS))
+    submitter = Depends(caller(JOB_SUBMITTERS))
+    return Ctx(cfg, sessions, runner, db, known_area, reader, planner, stock_writer, submitter)

@@ -1,0 +1,132 @@
+"""Routes for analysis jobs: submit, status, results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from service.api import analyses
+from service.api.context import ApiError, Ctx
+from service.api.db import Job, Layer, StoredScenario, Token
+from service.api.jobs import TooManyJobsError
+from service.api.registry import area_spec, extra_areas
+from service.api.schemas import OPTIONS, JobIn, JobOut
+
+
+def register(app: FastAPI, c: Ctx) -> None:
+    """Add the job routes to ``app``."""
+    cfg, sessions, runner, db = c.cfg, c.sessions, c.runner, c.db
+    reader, submitter = c.reader, c.submitter
+
+    @app.post("/jobs", status_code=202)
+    def submit(body: JobIn, tok: Token = submitter) -> JobOut:
+        """Run an analysis in the background; poll ``GET /jobs/{id}``."""
+        try:
+            opts = OPTIONS[body.kind].model_validate(body.options).model_dump(exclude_none=True)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(x) for x in err["loc"])
+            raise ApiError(422, err["msg"], "options" + (f".{where}" if where else "")) from None
+        limit = opts.get("time_limit_s")
+        if limit is not None and limit > cfg.max_time_limit_s:
+            raise ApiError(
+                422,
+                f"at most {cfg.max_time_limit_s:g} s on this server",
+                "options.time_limit_s",
+                "求解时间超过服务器上限",
+            )
+        with sessions() as s:
+            area_spec(body.area, extra_areas(s, cfg.areas))  # unknown areas fail now
+        scenario = body.scenario
+        files: list[str] = []
+        with sessions() as s:
+            if isinstance(scenario, str) and (stored := s.get(StoredScenario, scenario)):
+                scenario = json.loads(stored.body)  # a snapshot: later edits do not change it
+            for k, lid in enumerate(opts.get("floods", [])):
+                layer = s.get(Layer, lid)
+                if layer is None or layer.area != body.area:
+                    raise ApiError(
+                        422, f"no flood layer {lid!r} for {body.area}", f"options.floods[{k}]"
+                    )
+                files.append(layer.path)
+        if scenario is not None:
+            sc = analyses.scenario_of({"scenario": scenario})  # validate before queueing
+            if sc.area != body.area:
+                raise ApiError(
+                    422,
+                    f"the scenario is for area {sc.area!r}, the job for {body.area!r}",
+                    "area",
+                    "情景所属区域与任务区域不一致",
+                )
+        request = {"area": body.area, "scenario": scenario, "options": opts, "flood_files": files}
+        try:
+            job = runner.submit(body.kind, request, tok.name, role=tok.role)
+        except TooManyJobsError:
+            raise ApiError(
+                429, f"{cfg.max_queued_jobs} jobs queued or running; try later", None, "任务已满"
+            ) from None
+        return _job_out(job)
+
+    @app.get("/jobs/{job_id}")
+    def job(job_id: str, _: Token = reader, s: Session = Depends(db)) -> JobOut:  # noqa: B008
+        """A job's status and progress."""
+        j = s.get(Job, job_id)
+        if j is None:
+            raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
+        return _job_out(j)
+
+    @app.get("/jobs/{job_id}/result")
+    def result(job_id: str, _: Token = reader, s: Session = Depends(db)) -> FileResponse:  # noqa: B008
+        """The result of a finished job (JSON with GeoJSON layers inside)."""
+        j = s.get(Job, job_id)
+        if j is None:
+            raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
+        if j.status != "done":
+            raise ApiError(409, f"job is {j.status}", "status", "任务尚未完成")
+        if not Path(j.result_file).is_file():
+            raise ApiError(
+                404, "the result file is gone (data folder changed?)", "job_id", "结果文件缺失"
+            )
+        return FileResponse(j.result_file, media_type="application/json")
+
+    @app.get("/jobs/{job_id}/result/{layer}")
+    def result_layer(job_id: str, layer: str, _: Token = reader, s: Session = Depends(db)) -> Any:  # noqa: B008
+        """One GeoJSON layer of a finished job's result, as ``application/geo+json``.
+
+        Layers: ``points`` (check), ``routes`` (dispatch), ``flood``, ``sites`` (siting).
+        """
+        j = s.get(Job, job_id)
+        if j is None:
+            raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
+        if j.status != "done":
+            raise ApiError(409, f"job is {j.status}", "status", "任务尚未完成")
+        if not Path(j.result_file).is_file():
+            raise ApiError(
+                404, "the result file is gone (data folder changed?)", "job_id", "结果文件缺失"
+            )
+        doc = json.loads(Path(j.result_file).read_text(encoding="utf-8"))
+        found = doc.get(layer)
+        if not (isinstance(found, dict) and found.get("type") == "FeatureCollection"):
+            raise ApiError(404, f"no layer {layer!r} in this result", "layer", "结果中无此图层")
+        return JSONResponse(found, media_type="application/geo+json")
+
+
+def _job_out(j: Job) -> JobOut:
+    return JobOut(
+        id=j.id,
+        kind=j.kind,
+        status=j.status,  # type: ignore[arg-type]
+        stage=j.stage,
+        progress=j.progress,
+        error=json.loads(j.error) if j.error else None,
+        created_at=j.created_at,
+        started_at=j.started_at,
+        finished_at=j.finished_at,
+        result=f"/jobs/{j.id}/result" if j.status == "done" else None,
+    )

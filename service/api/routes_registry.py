@@ -1,0 +1,282 @@
+"""Routes of the shared registry: areas, layers, depots and stock, shelters, audit, map."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from geodata.area import BUNDLED
+from service.api import analyses
+from service.api.context import STATIC, ApiError, Ctx
+from service.api.db import Audit, NewDepot, Shelter, Stock, Token
+from service.api.registry import (
+    StaleVersionError,
+    area_spec,
+    extra_areas,
+    set_capacity,
+    set_stock,
+    with_depots,
+)
+from service.api.schemas import AuditOut, CapacityChange, DepotIn, DepotOut, ShelterOut, StockChange
+from solver.errors import DataError
+
+
+def register(app: FastAPI, c: Ctx) -> None:
+    """Add the registry routes to ``app``."""
+    cfg, db, known_area = c.cfg, c.db, c.known_area
+    reader, stock_writer = c.reader, c.stock_writer
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        """Liveness (no token needed)."""
+        return {"status": "ok"}
+
+    @app.get("/areas")
+    def areas(_: Token = reader, s: Session = Depends(db)) -> list[str]:  # noqa: B008
+        """Areas the service knows: bundled, configured and uploaded."""
+        return sorted([*BUNDLED, *extra_areas(s, cfg.areas)])
+
+    @app.get("/areas/{area}/depots")
+    def depots(area: str, _: Token = reader, s: Session = Depends(db)) -> list[DepotOut]:  # noqa: B008
+        """Depots of an area with their current stock (registry changes applied)."""
+        a = known_area(s, area)
+        versions: dict[tuple[str, str], int] = {
+            (r.depot, r.item): r.version
+            for r in s.scalars(select(Stock).where(Stock.area == area)).all()
+        }
+        return [
+            DepotOut(
+                id=d.id,
+                name=d.name,
+                tier=d.tier.value,
+                lon=d.lon,
+                lat=d.lat,
+                stock=dict(d.stock),
+                versions={i: versions.get((d.id, i), 0) for i in d.stock},
+            )
+            for d in a.network.depots
+        ]
+
+    @app.get("/areas/{area}/layers/{layer}")
+    def layer(area: str, layer: str, _: Token = reader, s: Session = Depends(db)) -> Any:  # noqa: B008
+        """A layer as GeoJSON: ``boundaries``, ``roads``, ``depots`` (current stock), ``points``."""
+        a = known_area(s, area)
+        if layer == "boundaries":
+            frame = a.boundaries
+            if frame is None:
+                return {"type": "FeatureCollection", "features": []}
+            return analyses.geojson(frame[["name", "geometry"]])
+        if layer == "roads":  # context instead of base-map tiles (the page works offline)
+            edges = a.roads.edges
+            cols = [c for c in ("name", "road_class") if c in edges]
+            return analyses.geojson(edges[[*cols, "geometry"]])
+        if layer == "depots":
+            net = a.network
+            return {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [d.lon, d.lat]},
+                        "properties": {
+                            "id": d.id,
+                            "name": d.name,
+                            "tier": d.tier.value,
+                            "stock": dict(d.stock),
+                        },
+                    }
+                    for d in net.depots
+                ],
+            }
+        if layer == "points":
+            return {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                        "properties": {
+                            "id": p.id,
+                            "name": p.name,
+                            "kind": p.kind.value,
+                            "population": p.population,
+                        },
+                    }
+                    for p in a.network.points
+                ],
+            }
+        raise ApiError(404, f"unknown layer {layer!r}", "layer", "未知图层")
+
+    @app.get("/map", include_in_schema=False)
+    def map_page() -> FileResponse:
+        """The map page (Leaflet, served from here; no CDN)."""
+        return FileResponse(STATIC / "map.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.post("/areas/{area}/depots", status_code=201)
+    def add_depot(
+        area: str,
+        body: DepotIn,
+        tok: Token = stock_writer,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> DepotOut:
+        """Add a depot (no stock yet; set it per item), checked like a depots file.
+
+        The place must be in China and near a road; the tier gives loading rate and hours.
+        """
+        a = known_area(s, area)
+        if any(d.id == body.id for d in a.network.depots):
+            raise ApiError(409, f"depot {body.id!r} exists", "id", "储备库编号已存在")
+        spec = area_spec(area, extra_areas(s, cfg.areas))
+        rows = s.scalars(select(NewDepot).where(NewDepot.area == area)).all()
+        new = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "tier": r.tier,
+                "lon": r.lon,
+                "lat": r.lat,
+                "county": r.county,
+            }
+            for r in rows
+        ] + [body.model_dump()]
+        try:  # build the area with it before anything is stored
+            with_new = with_depots(spec, new)
+        except DataError as exc:
+            raise ApiError(422, exc.problem, exc.field or "body", exc.problem_zh) from None
+        d = next(x for x in with_new.network.depots if x.id == body.id)
+        s.add(NewDepot(area=area, token=tok.name, **body.model_dump()))
+        s.add(
+            Audit(
+                token=tok.name,
+                role=tok.role,
+                action="add_depot",
+                target=f"{area}/{body.id}",
+                detail=json.dumps(body.model_dump(), ensure_ascii=False),
+            )
+        )
+        try:
+            s.commit()
+        except IntegrityError:
+            s.rollback()
+            raise ApiError(409, f"depot {body.id!r} exists", "id", "储备库编号已存在") from None
+        return DepotOut(
+            id=d.id,
+            name=d.name,
+            tier=d.tier.value,
+            lon=d.lon,
+            lat=d.lat,
+            stock=dict(d.stock),
+            versions=dict.fromkeys(d.stock, 0),
+        )
+
+    @app.put("/areas/{area}/depots/{depot}/stock/{item}")
+    def put_stock(
+        area: str,
+        depot: str,
+        item: str,
+        change: StockChange,
+        tok: Token = stock_writer,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> dict[str, Any]:
+        """Set a depot's stock of one item (attributed, audited, version-checked)."""
+        a = known_area(s, area)
+        if item not in a.network.catalogue:
+            raise ApiError(404, f"unknown item {item!r}", "item", "未知物资")
+        try:
+            row = set_stock(
+                s,
+                a,
+                area,
+                depot,
+                item,
+                change.quantity,
+                change.expected_version,
+                (tok.name, tok.role),
+            )
+        except LookupError:
+            raise ApiError(404, f"unknown depot {depot!r}", "depot", "未知储备库") from None
+        except StaleVersionError as exc:
+            s.rollback()
+            raise ApiError(
+                409, str(exc), "expected_version", "库存已被他人修改,请刷新后重试"
+            ) from None
+        except IntegrityError:
+            s.rollback()
+            raise ApiError(
+                409, "changed concurrently; read again", "expected_version", "库存已被他人修改"
+            ) from None
+        return {"depot": depot, "item": item, "quantity": row.quantity, "version": row.version}
+
+    @app.get("/areas/{area}/shelters")
+    def shelters(area: str, _: Token = reader, s: Session = Depends(db)) -> list[ShelterOut]:  # noqa: B008
+        """Shelters of an area with their current capacity (people)."""
+        a = known_area(s, area)
+        versions = {
+            r.point: r.version for r in s.scalars(select(Shelter).where(Shelter.area == area))
+        }
+        return [
+            ShelterOut(
+                id=p.id,
+                name=p.name,
+                lon=p.lon,
+                lat=p.lat,
+                capacity=int(p.capacity),
+                version=versions.get(p.id, 0),
+            )
+            for p in a.network.points
+            if p.capacity is not None
+        ]
+
+    @app.put("/areas/{area}/shelters/{point}")
+    def put_shelter(
+        area: str,
+        point: str,
+        change: CapacityChange,
+        tok: Token = stock_writer,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> ShelterOut:
+        """Set a shelter's capacity (attributed, audited, version-checked)."""
+        a = known_area(s, area)
+        try:
+            row = set_capacity(
+                s, a, area, point, change.capacity, change.expected_version, (tok.name, tok.role)
+            )
+        except LookupError:
+            raise ApiError(404, f"unknown shelter {point!r}", "point", "未知避难场所") from None
+        except StaleVersionError as exc:
+            s.rollback()
+            raise ApiError(409, str(exc), "expected_version", "已被他人修改,请刷新后重试") from None
+        except IntegrityError:
+            s.rollback()
+            raise ApiError(
+                409, "changed concurrently", "expected_version", "已被他人修改"
+            ) from None
+        p = next(p for p in a.network.points if p.id == point)
+        return ShelterOut(
+            id=p.id, name=p.name, lon=p.lon, lat=p.lat, capacity=row.capacity, version=row.version
+        )
+
+    @app.get("/audit")
+    def audit(limit: int = 100, _: Token = reader, s: Session = Depends(db)) -> list[AuditOut]:  # noqa: B008
+        """The newest entries of the audit trail."""
+        rows = s.scalars(select(Audit).order_by(Audit.id.desc()).limit(max(1, min(limit, 1000))))
+        return [
+            AuditOut(
+                at=r.at,
+                token=r.token,
+                role=r.role,
+                action=r.action,
+                target=r.target,
+                detail=json.loads(r.detail),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,253 @@
+"""Routes for uploads and stored inputs: whole areas, flood layers, scenarios."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from geodata.area import BUNDLED, load_area
+from geodata.flood import read_flood
+from geodata.io import write_atomic
+from service.api import analyses
+from service.api.context import ApiError, Ctx
+from service.api.db import Audit, Layer, StoredScenario, Token, now
+from service.api.registry import area_spec, extra_areas
+from service.api.schemas import LayerOut, ScenarioIn, ScenarioOut
+from solver.errors import DataError
+
+
+def register(app: FastAPI, c: Ctx) -> None:
+    """Add the upload and scenario routes to ``app``."""
+    cfg, sessions, db, known_area = c.cfg, c.sessions, c.db, c.known_area
+    reader, planner, submitter = c.reader, c.planner, c.submitter
+
+    @app.post("/areas", status_code=201)
+    async def upload_area(
+        request: Request, name: str, crs: str = "wgs84", tok: Token = planner
+    ) -> dict[str, Any]:
+        """Upload a whole area as a GeoPackage, checked before it is kept.
+
+        Layers as in DATA.md: roads, depots, points, optional boundaries and staging.
+        """
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,50}", name):
+            raise ApiError(422, "1-50 letters, digits, '_' or '-'", "name", "名称无效")
+        raw = await request.body()
+        # Parsing a GeoPackage takes a while: off the event loop.
+        return await run_in_threadpool(_store_area, name, crs, raw, (tok.name, tok.role))
+
+    def _store_area(name: str, crs: str, raw: bytes, who: tuple[str, str]) -> dict[str, Any]:
+        with sessions() as s:
+            if name in BUNDLED or name in extra_areas(s, cfg.areas):
+                raise ApiError(409, f"area {name!r} exists", "name", "区域已存在")
+        folder = cfg.data_dir / "areas"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.gpkg"
+        tmp = folder / f".{name}.{uuid.uuid4().hex}.gpkg"
+        tmp.write_bytes(raw)
+        try:
+            try:
+                area = load_area(tmp, crs=crs)
+            except DataError as exc:
+                raise ApiError(422, exc.problem, exc.field or "body", exc.problem_zh) from None
+            except Exception:  # not a GeoPackage at all
+                raise ApiError(
+                    422, "not a readable GeoPackage", "body", "不是可读的GeoPackage文件"
+                ) from None
+            counts = {"depots": len(area.network.depots), "points": len(area.network.points)}
+            with sessions() as s:
+                # The row's id is the name: of two simultaneous uploads one fails here.
+                s.add(
+                    Layer(
+                        id=f"area:{name}",
+                        area=name,
+                        kind="area",
+                        name=name,
+                        path=str(path),
+                        features=sum(counts.values()),
+                        token=who[0],
+                    )
+                )
+                s.add(
+                    Audit(
+                        token=who[0],
+                        role=who[1],
+                        action="upload_area",
+                        target=name,
+                        detail=json.dumps(counts),
+                    )
+                )
+                try:
+                    s.commit()
+                except IntegrityError:
+                    raise ApiError(409, f"area {name!r} exists", "name", "区域已存在") from None
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return {"area": name, **counts}
+
+    @app.get("/scenarios")
+    def scenarios(_: Token = reader, s: Session = Depends(db)) -> list[ScenarioOut]:  # noqa: B008
+        """Stored scenarios (library scenarios are named directly in jobs)."""
+        rows = s.scalars(select(StoredScenario).order_by(StoredScenario.name)).all()
+        return [
+            ScenarioOut(name=r.name, area=r.area, version=r.version, updated_at=r.updated_at)
+            for r in rows
+        ]
+
+    @app.get("/scenarios/{name}")
+    def scenario(name: str, _: Token = reader, s: Session = Depends(db)) -> ScenarioOut:  # noqa: B008
+        """One stored scenario with its body."""
+        r = s.get(StoredScenario, name)
+        if r is None:
+            raise ApiError(404, f"unknown scenario {name!r}", "name", "未知情景")
+        return ScenarioOut(
+            name=r.name,
+            area=r.area,
+            version=r.version,
+            updated_at=r.updated_at,
+            body=json.loads(r.body),
+        )
+
+    @app.put("/scenarios/{name}")
+    def put_scenario(
+        name: str,
+        body: ScenarioIn,
+        tok: Token = submitter,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> ScenarioOut:
+        """Store or replace a scenario (validated first; version-checked; audited)."""
+        if not (0 < len(name) <= 100) or "/" in name:
+            raise ApiError(422, "1-100 characters, no '/'", "name", "名称无效")
+        sc = analyses.scenario_of({"scenario": body.body})
+        area_spec(sc.area, extra_areas(s, cfg.areas))
+        row = s.get(StoredScenario, name)
+        current = row.version if row else 0
+        if body.expected_version is not None and body.expected_version != current:
+            raise ApiError(
+                409,
+                f"changed meanwhile; current version {current}",
+                "expected_version",
+                "情景已被他人修改",
+            )
+        text = json.dumps(body.body, ensure_ascii=False, default=str)
+        if row is None:
+            row = StoredScenario(name=name, area=sc.area, body=text, version=1, token=tok.name)
+            s.add(row)
+        else:  # only if nobody changed it since it was read
+            done = s.execute(
+                update(StoredScenario)
+                .where(StoredScenario.name == name, StoredScenario.version == current)
+                .values(
+                    area=sc.area, body=text, version=current + 1, token=tok.name, updated_at=now()
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                s.rollback()
+                raise ApiError(409, "changed concurrently", "expected_version", "情景已被他人修改")
+            s.expire(row)
+        s.add(
+            Audit(
+                token=tok.name,
+                role=tok.role,
+                action="put_scenario",
+                target=name,
+                detail=json.dumps({"version": row.version}),
+            )
+        )
+        try:
+            s.commit()
+        except IntegrityError:
+            s.rollback()
+            raise ApiError(
+                409, "changed concurrently", "expected_version", "情景已被他人修改"
+            ) from None
+        return ScenarioOut(name=name, area=row.area, version=row.version, updated_at=row.updated_at)
+
+    @app.post("/areas/{area}/floods", status_code=201)
+    async def upload_flood(
+        area: str,
+        request: Request,
+        name: str,
+        crs: str = "wgs84",
+        tok: Token = submitter,
+    ) -> LayerOut:
+        """Upload flood polygons (GeoJSON; optional ``depth_m``) for jobs to use by id.
+
+        ``crs``: what the coordinates are in (wgs84, gcj02, bd09 or an EPSG code); stored in
+        WGS84. Bad geometry, coordinates outside China or swapped lon/lat are refused (422).
+        """
+        raw = await request.body()
+        return await run_in_threadpool(_store_flood, area, name, crs, raw, tok)
+
+    def _store_flood(area: str, name: str, crs: str, raw: bytes, tok: Token) -> LayerOut:
+        with sessions() as s:
+            known_area(s, area)
+        layer_id = str(uuid.uuid4())
+        folder = cfg.data_dir / "layers"
+        folder.mkdir(parents=True, exist_ok=True)
+        upload = folder / f"{layer_id}.upload.geojson"
+        upload.write_bytes(raw)
+        try:
+            frame = read_flood(upload, crs=crs)
+        except DataError as exc:  # say "upload", not where the server keeps it
+            problem = exc.problem.replace(str(upload), "upload")
+            raise ApiError(422, problem, exc.field or "body", exc.problem_zh) from None
+        finally:
+            upload.unlink(missing_ok=True)
+        path = folder / f"{layer_id}.geojson"
+        write_atomic(path, lambda tmp: frame.to_file(tmp, driver="GeoJSON", engine="pyogrio"))
+        with sessions() as s:
+            row = Layer(
+                id=layer_id,
+                area=area,
+                kind="flood",
+                name=name[:200],
+                path=str(path),
+                features=len(frame),
+                token=tok.name,
+            )
+            s.add(row)
+            s.add(
+                Audit(
+                    token=tok.name,
+                    role=tok.role,
+                    action="upload_flood",
+                    target=f"{area}/{layer_id}",
+                    detail=json.dumps({"name": name, "features": len(frame)}, ensure_ascii=False),
+                )
+            )
+            s.commit()
+            return LayerOut(
+                id=row.id,
+                area=area,
+                kind="flood",
+                name=row.name,
+                features=row.features,
+                created_at=row.created_at,
+            )
+
+    @app.get("/areas/{area}/floods")
+    def floods(area: str, _: Token = reader, s: Session = Depends(db)) -> list[LayerOut]:  # noqa: B008
+        """Flood layers uploaded for an area."""
+        known_area(s, area)
+        rows = s.scalars(select(Layer).where(Layer.area == area, Layer.kind == "flood")).all()
+        return [
+            LayerOut(
+                id=r.id,
+                area=r.area,
+                kind=r.kind,
+                name=r.name,
+                features=r.features,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
