@@ -2,7 +2,6 @@ import copy
 import csv
 import io
 import json
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -20,7 +19,6 @@ from service.sheets import (
 )
 from solver.errors import DataError
 
-SAMPLE = Path("/tmp/sample_plan.json")
 EVIL = "<script>alert(1)</script>"
 
 
@@ -347,9 +345,20 @@ def test_bad_report_time_raises(plan):
     assert info.value.field == "scenario.report_time"
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="sample plan not present")
-def test_sample_plan(tmp_path):
-    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+def test_real_plan(tmp_path, tiny_gpkg):
+    """Sheets of a plan made by the dispatcher on the tiny area: one CSV/XLSX row per stop,
+    one HTML sheet per vehicle."""
+    from geodata.area import load_area
+    from scenarios.apply import apply_scenario
+    from scenarios.dispatch import DispatchRequest, plan_dispatch
+    from scenarios.model import load_scenario
+    from tests.conftest import TINY
+
+    sc, folder = load_scenario(TINY / "dispatch.yaml")
+    situation = apply_scenario(load_area(tiny_gpkg), sc, folder=folder)
+    req = DispatchRequest(time_limit_s=0.5, engine="ortools", solution_limit=50)
+    doc = json.loads(json.dumps(plan_dispatch(situation, req).doc))
+    assert doc["routes"]
     paths = write_sheets(doc, tmp_path)
     rows = _csv_rows(paths[0])
     assert len(rows) - 1 == _stop_count(doc)
