@@ -144,35 +144,19 @@ def set_capacity(
     found = next((p for p in area.network.points if p.id == point), None)
     if found is None or found.capacity is None:
         raise LookupError(f"shelter {point!r}")
-    row = session.get(Shelter, (area_name, point))
-    old = row.capacity if row else int(found.capacity)
-    version = row.version if row else 0
-    if expected_version is not None and expected_version != version:
-        raise StaleVersionError(version)
-    if row is None:
-        row = Shelter(area=area_name, point=point, capacity=capacity, version=1)
-        session.add(row)
-    else:
-        done = session.execute(
-            update(Shelter)
-            .where(Shelter.area == area_name, Shelter.point == point, Shelter.version == version)
-            .values(capacity=capacity, version=version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if done.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
-            raise StaleVersionError(version + 1)
-        session.expire(row)
-    session.add(
-        Audit(
-            token=who[0],
-            role=who[1],
-            action="set_shelter_capacity",
-            target=f"{area_name}/{point}",
-            detail=json.dumps({"old": old, "new": capacity}),
-        )
+    key = {"area": area_name, "point": point}
+    row: Shelter = _versioned_set(
+        session,
+        Shelter,
+        key,
+        "capacity",
+        capacity,
+        int(found.capacity),
+        expected_version,
+        who,
+        "set_shelter_capacity",
+        f"{area_name}/{point}",
     )
-    session.commit()
     return row
 
 
@@ -194,24 +178,56 @@ def set_stock(
         raise DataError(f"unknown item {item!r}", field="item", problem_zh="未知物资")
     if quantity < 0:
         raise DataError("must be >= 0", field="quantity", problem_zh="数量须≥0")
-    row = session.get(Stock, (area_name, depot, item))
-    old = row.quantity if row else int(dict(found.stock).get(item, 0))
+    key = {"area": area_name, "depot": depot, "item": item}
+    default = int(dict(found.stock).get(item, 0))
+    row: Stock = _versioned_set(
+        session,
+        Stock,
+        key,
+        "quantity",
+        quantity,
+        default,
+        expected_version,
+        who,
+        "set_stock",
+        f"{area_name}/{depot}/{item}",
+    )
+    return row
+
+
+def _versioned_set(
+    session: Session,
+    model: Any,
+    key: dict[str, str],
+    column: str,
+    value: int,
+    default: int,
+    expected_version: int | None,
+    who: tuple[str, str],
+    action: str,
+    target: str,
+) -> Any:
+    """Set ``column`` of the row at ``key`` to ``value``, audited, if its version is unchanged.
+
+    Unchanged means: still the version read here, and ``expected_version`` when given.
+
+    A row not yet stored starts at version 0 with the area's ``default``. Two writers racing
+    on one version: the second finds no row to update (or a duplicate key) and fails.
+    """
+    row = session.get(model, tuple(key.values()))
+    old = getattr(row, column) if row else default
     version = row.version if row else 0
     if expected_version is not None and expected_version != version:
         raise StaleVersionError(version)
     if row is None:  # a concurrent insert fails on the primary key (IntegrityError -> 409)
-        row = Stock(area=area_name, depot=depot, item=item, quantity=quantity, version=1)
+        row = model(**key, **{column: value}, version=1)
         session.add(row)
     else:  # only if nobody changed it since it was read
+        conditions = [getattr(model, k) == v for k, v in key.items()]
         done = session.execute(
-            update(Stock)
-            .where(
-                Stock.area == area_name,
-                Stock.depot == depot,
-                Stock.item == item,
-                Stock.version == version,
-            )
-            .values(quantity=quantity, version=version + 1)
+            update(model)
+            .where(*conditions, model.version == version)
+            .values({column: value, "version": version + 1})
             .execution_options(synchronize_session=False)
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
@@ -222,9 +238,9 @@ def set_stock(
         Audit(
             token=who[0],
             role=who[1],
-            action="set_stock",
-            target=f"{area_name}/{depot}/{item}",
-            detail=json.dumps({"old": old, "new": quantity}),
+            action=action,
+            target=target,
+            detail=json.dumps({"old": old, "new": value}),
         )
     )
     session.commit()
@@ -236,4 +252,4 @@ class StaleVersionError(Exception):
 
     def __init__(self, current: int) -> None:
         self.current = current
-        super().__init__(f"stock changed meanwhile; current version {current}")
+        super().__init__(f"changed meanwhile; current version {current}")

@@ -76,24 +76,12 @@ def register(app: FastAPI, c: Ctx) -> None:
     @app.get("/jobs/{job_id}")
     def job(job_id: str, _: Token = reader, s: Session = Depends(db)) -> JobOut:  # noqa: B008
         """A job's status and progress."""
-        j = s.get(Job, job_id)
-        if j is None:
-            raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
-        return _job_out(j)
+        return _job_out(_job(s, job_id))
 
     @app.get("/jobs/{job_id}/result")
     def result(job_id: str, _: Token = reader, s: Session = Depends(db)) -> FileResponse:  # noqa: B008
         """The result of a finished job (JSON with GeoJSON layers inside)."""
-        j = s.get(Job, job_id)
-        if j is None:
-            raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
-        if j.status != "done":
-            raise ApiError(409, f"job is {j.status}", "status", "任务尚未完成")
-        if not Path(j.result_file).is_file():
-            raise ApiError(
-                404, "the result file is gone (data folder changed?)", "job_id", "结果文件缺失"
-            )
-        return FileResponse(j.result_file, media_type="application/json")
+        return FileResponse(_result_file(s, job_id), media_type="application/json")
 
     @app.get("/jobs/{job_id}/result/{layer}")
     def result_layer(job_id: str, layer: str, _: Token = reader, s: Session = Depends(db)) -> Any:  # noqa: B008
@@ -101,20 +89,31 @@ def register(app: FastAPI, c: Ctx) -> None:
 
         Layers: ``points`` (check), ``routes`` (dispatch), ``flood``, ``sites`` (siting).
         """
-        j = s.get(Job, job_id)
-        if j is None:
-            raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
-        if j.status != "done":
-            raise ApiError(409, f"job is {j.status}", "status", "任务尚未完成")
-        if not Path(j.result_file).is_file():
-            raise ApiError(
-                404, "the result file is gone (data folder changed?)", "job_id", "结果文件缺失"
-            )
-        doc = json.loads(Path(j.result_file).read_text(encoding="utf-8"))
+        doc = json.loads(_result_file(s, job_id).read_text(encoding="utf-8"))
         found = doc.get(layer)
         if not (isinstance(found, dict) and found.get("type") == "FeatureCollection"):
             raise ApiError(404, f"no layer {layer!r} in this result", "layer", "结果中无此图层")
         return JSONResponse(found, media_type="application/geo+json")
+
+
+def _job(s: Session, job_id: str) -> Job:
+    j = s.get(Job, job_id)
+    if j is None:
+        raise ApiError(404, f"unknown job {job_id!r}", "job_id", "未知任务")
+    return j
+
+
+def _result_file(s: Session, job_id: str) -> Path:
+    """The result file of a finished job (409 while it is not done, 404 if it is gone)."""
+    j = _job(s, job_id)
+    if j.status != "done":
+        raise ApiError(409, f"job is {j.status}", "status", "任务尚未完成")
+    path = Path(j.result_file)
+    if not path.is_file():
+        raise ApiError(
+            404, "the result file is gone (data folder changed?)", "job_id", "结果文件缺失"
+        )
+    return path
 
 
 def _job_out(j: Job) -> JobOut:
