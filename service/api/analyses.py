@@ -19,6 +19,7 @@ from scenarios.apply import apply_scenario
 from scenarios.check import run_check
 from scenarios.dispatch import DispatchRequest, plan_dispatch
 from scenarios.dispatch_geo import route_lines
+from scenarios.exercise import run_exercise
 from scenarios.model import LIBRARY, Scenario, load_scenario, scenario_from_dict
 from scenarios.siting import SitingRequest, run_siting
 from solver.errors import DataError
@@ -102,4 +103,21 @@ def site(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, A
     return {"siting": rep.to_json(), "sites": geojson(rep.sites_frame())}
 
 
-RUNNERS = {"check": check, "dispatch": dispatch, "site": site}
+def exercise(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
+    """Play the scenario's injects: each step's KPIs, and the plan in force at the end."""
+    progress("scenario", 0.05)
+    sc = scenario_of(request)
+    if not sc.injects:
+        raise DataError(
+            "the scenario has no injects", field="scenario.injects", problem_zh="情景中没有注入事件"
+        )
+    opts = dict(request.get("options", {}))
+    opts.pop("floods", None)
+    if opts.get("targets_h") is not None:
+        opts["targets_h"] = tuple(opts["targets_h"])
+    progress("exercise", 0.1)
+    rep = run_exercise(area(request["area"]), sc, folder=LIBRARY, request=DispatchRequest(**opts))
+    return {**rep.to_json(), "plan": rep.steps[-1].doc}
+
+
+RUNNERS = {"check": check, "dispatch": dispatch, "site": site, "exercise": exercise}

@@ -57,6 +57,10 @@ def register(app: FastAPI, c: Ctx) -> None:
                 files.append(layer.path)
         if scenario is not None:
             sc = analyses.scenario_of({"scenario": scenario})  # validate before queueing
+            if body.kind == "exercise" and not sc.injects:
+                raise ApiError(
+                    422, "the scenario has no injects", "scenario.injects", "情景中没有注入事件"
+                )
             if sc.area != body.area:
                 raise ApiError(
                     422,

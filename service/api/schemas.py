@@ -88,20 +88,21 @@ OPTIONS: dict[str, type[_Strict]] = {
     "check": CheckOptions,
     "dispatch": DispatchOptions,
     "site": SiteOptions,
+    "exercise": DispatchOptions,
 }
 
 
 class JobIn(_Strict):
     """An analysis to run: kind, area, scenario (library name or mapping), options."""
 
-    kind: Literal["check", "dispatch", "site"]
+    kind: Literal["check", "dispatch", "site", "exercise"]
     area: str = Field(min_length=1, max_length=100)
     scenario: str | dict[str, Any] | None = None
     options: dict[str, Any] = {}
 
     @model_validator(mode="after")
     def _fits_kind(self) -> JobIn:
-        if self.kind in ("check", "dispatch") and self.scenario is None:
+        if self.kind in ("check", "dispatch", "exercise") and self.scenario is None:
             raise ValueError(f"a {self.kind} job needs a scenario")
         return self
 

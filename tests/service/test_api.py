@@ -463,3 +463,26 @@ def test_bearer_scheme_is_case_insensitive_and_jobs_are_audited(service):
     job = client.post("/jobs", json=body, headers=heads["planner"]).json()["id"]
     trail = client.get("/audit", headers=heads["viewer"]).json()
     assert trail[0]["action"] == "submit_site" and trail[0]["target"] == job
+
+
+def test_exercise_job(service):
+    """An exercise runs as a job: one summary per step, the final plan attached."""
+    client, heads, _ = service
+    data = yaml.safe_load((TINY / "exercise.yaml").read_text(encoding="utf-8"))
+    body = {
+        "kind": "exercise",
+        "area": "tiny",
+        "scenario": json.loads(json.dumps(data, default=str)),
+        "options": {"time_limit_s": 0.5, "engine": "ortools", "solution_limit": 50},
+    }
+    r = client.post("/jobs", json=body, headers=heads["planner"])
+    assert r.status_code == 202, r.text
+    job = wait(client, heads["viewer"], r.json()["id"])
+    assert job["status"] == "done", job
+    res = client.get(job["result"], headers=heads["viewer"]).json()
+    assert [s["at_h"] for s in res["steps"]] == [0.0, 2.5, 3.0]
+    assert res["plan"]["redispatch"]["at_h"] == 3.0
+    r = client.post(
+        "/jobs", json={**body, "scenario": dispatch_scenario()}, headers=heads["planner"]
+    )
+    assert r.status_code == 422 and r.json()["field"] == "scenario.injects"
