@@ -278,15 +278,17 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
         ),
     ]
     paths += write_sheets(doc, out, lang)
-    late = {(x["vehicle"], x["demand"], x["met_h"]) for x in doc["late"]}
-    stops = [
-        (coords(situation, s["point"]), (r["vehicle"], s["demand"], s.get("met_h")) in late)
-        for r in doc["routes"]
-        for s in r["stops"]
-    ]
+    # One marker per place: late when its last load is handed out after the first target.
+    first = min(t["hours"] for t in doc["kpis"]["targets"]) if doc["kpis"]["targets"] else 10.0
+    last: dict[str, float] = {}
+    for r in doc["routes"]:
+        for s in r["stops"]:
+            place = s["demand"].split("#")[0]
+            last[place] = max(last.get(place, 0.0), float(s.get("met_h", s["arrive_h"])))
+    xy = [coords(situation, p) for p in last]
     stop_frame = gpd.GeoDataFrame(
-        {"late": [x[1] for x in stops]},
-        geometry=gpd.points_from_xy([x[0][0] for x in stops], [x[0][1] for x in stops]),
+        {"late": [m > first + 1e-9 for m in last.values()]},
+        geometry=gpd.points_from_xy([x for x, _ in xy], [y for _, y in xy]),
         crs=4326,
     )
     net = situation.network

@@ -48,6 +48,42 @@ TIER_STYLE = {  # marker, size, colour
 STATUS_COLOUR = {"met": "#2e7d32", "partial": "#f9a825", "late": "#ef6c00", "unmet": "#c62828"}
 
 
+def _canvas(boundaries: gpd.GeoDataFrame | None, *, names: bool = False) -> tuple[Figure, Any]:
+    """A figure (no pyplot backend, so headless and in notebooks) with county outlines."""
+    use_cjk_font()
+    fig = Figure(figsize=(9, 10), dpi=110)
+    ax = fig.subplots()
+    if boundaries is not None and len(boundaries):
+        county = boundaries[boundaries.get("level", "county") == "county"]
+        county.boundary.plot(ax=ax, color="#555555", linewidth=0.6)
+        if names:
+            for _, row in county.iterrows():
+                c = row.geometry.representative_point()
+                ax.annotate(str(row["name"]), (c.x, c.y), fontsize=7, color="#555555", ha="center")
+    return fig, ax
+
+
+def _draw_flood(ax: Any, flood: gpd.GeoDataFrame | None) -> bool:
+    """The flood polygons, if any; True when drawn."""
+    if flood is None or not len(flood):
+        return False
+    flood.plot(ax=ax, color="#64b5f6", alpha=0.45, edgecolor="#1e88e5", linewidth=0.5)
+    return True
+
+
+def _finish(
+    path: Path, fig: Figure, ax: Any, handles: list[Artist], title: str, lat: float, lang: Lang
+) -> None:
+    """Legend, title, a north-south scale true at ``lat``, axis labels; write the PNG."""
+    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+    ax.set_title(title, fontsize=11)
+    ax.set_aspect(1 / np.cos(np.radians(lat)))
+    ax.set_xlabel(pick("经度", "longitude", lang))
+    ax.set_ylabel(pick("纬度", "latitude", lang))
+    fig.tight_layout()
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+
+
 def _draw_depots(ax: Any, depots: gpd.GeoDataFrame, handles: list[Artist], lang: Lang) -> None:
     """Depots by tier (marker, size and colour of TIER_STYLE), each tier in the legend."""
     for tier, (marker, size, colour) in TIER_STYLE.items():
@@ -90,18 +126,8 @@ def relief_map(
 
     ``depots`` needs a ``tier`` column; ``points`` needs ``status`` and ``people``.
     """
-    use_cjk_font()
-    # A bare Figure needs no pyplot backend, so this works headless and inside notebooks.
-    fig = Figure(figsize=(9, 10), dpi=110)
-    ax = fig.subplots()
-    if boundaries is not None and len(boundaries):
-        county = boundaries[boundaries.get("level", "county") == "county"]
-        county.boundary.plot(ax=ax, color="#555555", linewidth=0.6)
-        for _, row in county.iterrows():
-            c = row.geometry.representative_point()
-            ax.annotate(str(row["name"]), (c.x, c.y), fontsize=7, color="#555555", ha="center")
-    if flood is not None and len(flood):
-        flood.plot(ax=ax, color="#64b5f6", alpha=0.45, edgecolor="#1e88e5", linewidth=0.5)
+    fig, ax = _canvas(boundaries, names=True)
+    flooded = _draw_flood(ax, flood)
     handles: list[Artist] = []
     _draw_depots(ax, depots, handles, lang)
     for status, colour in STATUS_COLOUR.items():
@@ -129,15 +155,10 @@ def relief_map(
                     label=pick(*STATUSES[status], lang),
                 )
             )
-    if flood is not None and len(flood):
+    if flooded:
         handles.append(Patch(color="#64b5f6", alpha=0.45, label=pick("洪水范围", "flood", lang)))
-    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
-    ax.set_title(title, fontsize=11)
-    ax.set_aspect(1 / np.cos(np.radians(float(points.geometry.y.mean()) if len(points) else 38.0)))
-    ax.set_xlabel(pick("经度", "longitude", lang))
-    ax.set_ylabel(pick("纬度", "latitude", lang))
-    fig.tight_layout()
-    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+    lat = float(points.geometry.y.mean()) if len(points) else 38.0
+    _finish(path, fig, ax, handles, title, lat, lang)
 
 
 def site_map(
@@ -152,13 +173,8 @@ def site_map(
     lang: Lang,
 ) -> None:
     """Existing depots, new sites (stars) and points by coverage: kept, gained, still out."""
-    use_cjk_font()
-    fig = Figure(figsize=(9, 10), dpi=110)
-    ax = fig.subplots()
+    fig, ax = _canvas(boundaries)
     handles: list[Artist] = []
-    if boundaries is not None and len(boundaries):
-        county = boundaries[boundaries.get("level", "county") == "county"]
-        county.boundary.plot(ax=ax, color="#555555", linewidth=0.6)
     if before is not None and after is not None:
         for mask, colour, zh, en in (
             (before, "#9e9e9e", "原已覆盖", "covered before"),
@@ -216,14 +232,8 @@ def site_map(
                 label=pick("新建站址", "new site", lang),
             )
         )
-    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
-    ax.set_title(title, fontsize=11)
     lat = float(points.geometry.y.mean()) if len(points) else 38.0
-    ax.set_aspect(1 / np.cos(np.radians(lat)))
-    ax.set_xlabel(pick("经度", "longitude", lang))
-    ax.set_ylabel(pick("纬度", "latitude", lang))
-    fig.tight_layout()
-    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+    _finish(path, fig, ax, handles, title, lat, lang)
 
 
 def route_map(
@@ -238,20 +248,14 @@ def route_map(
     closed: gpd.GeoDataFrame | None,
     lang: Lang,
 ) -> None:
-    """Routes of a dispatch plan: delivery legs coloured by depot, stops by on-time status.
+    """Routes of a dispatch plan: delivery legs coloured by depot, places by on-time status.
 
     ``legs`` needs ``leg`` (delivery/return/transfer) and ``depot``; ``stops`` needs
     ``late`` (bool); ``closed`` are closed roads (lines).
     """
-    use_cjk_font()
-    fig = Figure(figsize=(9, 10), dpi=110)
-    ax = fig.subplots()
+    fig, ax = _canvas(boundaries)
     handles: list[Artist] = []
-    if boundaries is not None and len(boundaries):
-        county = boundaries[boundaries.get("level", "county") == "county"]
-        county.boundary.plot(ax=ax, color="#555555", linewidth=0.6)
-    if flood is not None and len(flood):
-        flood.plot(ax=ax, color="#64b5f6", alpha=0.45, edgecolor="#1e88e5", linewidth=0.5)
+    if _draw_flood(ax, flood):
         handles.append(Patch(color="#64b5f6", alpha=0.45, label=pick("洪水范围", "flood", lang)))
     if closed is not None and len(closed):
         closed.plot(ax=ax, color="black", linewidth=2.2, zorder=6)
@@ -310,8 +314,8 @@ def route_map(
         )
     _draw_depots(ax, depots, handles, lang)
     for late, colour_, zh, en in (
-        (False, "#2e7d32", "按时送达", "on time"),
-        (True, "#c62828", "晚于时限", "late"),
+        (False, "#2e7d32", "首个时限前满足", "met by the first target"),
+        (True, "#c62828", "晚于首个时限", "after the first target"),
     ):
         sel = stops[stops["late"] == late] if len(stops) else stops
         if len(sel):
@@ -335,11 +339,5 @@ def route_map(
                     label=pick(zh, en, lang),
                 )
             )
-    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
-    ax.set_title(title, fontsize=11)
     lat = float(depots.geometry.y.mean()) if len(depots) else 38.0
-    ax.set_aspect(1 / np.cos(np.radians(lat)))
-    ax.set_xlabel(pick("经度", "longitude", lang))
-    ax.set_ylabel(pick("纬度", "latitude", lang))
-    fig.tight_layout()
-    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+    _finish(path, fig, ax, handles, title, lat, lang)
