@@ -204,6 +204,13 @@ SOURCES: dict[str, Source] = {
         "0.25 h at the depot dock per trip for paperwork and securing the load, on top of "
         "loading at 2.5 t/h per bay (houston-unload)",
     ),
+    "generator-assumed": Source(
+        "A",
+        "generated floods: river stretch 10/20/35/60 km, width 1/2/3.5/6 km, depth "
+        "0.5/0.8/1.2/2 m, bridge failure 20/35/50/70 %, fleet available 95/90/80/70 % "
+        "(minor/moderate/major/extreme); response level by national relocation thresholds "
+        "(domain.md §3)",
+    ),
     "trips-assumed": Source(
         "A",
         "at most 4 trips (load, deliver, return, reload) per truck and shift",

@@ -1,0 +1,137 @@
+"""Seeded, reproducible flood scenarios for an area (exercise designers, batch sweeps).
+
+Method (synthetic: no elevation model is bundled, so floods follow the rivers):
+
+1. a river of the area's ``rivers`` layer is drawn with probability proportional to its
+   length, and a stretch of it (length by severity, start uniform along the river);
+2. the flood is that stretch buffered by half the severity's width (metric CRS), with a
+   depth drawn around the severity's depth (±20 %), simplified to 50 m;
+3. everyone living inside is relocated (``all_points``, ``in_flood``, share 1);
+4. each bridge inside fails with the severity's probability (closed by road id);
+5. depots inside the water are lost when it is at least 1 m deep;
+6. a share of the fleet is unavailable (crews and trucks caught by the flood);
+7. the response level follows the national thresholds on people relocated (domain.md §3:
+   ≥200万 I, ≥100万 II, ≥50万 III, otherwise IV — below 10万 the national plan does not
+   apply, and the province's level IV is the nearest).
+
+The same area, seed and severity always give the same scenario. Severity parameters are
+assumptions ("generator-assumed" in ``solver/sources.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, cast
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.ops import substring
+
+from geodata.area import Area
+from solver.errors import DataError
+
+
+@dataclass(frozen=True)
+class Severity:
+    """How big a generated flood is (assumed values, see the module docstring)."""
+
+    width_km: float
+    length_km: float
+    depth_m: float
+    bridge_failure: float
+    fleet_share: float
+
+
+SEVERITIES: dict[str, Severity] = {
+    "minor": Severity(1.0, 10.0, 0.5, 0.2, 0.95),
+    "moderate": Severity(2.0, 20.0, 0.8, 0.35, 0.9),
+    "major": Severity(3.5, 35.0, 1.2, 0.5, 0.8),
+    "extreme": Severity(6.0, 60.0, 2.0, 0.7, 0.7),
+}
+
+#: National response levels by people relocated (紧急转移安置), 2016/2024 plans.
+LEVELS = ((2_000_000, "I"), (1_000_000, "II"), (500_000, "III"))
+
+
+def response_level(relocated: int) -> str:
+    """The national response level for ``relocated`` people (IV below the level III bar)."""
+    return next((level for bar, level in LEVELS if relocated >= bar), "IV")
+
+
+def generate_scenario(area: Area, seed: int, severity: str = "major") -> dict[str, Any]:
+    """A scenario mapping (as in a scenario YAML) for ``area``; same inputs, same output."""
+    if severity not in SEVERITIES:
+        raise DataError(
+            f"unknown severity {severity!r}; one of {', '.join(SEVERITIES)}",
+            field="severity",
+            problem_zh="未知灾情等级",
+        )
+    sev = SEVERITIES[severity]
+    rivers = cast("gpd.GeoDataFrame | None", area.layers.get("rivers"))
+    if rivers is None or not len(rivers):
+        raise DataError(
+            "the area has no rivers layer to grow floods along",
+            field="rivers",
+            problem_zh="区域缺少河流图层",
+        )
+    rng = np.random.default_rng(seed)
+    metric = area.roads.metric_crs
+    projected: gpd.GeoDataFrame = rivers.to_crs(metric)
+    lines = gpd.GeoSeries(list(projected.geometry), crs=metric)
+    lengths = lines.length.to_numpy()
+    k = int(rng.choice(len(lines), p=lengths / lengths.sum()))
+    line, total = lines.iloc[k], float(lengths[k])
+    stretch = min(total, sev.length_km * 1000)
+    start = float(rng.uniform(0, total - stretch)) if total > stretch else 0.0
+    piece = substring(line, start, start + stretch)
+    flood_m = piece.buffer(sev.width_km * 500).simplify(50)
+    flood = gpd.GeoSeries([flood_m], crs=metric).to_crs(4326).iloc[0]
+    depth = round(float(sev.depth_m * rng.uniform(0.8, 1.2)), 1)
+    ring = [
+        (round(float(x), 5), round(float(y), 5)) for x, y in shapely.get_coordinates(flood.exterior)
+    ]
+    # Who and what is inside.
+    net = area.network
+    inside = shapely.contains_xy(flood, [p.lon for p in net.points], [p.lat for p in net.points])
+    relocated = int(sum(p.population for p, a in zip(net.points, inside, strict=True) if a))
+    edges = area.roads.edges
+    wet = edges[edges["bridge"].astype(bool) & edges.intersects(flood)]
+    fails = [str(r) for r in sorted(wet["id"]) if rng.random() < sev.bridge_failure]
+    dry = shapely.contains_xy(flood, [d.lon for d in net.depots], [d.lat for d in net.depots])
+    lost = sorted(d.id for d, a in zip(net.depots, dry, strict=True) if a and depth >= 1.0)
+    hour = int(rng.integers(0, 24))
+    river = str(rivers.iloc[k].get("name") or rivers.iloc[k].get("id"))
+    return {
+        "name": f"{area.name}-{severity}-{seed}",
+        "name_zh": f"{river}{severity_zh(severity)}洪水(生成,种子{seed})",
+        "area": area.name,
+        "description": (
+            f"Generated ({severity}, seed {seed}): {stretch / 1000:.0f} km of {river} buffered "
+            f"to {sev.width_km:g} km, {depth} m deep; synthetic, see scenarios/generate.py."
+        ),
+        "provenance": "synthetic",
+        "report_time": dt.datetime(
+            2024, 7, 30, hour, tzinfo=dt.timezone(dt.timedelta(hours=8))
+        ).isoformat(),
+        "response_level": response_level(relocated),
+        "affected": [{"all_points": True, "in_flood": True, "share": 1.0}],
+        "floods": [
+            {
+                "name": f"{river} ({severity})",
+                "depth_m": depth,
+                "polygon": [list(xy) for xy in ring],
+                "provenance": "synthetic",
+                "note": f"generated, seed {seed}",
+            }
+        ],
+        "closures": [{"road": r, "note": "bridge failure (generated)"} for r in fails],
+        "depots_lost": lost,
+        "fleet": {"available_share": sev.fleet_share},
+    }
+
+
+def severity_zh(severity: str) -> str:
+    """The severity's Chinese label."""
+    return {"minor": "轻度", "moderate": "中度", "major": "重度", "extreme": "特大"}[severity]
