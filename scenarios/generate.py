@@ -81,21 +81,32 @@ def generate_scenario(area: Area, seed: int, severity: str = "major") -> dict[st
     projected: gpd.GeoDataFrame = rivers.to_crs(metric)
     lines = gpd.GeoSeries(list(projected.geometry), crs=metric)
     lengths = lines.length.to_numpy()
-    k = int(rng.choice(len(lines), p=lengths / lengths.sum()))
-    line, total = lines.iloc[k], float(lengths[k])
-    stretch = min(total, sev.length_km * 1000)
-    start = float(rng.uniform(0, total - stretch)) if total > stretch else 0.0
-    piece = substring(line, start, start + stretch)
-    flood_m = piece.buffer(sev.width_km * 500).simplify(50)
-    flood = gpd.GeoSeries([flood_m], crs=metric).to_crs(4326).iloc[0]
+    net = area.network
+    # A stretch where nobody lives makes no exercise: draw again (same seed, same draws).
+    for _ in range(50):
+        k = int(rng.choice(len(lines), p=lengths / lengths.sum()))
+        line, total = lines.iloc[k], float(lengths[k])
+        stretch = min(total, sev.length_km * 1000)
+        start = float(rng.uniform(0, total - stretch)) if total > stretch else 0.0
+        piece = substring(line, start, start + stretch)
+        flood_m = piece.buffer(sev.width_km * 500).simplify(50)
+        flood = gpd.GeoSeries([flood_m], crs=metric).to_crs(4326).iloc[0]
+        inside = shapely.contains_xy(
+            flood, [p.lon for p in net.points], [p.lat for p in net.points]
+        )
+        relocated = int(sum(p.population for p, a in zip(net.points, inside, strict=True) if a))
+        if relocated > 0:
+            break
+    else:
+        raise DataError(
+            "no river stretch of this size has people living by it",
+            field="severity",
+            problem_zh="该等级洪水范围内无人口",
+        )
     depth = round(float(sev.depth_m * rng.uniform(0.8, 1.2)), 1)
     ring = [
         (round(float(x), 5), round(float(y), 5)) for x, y in shapely.get_coordinates(flood.exterior)
     ]
-    # Who and what is inside.
-    net = area.network
-    inside = shapely.contains_xy(flood, [p.lon for p in net.points], [p.lat for p in net.points])
-    relocated = int(sum(p.population for p, a in zip(net.points, inside, strict=True) if a))
     edges = area.roads.edges
     wet = edges[edges["bridge"].astype(bool) & edges.intersects(flood)]
     fails = [str(r) for r in sorted(wet["id"]) if rng.random() < sev.bridge_failure]

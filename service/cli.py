@@ -402,11 +402,14 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
 
 
 # Commands defined in their own modules register on the same app.
-import service.cli_dispatch  # noqa: E402
-import service.cli_exercise  # noqa: E402
-import service.cli_scenario  # noqa: E402
-import service.cli_serve  # noqa: E402
-import service.cli_site  # noqa: E402, F401
+from service import (  # noqa: E402, F401
+    cli_dispatch,
+    cli_exercise,
+    cli_scenario,
+    cli_serve,
+    cli_site,
+    cli_sweep,
+)
 
 if __name__ == "__main__":
     app()
