@@ -230,18 +230,23 @@ def random_problems(draw):
 @settings(max_examples=40, deadline=None)
 @given(random_problems(), st.integers(0, 2), st.integers(1, 20))
 def test_more_stock_never_lowers_the_share(case, which, extra):
-    """Adding stock to any depot never lowers the people met by the first target.
+    """Adding stock to any depot never lowers the optimum of people met by the first target.
 
     (Later stages may give up at most 1e-3 of a person of an earlier optimum: GLOP's
     tolerance; see LEXICOGRAPHIC_SLACK.)"""
     demands, supplies, travel = case
     which %= len(supplies)
-    before = check(problem(demands, supplies, travel)).target(10.0).people_met
+    before = check(problem(demands, supplies, travel))
     more = list(supplies)
     s = more[which]
     more[which] = supply(s.id, s.stock["kit"] + extra, start=s.start_h, rate=s.loading_t_per_h)
-    after = check(problem(demands, more, travel)).target(10.0).people_met
-    assert after >= before - 2e-3
+    after = check(problem(demands, more, travel))
+    # On the LP's optimum (see test_longer_travel_never_raises_the_share for why not on the
+    # schedule-read figures), which the schedule then never falls short of.
+    key = "lp_people_met_10h"
+    assert after.stats.get(key, 0.0) >= before.stats.get(key, 0.0) - 2e-3
+    for r in (before, after):
+        assert r.target(10.0).people_met >= r.stats.get(key, 0.0) - 2e-3
 
 
 @settings(max_examples=40, deadline=None)
