@@ -97,6 +97,11 @@ FAMILIES: dict[str, Family] = {
             "HTTP service: 50 concurrent readers of stock and check results for 60 s (loopback)",
         ),
         Family(
+            "sweep",
+            "benchmarks.sweep_bench",
+            "relief checks per minute on 50 generated floods: plain loop vs Dask 1 and 2 workers",
+        ),
+        Family(
             "mclp-province",
             "benchmarks.mclp_province_bench",
             "synthetic province maximal covering: 2,000 candidates x 40,000 points",
