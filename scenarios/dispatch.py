@@ -42,7 +42,7 @@ from scenarios.dispatch_build import (
     vehicle_specs,
 )
 from scenarios.dispatch_doc import plan_document
-from scenarios.dispatch_shuttle import Shuttle, coords, plan_transfers
+from scenarios.dispatch_shuttle import Shuttle, coords, haversine_km, plan_transfers
 from solver.errors import DataError
 from solver.fleet import Mode
 from solver.routing import (
@@ -264,8 +264,6 @@ def _cut_off_orders(
     """
     if not situation.network.staging or not unplaced:
         return [], unplaced
-    from scenarios.dispatch_shuttle import haversine_km
-
     left: dict[str, dict[str, float]] = {
         d.id: {k: float(v) for k, v in d.stock.items()} for d in situation.network.depots
     }
@@ -278,19 +276,7 @@ def _cut_off_orders(
     rest = [u for u in unplaced if u["reason"] != "cut_off"]
     per: dict[tuple[str, str], dict[str, int]] = {}
     for u in sorted(cut, key=lambda u: (-demands[u["demand"]].people, u["demand"], u["item"])):
-        here = coords(situation, u["point"])
-        need = int(u["quantity"])
-        for near in sorted(
-            situation.network.depots, key=lambda d: (haversine_km((d.lon, d.lat), here), d.id)
-        ):
-            take = min(need, math.floor(left[near.id].get(u["item"], 0) + 1e-9))
-            if take > 0:
-                got = per.setdefault((near.id, u["demand"]), {})
-                got[u["item"]] = got.get(u["item"], 0) + take
-                left[near.id][u["item"]] -= take
-                need -= take
-            if need == 0:
-                break
+        need = take_nearest(situation, left, per, u["demand"], u["item"], int(u["quantity"]))
         if need > 0:
             rest.append({**u, "quantity": need, "reason": "no_stock"})
     orders = [
@@ -304,6 +290,35 @@ def _cut_off_orders(
         for (depot, demand), items in sorted(per.items())
     ]
     return orders, rest
+
+
+def take_nearest(
+    situation: Situation,
+    left: dict[str, dict[str, float]],
+    per: dict[tuple[str, str], dict[str, int]],
+    demand: str,
+    item: str,
+    quantity: int,
+) -> int:
+    """Take ``quantity`` of ``item`` for ``demand`` from the nearest depots still holding it.
+
+    Nearest is straight-line; adds to ``per`` ((depot, demand) -> items), takes from ``left``,
+    and returns what no depot could give.
+    """
+    here = coords(situation, demand.split("#")[0])
+    need = quantity
+    for near in sorted(
+        situation.network.depots, key=lambda d: (haversine_km((d.lon, d.lat), here), d.id)
+    ):
+        if need <= 0:
+            break
+        take = min(need, math.floor(left[near.id].get(item, 0) + 1e-9))
+        if take > 0:
+            got = per.setdefault((near.id, demand), {})
+            got[item] = got.get(item, 0) + take
+            left[near.id][item] -= take
+            need -= take
+    return max(0, need)
 
 
 def plan_dispatch(

@@ -38,10 +38,10 @@ from scenarios.dispatch import (
     VehicleState,
     _plan,
     _solve,
+    take_nearest,
 )
 from scenarios.dispatch_build import DOCK_H, build_places, road_vehicles
 from scenarios.dispatch_doc import fingerprint
-from scenarios.dispatch_shuttle import coords, haversine_km
 from scenarios.model import Affected, Closure, Scenario, scenario_from_dict
 from solver.errors import DataError
 from solver.routing import FORBIDDEN
@@ -454,7 +454,9 @@ def _new_demand(
     """
     stops = [s for r in doc["routes"] for s in r["stops"]] + list(doc.get("committed", []))
     covered: dict[tuple[str, str], int] = {}
-    left = {d.id: dict(d.stock) for d in situation.network.depots}
+    left: dict[str, dict[str, float]] = {
+        d.id: {k: float(v) for k, v in d.stock.items()} for d in situation.network.depots
+    }
     for s in stops:
         for item, q in s["items"].items():
             covered[s["demand"], item] = covered.get((s["demand"], item), 0) + int(q)
@@ -468,21 +470,10 @@ def _new_demand(
     per: dict[tuple[str, str], dict[str, int]] = {}
     short: list[dict[str, Any]] = []
     for d in report.problem.demands:
-        here = coords(situation, d.id.split("#")[0])
-        near = sorted(
-            situation.network.depots, key=lambda x: (haversine_km((x.lon, x.lat), here), x.id)
-        )
         for item, need in sorted(d.need.items()):
             extra = round(need) - covered.get((d.id, item), 0)
-            for dep in near:
-                if extra <= 0:
-                    break
-                take = min(extra, max(0, left[dep.id].get(item, 0)))
-                if take > 0:
-                    got = per.setdefault((dep.id, d.id), {})
-                    got[item] = got.get(item, 0) + take
-                    left[dep.id][item] -= take
-                    extra -= take
+            if extra > 0:
+                extra = take_nearest(situation, left, per, d.id, item, extra)
             if extra > 0:
                 short.append(
                     {

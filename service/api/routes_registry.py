@@ -78,40 +78,25 @@ def register(app: FastAPI, c: Ctx) -> None:
             cols = [c for c in ("name", "road_class") if c in edges]
             return analyses.geojson(edges[[*cols, "geometry"]])
         if layer == "depots":
-            net = a.network
-            return {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "geometry": {"type": "Point", "coordinates": [d.lon, d.lat]},
-                        "properties": {
-                            "id": d.id,
-                            "name": d.name,
-                            "tier": d.tier.value,
-                            "stock": dict(d.stock),
-                        },
-                    }
-                    for d in net.depots
-                ],
-            }
+            return _points(
+                a.network.depots,
+                lambda d: {
+                    "id": d.id,
+                    "name": d.name,
+                    "tier": d.tier.value,
+                    "stock": dict(d.stock),
+                },
+            )
         if layer == "points":
-            return {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
-                        "properties": {
-                            "id": p.id,
-                            "name": p.name,
-                            "kind": p.kind.value,
-                            "population": p.population,
-                        },
-                    }
-                    for p in a.network.points
-                ],
-            }
+            return _points(
+                a.network.points,
+                lambda p: {
+                    "id": p.id,
+                    "name": p.name,
+                    "kind": p.kind.value,
+                    "population": p.population,
+                },
+            )
         raise ApiError(404, f"unknown layer {layer!r}", "layer", "未知图层")
 
     @app.get("/map", include_in_schema=False)
@@ -280,3 +265,18 @@ def register(app: FastAPI, c: Ctx) -> None:
             )
             for r in rows
         ]
+
+
+def _points(records: Any, properties: Any) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of point records (``lon``/``lat``) with ``properties(r)``."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+                "properties": properties(r),
+            }
+            for r in records
+        ],
+    }

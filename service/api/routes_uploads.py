@@ -226,28 +226,11 @@ def register(app: FastAPI, c: Ctx) -> None:
                 )
             )
             s.commit()
-            return LayerOut(
-                id=row.id,
-                area=area,
-                kind="flood",
-                name=row.name,
-                features=row.features,
-                created_at=row.created_at,
-            )
+            return LayerOut.model_validate(row)
 
     @app.get("/areas/{area}/floods")
     def floods(area: str, _: Token = reader, s: Session = Depends(db)) -> list[LayerOut]:  # noqa: B008
         """Flood layers uploaded for an area."""
         known_area(s, area)
         rows = s.scalars(select(Layer).where(Layer.area == area, Layer.kind == "flood")).all()
-        return [
-            LayerOut(
-                id=r.id,
-                area=r.area,
-                kind=r.kind,
-                name=r.name,
-                features=r.features,
-                created_at=r.created_at,
-            )
-            for r in rows
-        ]
+        return [LayerOut.model_validate(r) for r in rows]

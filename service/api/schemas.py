@@ -173,6 +173,8 @@ class ScenarioOut(BaseModel):
 class LayerOut(BaseModel):
     """An uploaded layer."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     area: str
     kind: str
