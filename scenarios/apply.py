@@ -331,6 +331,44 @@ def apply_scenario(
     )
 
 
+def check_injects(area: Area, scenario: Scenario) -> None:
+    """Check every inject's roads, places and depots against ``area`` before playing it.
+
+    Errors name ``injects[k]...``, so a bad script fails at once, not hours into a drill.
+    """
+    ids = {d.id for d in area.network.depots}
+    lost = set(scenario.depots_lost)
+    for k, inject in enumerate(scenario.injects):
+        label = f"injects[{k}]"
+        try:
+            _closure_edges(area, inject.closures)
+        except DataError as exc:
+            sub = exc.field if (exc.field or "").startswith("closures") else "closures"
+            raise DataError(
+                exc.problem,
+                record=exc.record,
+                field=f"{label}.{sub}",
+                problem_zh=exc.problem_zh,
+            ) from None
+        for j, spec in enumerate(inject.add_people):
+            if not spec.in_flood:  # places in the flood are known once it is applied
+                _select(area, spec, f"{label}.add_people[{j}]", {}, {})
+        for j, dep in enumerate(inject.depots_lost):
+            if dep not in ids:
+                raise DataError(
+                    f"unknown depot {dep!r}",
+                    field=f"{label}.depots_lost[{j}]",
+                    problem_zh=f"未知储备库 {dep!r}",
+                )
+            if dep in lost:
+                raise DataError(
+                    f"depot {dep!r} is lost already",
+                    field=f"{label}.depots_lost[{j}]",
+                    problem_zh=f"储备库 {dep!r} 已损毁",
+                )
+            lost.add(dep)
+
+
 def _network_after(network: ReserveNetwork, scenario: Scenario) -> ReserveNetwork:
     ids = {d.id for d in network.depots}
     for k, lost in enumerate(scenario.depots_lost):
@@ -392,6 +430,8 @@ def _fleet(network: ReserveNetwork, scenario: Scenario) -> dict[str, dict[str, i
         usable = math.floor(f.count * share + 1e-9)
         out[f.depot_id][f.vehicle_class] = out[f.depot_id].get(f.vehicle_class, 0) + usable
     for k, add in enumerate(scenario.fleet.added):
+        if add.depot in scenario.depots_lost:  # lost with its depot
+            continue
         if add.depot not in out:
             raise DataError(
                 f"unknown depot {add.depot!r}",

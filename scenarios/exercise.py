@@ -1,7 +1,7 @@
 """Play a scenario's timed injects forward: plan, then re-plan at each inject.
 
 ``run_exercise`` makes the dispatch plan at the start (the check's allocation, the fleet,
-the flooded roads), then at each inject (roads closing, more people reported) re-dispatches
+the flooded roads), then at each inject (roads closing, people reported, depots lost) re-dispatches
 from the plan in force at that hour (:func:`scenarios.redispatch.redispatch`: what is
 delivered or being driven stays). Each step records the plan's KPIs beside the relief
 check's for the situation known at that hour, so an exercise designer sees how the
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from geodata.area import Area
-from scenarios.apply import apply_scenario
+from scenarios.apply import apply_scenario, check_injects
 from scenarios.dispatch import DispatchRequest, plan_dispatch
 from scenarios.model import Scenario
 from scenarios.redispatch import redispatch
@@ -41,6 +41,7 @@ class ExerciseStep:
             "label": self.label,
             "closures": len(red.get("closures", [])),
             "added_people": sum(int(a.get("people") or 0) for a in red.get("added_affected", [])),
+            "depots_lost": list(red.get("depots_lost", [])),
             "plan_share": {f"{t['hours']:g}": t["share_met"] for t in k["targets"]},
             "check_share": {f"{t['hours']:g}": t["share_met"] for t in k["relief_check_targets"]},
             "late_stops": k["late_stops"],
@@ -76,6 +77,7 @@ def run_exercise(
 ) -> ExerciseReport:
     """Plan at the start, then re-plan at each of the scenario's injects, in time order."""
     req = request or DispatchRequest()
+    check_injects(area, scenario)
     report = ExerciseReport(scenario.name)
     tic = time.perf_counter()
     start = scenario.model_copy(update={"injects": []})
@@ -92,6 +94,7 @@ def run_exercise(
             area=area,
             folder=folder,
             added=inject.add_people,
+            depots_lost=inject.depots_lost,
         )
         doc = json.loads(json.dumps(new.doc, default=str))
         label = inject.label or f"inject {k + 1}"

@@ -120,20 +120,22 @@ class VehiclesAdded(_Strict):
 
 
 class Inject(_Strict):
-    """An event during an exercise: roads close and/or more people are reported.
+    """An event during an exercise: roads close, more people are reported, depots are lost.
 
     It happens ``at_h`` hours after the report; ``relief exercise run`` re-plans at each one.
+    A depot lost (flooded) loses its stock and the vehicles parked there at that hour.
     """
 
     at_h: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     label: str = ""
     closures: list[Closure] = []
     add_people: list[Affected] = []
+    depots_lost: list[str] = []
 
     @model_validator(mode="after")
     def _something(self) -> Inject:
-        if not self.closures and not self.add_people:
-            raise ValueError("an inject needs closures or add_people")
+        if not (self.closures or self.add_people or self.depots_lost):
+            raise ValueError("an inject needs closures, add_people or depots_lost")
         return self
 
 

@@ -238,6 +238,7 @@ def redispatch(
     folder: Path | None = None,
     progress: Progress | None = None,
     added: Sequence[Affected] = (),
+    depots_lost: Sequence[str] = (),
 ) -> DispatchPlan:
     """Re-plan ``doc`` (a checked plan, :func:`scenarios.dispatch_doc.read_plan`) at ``at_h``.
 
@@ -245,6 +246,9 @@ def redispatch(
     another one is refused. ``request`` defaults to the old plan's settings. ``added``: new
     affected people reported since (new demand); what their shelters now need beyond what
     the old plan covered is taken from stock the old plan left, nearest depots first.
+    ``depots_lost``: depots flooded at ``at_h``: the goods still in them (loaded or not) are
+    lost and supplied again from other depots like new demand; their vehicles out on the
+    road deliver what they carry, then are out of service (``vehicles_lost_with_depot``).
     """
     say = progress or (lambda stage, frac: None)
     if not (isinstance(at_h, int | float) and math.isfinite(at_h) and at_h >= 0):
@@ -269,6 +273,17 @@ def redispatch(
     definition["affected"] = list(definition.get("affected") or []) + [
         a.model_dump(mode="json") for a in added
     ]
+    known = {str(x) for x in definition.get("depots_lost") or []}
+    for k, dep in enumerate(depots_lost):
+        if dep in known:
+            raise DataError(
+                f"depot {dep!r} is lost already",
+                field=f"depots_lost[{k}]",
+                problem_zh="储备库已损毁",
+            )
+        known.add(dep)
+    before = dict(definition)
+    definition["depots_lost"] = list(definition.get("depots_lost") or []) + list(depots_lost)
     scenario = scenario_from_dict(definition, source="plan.scenario.definition")
     where = folder or Path(old.get("folder") or ".")
     if not where.is_dir():
@@ -276,8 +291,16 @@ def redispatch(
     say("network", 0.0)
     the_area = area if isinstance(area, Area) else load_area(area or scenario.area)
     situation = apply_scenario(the_area, scenario, folder=where)
+    lost = set(depots_lost)
+    # The network just before the loss: same roads, the lost depots and fleets still there.
+    prior = (
+        apply_scenario(the_area, scenario_from_dict(before, source="plan"), folder=where)
+        if lost
+        else situation
+    )
     req = request or old_request(doc)
     split = split_plan(doc, at_h)
+    destroyed = _take_lost(split, lost)
     report = run_check(situation, fleet_bound=False)
     demands = {d.id: d for d in report.problem.demands}
     indoor = {pl.location for pl in situation.placements if pl.indoor}
@@ -317,7 +340,7 @@ def redispatch(
                     loads.append(o)
         small = replace(req, time_limit_s=max(0.5, 0.2 * req.time_limit_s))
         routes, dropped, _, _ = _solve(
-            situation,
+            prior,  # trucks of a lost depot still drive what they carry
             small,
             loads,
             report,
@@ -339,7 +362,10 @@ def redispatch(
             depot, at, free, _ = split.on_board[vid]
             split.homeward[vid] = (depot, at, free, None)
     # 2. Vehicles heading home: free at their depot once back, if they can get back. Every
-    #    crew that drove in the old plan keeps its shift end.
+    #    crew that drove in the old plan keeps its shift end. A lost depot takes its fleet.
+    gone_with = sorted(v.id for v in road_vehicles(prior) if v.depot in lost)
+    for vid in gone_with:
+        split.homeward.pop(vid, None)
     stuck = _homeward_states(situation, split.homeward, states)
     depot_of = {v.id: v.depot for v in road_vehicles(situation)}
     for vid, end in split.shift_end.items():
@@ -355,7 +381,7 @@ def redispatch(
         if (o := order(depot, demand, {k: v for k, v in items.items() if v > 0}, None, ready))
     ]
     # 4. New demand (added people, or people the closures sent to another shelter).
-    more, short = _new_demand(situation, report, doc, indoor)
+    more, short = _new_demand(situation, report, doc, indoor, destroyed)
     everyone = {v.id for v in road_vehicles(situation)} - set(stuck)
     say("routing", 0.0)
     plan = _plan(
@@ -381,6 +407,13 @@ def redispatch(
         "continued_vehicles": len(continued),
         "stuck_vehicles": stuck,
         "added_affected": [a.model_dump(mode="json") for a in added],
+        "depots_lost": list(depots_lost),
+        "vehicles_lost_with_depot": gone_with,
+        "goods_lost_in_depots": [
+            {"depot": dep, "demand": dem, "item": i, "quantity": q}
+            for (dep, dem), items in sorted(destroyed.items())
+            for i, q in sorted(items.items())
+        ],
         "new_demand_units": sum(q for o in more for q in o.items.values())
         + sum(int(u["quantity"]) for u in short),
         "previous_kpis": doc.get("kpis"),
@@ -443,14 +476,29 @@ def _homeward_states(
     return stuck
 
 
+def _take_lost(split: Split, lost: set[str]) -> dict[tuple[str, str], dict[str, int]]:
+    """Take the goods still in ``lost`` depots out of the pool: (depot, demand) -> items."""
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for key in [k for k in split.pool if k[0] in lost]:
+        got = out.setdefault((key[0], key[1]), {})
+        for item, q in split.pool.pop(key).items():
+            got[item] = got.get(item, 0) + int(q)
+    return out
+
+
 def _new_demand(
-    situation: Situation, report: Any, doc: dict[str, Any], indoor: set[str]
+    situation: Situation,
+    report: Any,
+    doc: dict[str, Any],
+    indoor: set[str],
+    destroyed: dict[tuple[str, str], dict[str, int]] | None = None,
 ) -> tuple[list[Order], list[dict[str, Any]]]:
     """Orders for needs the old plan did not cover, from the stock it left; the rest unserved.
 
     The old plan covered, per demand and item, what it delivered, kept on trucks or in the
     pool, and what it listed unserved; a need above that is new. Each new unit comes from
     the nearest depot (straight line) still holding it after the old plan's allocations.
+    Goods destroyed in a lost depot no longer cover a need.
     """
     stops = [s for r in doc["routes"] for s in r["stops"]] + list(doc.get("committed", []))
     covered: dict[tuple[str, str], int] = {}
@@ -462,6 +510,10 @@ def _new_demand(
             covered[s["demand"], item] = covered.get((s["demand"], item), 0) + int(q)
             if s["depot"] in left:
                 left[s["depot"]][item] = left[s["depot"]].get(item, 0) - int(q)
+    burnt = list((destroyed or {}).items())
+    for (_, dem), items in burnt:
+        for item, q in items.items():
+            covered[dem, item] = covered.get((dem, item), 0) - int(q)
     for u in doc["unserved"]:
         key = (u["demand"], u["item"])
         covered[key] = covered.get(key, 0) + int(u["quantity"])
@@ -474,16 +526,19 @@ def _new_demand(
             extra = round(need) - covered.get((d.id, item), 0)
             if extra > 0:
                 extra = take_nearest(situation, left, per, d.id, item, extra)
-            if extra > 0:
-                short.append(
-                    {
-                        "point": d.id.split("#")[0],
-                        "demand": d.id,
-                        "item": item,
-                        "quantity": extra,
-                        "reason": "no_stock",
-                    }
-                )
+            # What a lost depot held and no other depot can replace is lost with it.
+            in_lost = min(extra, sum(q.get(item, 0) for (_, dem), q in burnt if dem == d.id))
+            for qty, why in ((in_lost, "depot_lost"), (extra - in_lost, "no_stock")):
+                if qty > 0:
+                    short.append(
+                        {
+                            "point": d.id.split("#")[0],
+                            "demand": d.id,
+                            "item": item,
+                            "quantity": qty,
+                            "reason": why,
+                        }
+                    )
     people = {d.id: d.people for d in report.problem.demands}
     orders = [
         Order(

@@ -56,7 +56,81 @@ def test_unknown_road_in_an_inject_is_named(tiny_gpkg):
     raw["injects"][0]["closures"] = [{"name": "no such road"}]
     with pytest.raises(DataError) as e:
         run_exercise(load_area(tiny_gpkg), scenario_from_dict(raw), folder=folder, request=FAST)
-    assert "closures" in (e.value.field or "")
+    assert e.value.field == "injects[0].closures[0].name"
+
+
+@pytest.mark.parametrize(
+    ("inject", "field"),
+    [
+        ({"at_h": 4, "depots_lost": ["D9"]}, "injects[2].depots_lost[0]"),
+        (
+            {"at_h": 4, "add_people": [{"point": "nowhere", "people": 5}]},
+            "injects[2].add_people[0]",
+        ),
+    ],
+)
+def test_unknown_depot_or_place_in_an_inject_is_named_before_playing(tiny_gpkg, inject, field):
+    sc, folder = load_scenario(TINY / "exercise.yaml")
+    raw = sc.model_dump(mode="json")
+    raw["injects"].append(inject)
+    with pytest.raises(DataError) as e:
+        run_exercise(load_area(tiny_gpkg), scenario_from_dict(raw), folder=folder, request=FAST)
+    assert (e.value.field or "").startswith(field)
+
+
+def test_a_depot_lost_twice_is_refused(tiny_gpkg):
+    sc, folder = load_scenario(TINY / "exercise.yaml")
+    raw = sc.model_dump(mode="json")
+    raw["injects"] += [{"at_h": 4, "depots_lost": ["D2"]}, {"at_h": 5, "depots_lost": ["D2"]}]
+    with pytest.raises(DataError) as e:
+        run_exercise(load_area(tiny_gpkg), scenario_from_dict(raw), folder=folder, request=FAST)
+    assert e.value.field == "injects[3].depots_lost[0]"
+
+
+@pytest.mark.parametrize("at_h", [1.2, 3.3755, 3.4])
+def test_a_lost_depot_takes_its_stock_and_fleet(tiny_gpkg, at_h):
+    """From the hour D1 floods nothing leaves it: its parked trucks and the goods still in
+    it are lost (reported), what it had sent is kept, and what no other depot can replace is
+    unserved with reason depot_lost; no demand disappears from the books."""
+    sc, folder = load_scenario(TINY / "dispatch.yaml")
+    raw = sc.model_dump(mode="json")
+    raw["injects"] = [{"at_h": at_h, "label": "D1 flooded", "depots_lost": ["D1"]}]
+    rep = run_exercise(load_area(tiny_gpkg), scenario_from_dict(raw), folder=folder, request=FAST)
+    start, end = rep.steps[0].doc, rep.steps[1].doc
+    red = end["redispatch"]
+    assert red["depots_lost"] == ["D1"]
+    assert set(red["vehicles_lost_with_depot"]) == {"D1/light-1", "D1/light-2"}
+    later = [s for r in end["routes"] for s in r["stops"] if s["leave_h"] > at_h]
+    assert all(s["depot"] != "D1" for s in later)
+    sent = {
+        (s["demand"], s["arrive_h"])
+        for s in start["committed"]
+        + [s for r in start["routes"] for s in r["stops"] if s["leave_h"] <= at_h]
+    }
+    assert sent == {(s["demand"], s["arrive_h"]) for s in end["committed"]}
+    pending = [
+        s for r in start["routes"] for s in r["stops"] if s["depot"] == "D1" and s["leave_h"] > at_h
+    ]
+    lost = sum(g["quantity"] for g in red["goods_lost_in_depots"])
+    assert lost == sum(q for s in pending for q in s["items"].values())
+    by_reason = end["kpis"]["unserved_units_by_reason"]
+    assert by_reason.get("depot_lost", 0) <= lost
+    if lost:  # the other depot (D2) holds a tenth of D1's stock: it cannot replace it all
+        assert by_reason["depot_lost"] > 0
+    # Every unit needed is delivered, under way or listed unserved.
+    need = (
+        sum(int(q) for r in start["routes"] for s in r["stops"] for q in s["items"].values())
+        + start["kpis"]["unserved_units"]
+    )
+    got = (
+        sum(int(q) for s in end["committed"] for q in s["items"].values())
+        + sum(int(q) for r in end["routes"] for s in r["stops"] for q in s["items"].values())
+        + end["kpis"]["unserved_units"]
+    )
+    assert got == need
+    summary = rep.to_json()["steps"][1]
+    assert summary["depots_lost"] == ["D1"]
+    assert (summary["plan_share"]["10"] < 1.0) == bool(lost)
 
 
 def test_cli_exercise_run(tiny_gpkg, tmp_path):
