@@ -1,4 +1,4 @@
-"""The analyses the service runs as jobs: relief check, dispatch, siting.
+"""The analyses the service runs as jobs: relief check, dispatch, siting, exercises, drill scores.
 
 Each takes the job's request (already validated by :mod:`service.api.schemas`), a loader
 for the area with the registry's stock, and a progress callback; returns JSON-ready data
@@ -19,6 +19,7 @@ from scenarios.apply import apply_scenario
 from scenarios.check import run_check
 from scenarios.dispatch import DispatchRequest, plan_dispatch
 from scenarios.dispatch_geo import route_lines
+from scenarios.drill import Released, Submitted, decision_from_dict, score_drill
 from scenarios.exercise import run_exercise
 from scenarios.model import LIBRARY, Scenario, load_scenario, scenario_from_dict
 from scenarios.siting import SitingRequest, run_siting
@@ -120,4 +121,30 @@ def exercise(request: dict[str, Any], area: Area, progress: Progress) -> dict[st
     return {**rep.to_json(), "plan": rep.steps[-1].doc}
 
 
-RUNNERS = {"check": check, "dispatch": dispatch, "site": site, "exercise": exercise}
+def drill_score(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
+    """A drill's score: the players' decisions played, the optimiser's plan, compared.
+
+    The scenario is the drill's own stored copy (checked when the drill was prepared).
+    """
+    progress("scenario", 0.05)
+    sc = scenario_from_dict(request["scenario"], source="drill")
+    released = [Released(int(k), float(h)) for k, h in request["released"]]
+    subs = [
+        Submitted(float(x["at_h"]), str(x["player"]), decision_from_dict(x["decision"]))
+        for x in request["submitted"]
+    ]
+    opts = dict(request.get("options", {}))
+    progress("score", 0.1)
+    out = score_drill(
+        area(request["area"]), sc, released, subs, DispatchRequest(**opts), folder=LIBRARY
+    )
+    return {"drill": request.get("drill"), **out}
+
+
+RUNNERS = {
+    "check": check,
+    "dispatch": dispatch,
+    "site": site,
+    "exercise": exercise,
+    "drill_score": drill_score,
+}

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.api import analyses, routes_jobs, routes_registry, routes_uploads
+from service.api import analyses, routes_drills, routes_jobs, routes_registry, routes_uploads
 from service.api.context import ApiError, make_ctx
 from service.api.db import open_db
 from service.api.jobs import JobRunner
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     _errors(app, cfg)
 
     ctx = make_ctx(cfg, sessions, runner)
-    for routes in (routes_registry, routes_uploads, routes_jobs):
+    for routes in (routes_registry, routes_uploads, routes_jobs, routes_drills):
         routes.register(app, ctx)
     return app
 

@@ -24,6 +24,9 @@ class Role(StrEnum):
 
 #: Roles allowed to change the stock registry.
 STOCK_WRITERS = frozenset({Role.PLANNER, Role.DUTY_OFFICER})
+#: Roles that run drills (prepare, release injects, end, score) and players who take part.
+DRILL_CONTROLLERS = frozenset({Role.PLANNER, Role.EXERCISE_DESIGNER})
+DRILL_PLAYERS = frozenset({Role.DUTY_OFFICER})
 #: Roles allowed to submit analysis jobs.
 JOB_SUBMITTERS = frozenset({Role.PLANNER, Role.DUTY_OFFICER, Role.EXERCISE_DESIGNER})
 

@@ -13,7 +13,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Header
 from sqlalchemy.orm import Session
 
-from service.api.auth import JOB_SUBMITTERS, STOCK_WRITERS, Role, find_token
+from service.api.auth import (
+    DRILL_CONTROLLERS,
+    DRILL_PLAYERS,
+    JOB_SUBMITTERS,
+    STOCK_WRITERS,
+    Role,
+    find_token,
+)
 from service.api.db import Token
 from service.api.jobs import JobRunner
 from service.api.registry import area_with_stock, extra_areas
@@ -50,6 +57,8 @@ class Ctx:
     planner: Any
     stock_writer: Any
     submitter: Any
+    drill_controller: Any
+    drill_player: Any
 
 
 def make_ctx(cfg: Settings, sessions: Any, runner: JobRunner) -> Ctx:
@@ -89,4 +98,16 @@ def make_ctx(cfg: Settings, sessions: Any, runner: JobRunner) -> Ctx:
     planner = Depends(caller(frozenset({Role.PLANNER})))
     stock_writer = Depends(caller(STOCK_WRITERS))
     submitter = Depends(caller(JOB_SUBMITTERS))
-    return Ctx(cfg, sessions, runner, db, known_area, reader, planner, stock_writer, submitter)
+    return Ctx(
+        cfg,
+        sessions,
+        runner,
+        db,
+        known_area,
+        reader,
+        planner,
+        stock_writer,
+        submitter,
+        Depends(caller(DRILL_CONTROLLERS)),
+        Depends(caller(DRILL_PLAYERS)),
+    )

@@ -1,4 +1,4 @@
-"""Persistence: tokens, the stock registry, the audit trail and jobs (SQLAlchemy).
+"""Persistence: tokens, the stock registry, the audit trail, jobs and drills (SQLAlchemy).
 
 SQLite by default; any SQLAlchemy URL (e.g. PostgreSQL) works the same. The schema is
 created and upgraded by Alembic migrations (``service/api/migrations``) at start-up.
@@ -11,7 +11,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, Float, Integer, String, Text, create_engine, event
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -130,6 +139,46 @@ class Layer(Base):
     features: Mapped[int] = mapped_column(Integer)
     token: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Drill(Base):
+    """A double-blind drill: its scenario (with the script of injects), clock and state.
+
+    ``released`` is JSON: ``[[inject index, drill hour], ...]``. In ``clock`` mode the drill
+    hour runs at ``speed`` drill hours per real hour from ``started_at``; in ``manual`` mode
+    ``hour`` is set by the controller. ``blind``: the controller does not see the script.
+    """
+
+    __tablename__ = "drills"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    area: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    scenario: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(10))
+    speed: Mapped[float] = mapped_column(Float, default=60.0)
+    blind: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="ready")
+    hour: Mapped[float] = mapped_column(Float, default=0.0)
+    released: Mapped[str] = mapped_column(Text, default="[]")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    token: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_h: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class DrillEvent(Base):
+    """One entry of a drill's log (the debrief replays it): who did what at which hour."""
+
+    __tablename__ = "drill_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    drill: Mapped[str] = mapped_column(String(36), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    hour: Mapped[float] = mapped_column(Float)
+    token: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text, default="{}")
 
 
 def migrate(url: str) -> None:

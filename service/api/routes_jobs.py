@@ -75,12 +75,12 @@ def register(app: FastAPI, c: Ctx) -> None:
             raise ApiError(
                 429, f"{cfg.max_queued_jobs} jobs queued or running; try later", None, "任务已满"
             ) from None
-        return _job_out(job)
+        return job_out(job)
 
     @app.get("/jobs/{job_id}")
     def job(job_id: str, _: Token = reader, s: Session = Depends(db)) -> JobOut:  # noqa: B008
         """A job's status and progress."""
-        return _job_out(_job(s, job_id))
+        return job_out(_job(s, job_id))
 
     @app.get("/jobs/{job_id}/result")
     def result(job_id: str, _: Token = reader, s: Session = Depends(db)) -> FileResponse:  # noqa: B008
@@ -120,7 +120,8 @@ def _result_file(s: Session, job_id: str) -> Path:
     return path
 
 
-def _job_out(j: Job) -> JobOut:
+def job_out(j: Job) -> JobOut:
+    """A job as the API shows it."""
     return JobOut(
         id=j.id,
         kind=j.kind,

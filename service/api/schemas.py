@@ -181,3 +181,90 @@ class LayerOut(BaseModel):
     name: str
     features: int
     created_at: dt.datetime
+
+
+class DrillClock(_Strict):
+    """How the drill hour moves.
+
+    ``manual``: the controller moves it; ``clock``: it runs at ``speed`` drill hours per
+    real hour (60: one drill hour a minute) and injects release on time.
+    """
+
+    mode: Literal["manual", "clock"] = "manual"
+    speed: float = Field(default=60.0, gt=0, le=3600)
+
+
+class DrillIn(_Strict):
+    """A drill to prepare: a scenario with injects (library or stored name, or a mapping)."""
+
+    area: str = Field(min_length=1, max_length=100)
+    scenario: str | dict[str, Any]
+    name: str = Field(default="", max_length=200)
+    clock: DrillClock = DrillClock()
+    #: The controller does not see the script either (双盲): injects are revealed to
+    #: everyone only as they are released.
+    blind: bool = False
+
+
+class ReleaseIn(_Strict):
+    """Release an inject now: the next in the script, or ``index`` (not in a blind drill).
+
+    Manual mode: the drill hour moves to ``at_h`` (default: the inject's scripted hour,
+    never backwards).
+    """
+
+    index: int | None = Field(default=None, ge=0)
+    at_h: float | None = Field(default=None, ge=0, le=1000)
+
+
+class AdvanceIn(_Strict):
+    """Move a manual drill's clock forward to ``to_h``."""
+
+    to_h: float = Field(ge=0, le=1000)
+
+
+class ScoreIn(_Strict):
+    """How long the optimiser may take per plan when scoring."""
+
+    time_limit_s: float = Field(default=30.0, gt=0)
+    seed: int = 1
+    engine: Literal["portfolio", "ortools", "pyvrp"] = "portfolio"
+    solution_limit: int | None = Field(default=None, ge=1)
+
+
+class DrillOut(BaseModel):
+    """A drill as its caller may see it: players never see injects not yet released."""
+
+    id: str
+    area: str
+    name: str
+    status: Literal["ready", "running", "ended"]
+    mode: str
+    speed: float
+    blind: bool
+    hour: float
+    released: list[dict[str, Any]]
+    #: Injects not yet released (a count; the script itself only for a non-blind controller).
+    pending: int | None = None
+    script: list[dict[str, Any]] | None = None
+    scenario: dict[str, Any]
+
+
+class DecisionOut(BaseModel):
+    """A decision recorded: its number and the drill hour it was made at."""
+
+    index: int
+    hour: float
+    trips: int
+
+
+class DrillEventOut(BaseModel):
+    """One entry of the drill's log."""
+
+    id: int
+    at: dt.datetime
+    hour: float
+    token: str
+    role: str
+    kind: str
+    body: dict[str, Any]

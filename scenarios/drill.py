@@ -1,0 +1,631 @@
+"""Double-blind drills (双盲演练): what players know, their dispatch decisions, the score.
+
+A drill plays a scenario whose injects are hidden from the players. A controller releases
+them one by one (by hand or on a clock); the hour an inject is released is the hour it
+happens in the drill. Players (duty officers) see the scenario without its injects plus
+the injects released so far, and submit **decisions**: trips, each a vehicle and its stops
+in order (a place and the items unloaded there). This module is pure domain: the service
+(``service/api/routes_drills.py``) stores drills and their event log.
+
+**Playing the players' trips** (:class:`DrillBook`) uses the same rules as the optimiser's
+plans: each depot loads in the order decisions arrive, at its rate, one bay per truckload,
+within its opening hours, from the hour the decision is made (:data:`BAY_T_PER_H`,
+:data:`DOCK_H`); a truck leaves once loaded and back from its previous trip; a leg is timed
+on the roads known when its trip leaves (closures released later do not stop a trip under
+way, as in a re-dispatch); unloading takes the scenario's handover parameters. A stop on a
+road that is cut is not delivered (``unreachable``); a depot lost before a truck leaves
+takes the load and the truck (``depot_lost``); a truck that cannot get home is ``stuck``
+and does no later trip. A decision with ``replace_pending`` cancels every trip that has not
+left by the hour it is made (a re-plan).
+
+**The score** (:func:`score`) compares the players' plan with the optimiser's plan on the
+same information (:func:`scenarios.exercise.run_exercise` with the injects at the hours they
+were released): people met by each target, lateness in people-hours after each target,
+unserved units by reason, and the decisions that cost most: for each demand, its people
+times the hours it was met later than in the optimiser's plan, charged to the trip that
+delivered its last missing load (or, if never met, to why not).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError
+
+from geodata.area import Area
+from scenarios.apply import Situation, apply_scenario
+from scenarios.check import CheckReport, run_check
+from scenarios.dispatch import DispatchRequest, place_names
+from scenarios.dispatch_build import (
+    BAY_T_PER_H,
+    DOCK_H,
+    Places,
+    build_places,
+    depot_begin_h,
+    load_of,
+    road_vehicles,
+)
+from scenarios.dispatch_doc import plan_document, stop_eta_h
+from scenarios.model import Inject, Scenario, _Strict
+from solver.errors import DataError
+from solver.routing import FORBIDDEN
+from solver.timeline import open_windows, work_finish_h
+
+#: How many of the costliest decisions a score lists.
+TOP = 10
+
+
+class DrillStop(_Strict):
+    """Unload ``items`` (catalogue item -> units) at ``point``."""
+
+    point: str
+    items: Annotated[dict[str, Annotated[int, Field(gt=0)]], Field(min_length=1)]
+
+
+class DrillTrip(_Strict):
+    """One truckload: ``vehicle`` leaves its depot loaded and serves ``stops`` in order."""
+
+    vehicle: str
+    stops: Annotated[list[DrillStop], Field(min_length=1)]
+
+
+class Decision(_Strict):
+    """What players order at an hour.
+
+    ``replace_pending`` first cancels every trip not yet left (a re-plan); a decision with
+    no trips then only cancels.
+    """
+
+    trips: list[DrillTrip] = Field(default_factory=list)
+    replace_pending: bool = False
+    note: str = ""
+
+
+def decision_from_dict(data: object) -> Decision:
+    """A :class:`Decision` from JSON; errors name the field (``trips[0].stops[1].point``)."""
+    try:
+        d = Decision.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in err["loc"])
+        raise DataError(
+            err["msg"], field=where.lstrip(".") or "decision", problem_zh="调度决定无效"
+        ) from None
+    if not d.trips and not d.replace_pending:
+        raise DataError(
+            "give trips, or replace_pending: true to cancel trips not yet left",
+            field="trips",
+            problem_zh="须给出车次,或设 replace_pending 以取消未出发车次",
+        )
+    return d
+
+
+@dataclass(frozen=True)
+class Released:
+    """Inject ``index`` of the script, released (and so happening) at drill hour ``at_h``."""
+
+    index: int
+    at_h: float
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A decision made at drill hour ``at_h`` by ``player``."""
+
+    at_h: float
+    player: str
+    decision: Decision
+
+
+def effective_injects(scenario: Scenario, released: list[Released]) -> list[Inject]:
+    """The released injects, in release order, at the hours they were released."""
+    order = sorted(released, key=lambda r: (r.at_h, r.index))
+    return [scenario.injects[r.index].model_copy(update={"at_h": r.at_h}) for r in order]
+
+
+def known_scenario(scenario: Scenario, injects: list[Inject]) -> Scenario:
+    """``scenario`` with ``injects`` folded in (closures, people, depots lost), no script."""
+    return scenario.model_copy(
+        update={
+            "closures": scenario.closures + [c for i in injects for c in i.closures],
+            "affected": scenario.affected + [a for i in injects for a in i.add_people],
+            "depots_lost": scenario.depots_lost + [d for i in injects for d in i.depots_lost],
+            "injects": [],
+        }
+    )
+
+
+def player_view(scenario: Scenario, released: list[Released], hour: float) -> dict[str, Any]:
+    """What players may see: the scenario without its script, and the injects released."""
+    return {
+        "hour": round(hour, 4),
+        "scenario": scenario.model_copy(update={"injects": []}).model_dump(mode="json"),
+        "released": [
+            {"index": r.index, **i.model_dump(mode="json")}
+            for r, i in zip(
+                sorted(released, key=lambda r: (r.at_h, r.index)),
+                effective_injects(scenario, released),
+                strict=True,
+            )
+        ],
+    }
+
+
+@dataclass
+class TripRun:
+    """A players' trip as played: when it left and came back, each stop's hours or reason."""
+
+    decision: int
+    trip: int
+    vehicle: str
+    depot: str
+    cls: str
+    submitted_h: float
+    stops: list[DrillStop]
+    cancelled: bool = False
+    loaded_by_h: float | None = None
+    leave_h: float | None = None
+    back_h: float | None = None
+    #: stop index -> (arrive, depart) hours, or the reason it was not delivered
+    visits: dict[int, tuple[float, float]] = field(default_factory=dict)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+class DrillBook:
+    """A drill's situations (one per inject released) and the players' trips played on them."""
+
+    def __init__(
+        self,
+        area: Area,
+        scenario: Scenario,
+        released: list[Released],
+        request: DispatchRequest | None = None,
+        *,
+        folder: Any = None,
+    ) -> None:
+        self.area, self.scenario = area, scenario
+        self.request = request or DispatchRequest()
+        self.injects = effective_injects(scenario, released)
+        kw = {"folder": folder} if folder is not None else {}
+        self.epochs: list[tuple[float, Situation]] = [
+            (0.0, apply_scenario(area, known_scenario(scenario, []), **kw))
+        ]
+        for k, inj in enumerate(self.injects):
+            sc = known_scenario(scenario, self.injects[: k + 1])
+            self.epochs.append((inj.at_h, apply_scenario(area, sc, **kw)))
+        self.lost_h = {d: inj.at_h for inj in self.injects for d in inj.depots_lost}
+        self.vehicles = {v.id: v for v in road_vehicles(self.epochs[0][1])}
+        self._places: dict[tuple[int, str], Places] = {}
+
+    @property
+    def final(self) -> Situation:
+        """The situation once every released inject has happened."""
+        return self.epochs[-1][1]
+
+    def epoch_at(self, hour: float) -> int:
+        """Index of the situation in force at ``hour``."""
+        return max(k for k, (h, _) in enumerate(self.epochs) if h <= hour + 1e-9)
+
+    # -- checking a decision -----------------------------------------------------------------
+
+    def check(self, decision: Decision, at_h: float, before: list[Submitted]) -> None:
+        """Refuse a decision that breaks the rules players must keep.
+
+        An unknown or lost vehicle, an unknown place or item, a truck overloaded, or more
+        than a depot holds (after the trips already ordered and not cancelled) is refused;
+        errors name the field.
+        """
+        now = self.epochs[self.epoch_at(at_h)][1]
+        net = now.network
+        depots = {d.id: d for d in net.depots}
+        points = {p.id for p in net.points}
+        used = self._stock_used(self.play(before))
+        mine: dict[tuple[str, str], int] = {}
+        for k, trip in enumerate(decision.trips):
+            here = f"trips[{k}]"
+            v = self.vehicles.get(trip.vehicle)
+            if v is None:
+                raise DataError(
+                    f"unknown vehicle {trip.vehicle!r}",
+                    field=f"{here}.vehicle",
+                    problem_zh=f"未知车辆 {trip.vehicle!r}",
+                )
+            if v.depot not in depots:
+                raise DataError(
+                    f"vehicle {trip.vehicle!r} was lost with depot {v.depot!r}",
+                    field=f"{here}.vehicle",
+                    problem_zh="该车辆所属储备库已损毁",
+                )
+            total: dict[str, int] = {}
+            for j, stop in enumerate(trip.stops):
+                if stop.point not in points:
+                    raise DataError(
+                        f"unknown place {stop.point!r}",
+                        field=f"{here}.stops[{j}].point",
+                        problem_zh=f"未知地点 {stop.point!r}",
+                    )
+                for item, q in stop.items.items():
+                    if item not in net.catalogue:
+                        raise DataError(
+                            f"unknown item {item!r}",
+                            field=f"{here}.stops[{j}].items.{item}",
+                            problem_zh=f"未知物资 {item!r}",
+                        )
+                    total[item] = total.get(item, 0) + q
+            kg, litres = load_of(now, total)
+            vc = net.vehicle_class(v.cls)
+            if kg > vc.payload_kg or litres > vc.volume_m3 * 1000:
+                raise DataError(
+                    f"{kg:,} kg / {litres / 1000:.1f} m³ exceeds {trip.vehicle}'s "
+                    f"{vc.payload_kg:,.0f} kg / {vc.volume_m3:g} m³",
+                    field=f"{here}.stops",
+                    problem_zh="超出车辆载重或容积",
+                )
+            for item, q in total.items():
+                key = (v.depot, item)
+                mine[key] = mine.get(key, 0) + q
+                have = int(depots[v.depot].stock.get(item, 0))
+                if used.get(key, 0) + mine[key] > have:
+                    raise DataError(
+                        f"depot {v.depot} holds {have:,} {item}; {used.get(key, 0):,} are "
+                        f"ordered already",
+                        field=f"{here}.stops",
+                        problem_zh=f"储备库 {v.depot} 的 {item} 库存不足",
+                    )
+
+    def _stock_used(self, runs: list[TripRun]) -> dict[tuple[str, str], int]:
+        used: dict[tuple[str, str], int] = {}
+        for r in runs:
+            if r.cancelled:
+                continue
+            for s in r.stops:
+                for item, q in s.items.items():
+                    used[r.depot, item] = used.get((r.depot, item), 0) + q
+        return used
+
+    # -- playing the trips -------------------------------------------------------------------
+
+    def play(self, submitted: list[Submitted]) -> list[TripRun]:
+        """Every trip ordered, played in order (see the module docstring)."""
+        runs: list[TripRun] = []
+        for k, sub in enumerate(submitted):
+            if sub.decision.replace_pending:
+                self._run(runs)
+                for r in runs:
+                    if not r.cancelled and (r.leave_h is None or r.leave_h > sub.at_h):
+                        r.cancelled = True
+            for j, trip in enumerate(sub.decision.trips):
+                v = self.vehicles[trip.vehicle]
+                runs.append(TripRun(k, j, v.id, v.depot, v.cls, sub.at_h, list(trip.stops)))
+        self._run(runs)
+        return runs
+
+    def _matrix(self, epoch: int, cls: str, ids: list[str]) -> tuple[Places, Any]:
+        got = self._places.get((epoch, cls))
+        if got is None or any(i not in got.ids for i in ids):
+            want = sorted(set(ids) | set(got.ids if got else []))
+            got = build_places(self.epochs[epoch][1], want, [cls])
+            self._places[epoch, cls] = got
+        return got, got.durations[0]
+
+    def _run(self, runs: list[TripRun]) -> None:
+        first = self.epochs[0][1]
+        depots = {d.id: d for d in first.network.depots}
+        clock = first.scenario.report_clock_h
+        unload_h = first.params.unload_h
+        free_at: dict[str, float] = {}  # each depot's loading, as a fluid queue
+        vehicle_free: dict[str, float] = {}
+        out_of_service: dict[str, str] = {}
+        for r in runs:
+            r.loaded_by_h = r.leave_h = r.back_h = None
+            r.visits, r.failed = {}, {}
+            if r.cancelled:
+                continue
+            why = out_of_service.get(r.vehicle)
+            if why is not None:
+                r.failed = dict.fromkeys(range(len(r.stops)), why)
+                continue
+            d = depots[r.depot]
+            kg, _ = load_of(first, {i: q for s in r.stops for i, q in s.items.items()})
+            tonnes = kg / 1000
+            begin = max(depot_begin_h(first, r.depot, r.submitted_h), free_at.get(r.depot, 0.0))
+            hours = open_windows(d, clock, begin, begin + 24 * 7)
+            fluid = work_finish_h(hours, begin, tonnes / d.loading_t_per_h)
+            bay = work_finish_h(hours, begin, tonnes / min(BAY_T_PER_H, d.loading_t_per_h))
+            free_at[r.depot] = fluid
+            start = vehicle_free.get(r.vehicle, depot_begin_h(first, r.depot))
+            r.loaded_by_h = max(fluid, bay) + DOCK_H
+            leave = max(r.loaded_by_h, start, r.submitted_h)
+            if not math.isfinite(leave) or self.lost_h.get(r.depot, math.inf) <= leave:
+                r.failed = dict.fromkeys(range(len(r.stops)), "depot_lost")
+                out_of_service[r.vehicle] = "depot_lost"
+                continue
+            r.leave_h = leave
+            epoch = self.epoch_at(leave)
+            ids = [r.depot] + [s.point for s in r.stops]
+            places, m = self._matrix(epoch, r.cls, ids)
+            t, at = leave, places.index(r.depot)
+            for k, s in enumerate(r.stops):
+                b = places.index(s.point)
+                if m[at, b] >= FORBIDDEN:
+                    r.failed[k] = "unreachable"
+                    continue
+                arrive = t + int(m[at, b]) / 3600
+                r.visits[k] = (arrive, arrive + unload_h)
+                t, at = arrive + unload_h, b
+            home = places.index(r.depot)
+            if m[at, home] >= FORBIDDEN:
+                out_of_service[r.vehicle] = "vehicle_stuck"
+                continue
+            r.back_h = t + int(m[at, home]) / 3600
+            if self.lost_h.get(r.depot, math.inf) <= r.back_h:
+                out_of_service[r.vehicle] = "depot_lost"
+            vehicle_free[r.vehicle] = r.back_h + DOCK_H
+
+    # -- the players' plan as a plan document ---------------------------------------------------
+
+    def plan_doc(self, runs: list[TripRun], report: CheckReport) -> dict[str, Any]:
+        """The played trips as a plan.json document on the final situation (KPIs included).
+
+        A stop's goods go to the demands at its place in order (people in the shelter, then
+        any overflow left in place); what a demand still lacks is unserved with the reason
+        its last failed stop gives, else ``not_dispatched``.
+        """
+        final = self.final
+        names = place_names(final)
+        at_point: dict[str, list[Any]] = {}
+        for d in report.problem.demands:
+            at_point.setdefault(d.id.split("#")[0], []).append(d)
+        left = {(d.id, i): round(q) for d in report.problem.demands for i, q in d.need.items()}
+        delivered = sorted(
+            ((r, k) for r in runs for k in r.visits), key=lambda rk: rk[0].visits[rk[1]][0]
+        )
+        by_vehicle: dict[str, list[dict[str, Any]]] = {}
+        for r, k in delivered:
+            stop = r.stops[k]
+            arrive, depart = r.visits[k]
+            parts: dict[str, dict[str, int]] = {}
+            demands = at_point.get(stop.point, [])
+            for item, q in stop.items.items():
+                for d in demands:
+                    take = min(q, left.get((d.id, item), 0))
+                    if take > 0:
+                        parts.setdefault(d.id, {})[item] = take
+                        left[d.id, item] -= take
+                        q -= take
+                if q > 0:  # more than needed: counted at the first demand (or the place)
+                    key = demands[0].id if demands else stop.point
+                    got = parts.setdefault(key, {})
+                    got[item] = got.get(item, 0) + q
+            assert r.leave_h is not None
+            for dem, items in parts.items():
+                by_vehicle.setdefault(r.vehicle, []).append(
+                    {
+                        "point": stop.point,
+                        "name": names.get(stop.point, ""),
+                        "demand": dem,
+                        "depot": r.depot,
+                        "trip": 0,
+                        "leave_h": round(r.leave_h, 3),
+                        "arrive_h": round(arrive, 3),
+                        "depart_h": round(depart, 3),
+                        "items": items,
+                        "loaded_by_h": round(r.loaded_by_h or 0.0, 3),
+                        "decision": r.decision,
+                        "decision_trip": r.trip,
+                    }
+                )
+        routes = []
+        for vid, stops in sorted(by_vehicle.items()):
+            v = self.vehicles[vid]
+            trips = sorted({(s["decision"], s["decision_trip"]) for s in stops})
+            for s in stops:
+                s["trip"] = trips.index((s["decision"], s["decision_trip"])) + 1
+            mine = [r for r in runs if r.vehicle == vid and r.leave_h is not None]
+            routes.append(
+                {
+                    "vehicle": vid,
+                    "vehicle_class": v.cls,
+                    "depot": v.depot,
+                    "start": v.depot,
+                    "start_h": round(min(r.leave_h or 0.0 for r in mine), 3),
+                    "shift_end_h": None,
+                    "end_h": round(max(r.back_h or r.leave_h or 0.0 for r in mine), 3),
+                    "drive_h": round(
+                        sum((r.back_h or r.leave_h or 0.0) - (r.leave_h or 0.0) for r in mine), 3
+                    ),
+                    "stops": sorted(stops, key=lambda s: s["arrive_h"]),
+                }
+            )
+        why: dict[tuple[str, str], str] = {}
+        for r in runs:
+            for k, reason in r.failed.items():
+                for item in r.stops[k].items:
+                    for d in at_point.get(r.stops[k].point, []):
+                        why[d.id, item] = reason
+        unserved = [
+            {
+                "point": dem.split("#")[0],
+                "demand": dem,
+                "item": item,
+                "quantity": q,
+                "reason": why.get((dem, item), "not_dispatched"),
+            }
+            for (dem, item), q in sorted(left.items())
+            if q > 0
+        ]
+        return plan_document(
+            final,
+            self.request,
+            routes=routes,
+            continued=[],
+            committed=[],
+            transfers=[],
+            unserved=unserved,
+            report=report,
+            solution=None,
+            seconds=0.0,
+        )
+
+
+# ------------------------------------------------------------------------------------------
+# Score
+# ------------------------------------------------------------------------------------------
+
+
+def met_hours(doc: dict[str, Any], report: CheckReport) -> dict[str, tuple[float | None, Any]]:
+    """Per demand: when it is met (every item's need handed out) and the stop that decided it.
+
+    ``None`` if it never is. The deciding stop is the one whose load completed the last item.
+    """
+    stops = [s for r in doc["routes"] for s in r["stops"]] + list(doc.get("committed", []))
+    arrivals: dict[tuple[str, str], list[tuple[float, int, dict[str, Any]]]] = {}
+    for s in stops:
+        for item, q in s["items"].items():
+            arrivals.setdefault((s["demand"], item), []).append((stop_eta_h(s), int(q), s))
+    out: dict[str, tuple[float | None, Any]] = {}
+    for d in report.problem.demands:
+        if d.people == 0:
+            continue
+        when: float | None = d.ready_h + d.handover_h
+        decided = None
+        for item, need in d.need.items():
+            if need <= 0 or when is None:
+                continue
+            got, hit = 0, None
+            for eta, q, s in sorted(arrivals.get((d.id, item), []), key=lambda a: a[0]):
+                got += q
+                if got >= round(need):
+                    hit = (eta + d.handover_h, s)
+                    break
+            if hit is None:
+                when = None
+            elif hit[0] >= when:
+                when, decided = hit
+        out[d.id] = (when, decided)
+    return out
+
+
+def _lateness(
+    met: dict[str, tuple[float | None, Any]], people: dict[str, int], targets: list[float], h: float
+) -> list[dict[str, Any]]:
+    out = []
+    for t in targets:
+        hours = {
+            dem: max(0.0, (h if when is None else min(when, h)) - t)
+            for dem, (when, _) in met.items()
+        }
+        out.append(
+            {
+                "hours": t,
+                "people_hours_late": round(sum(people[d] * x for d, x in hours.items()), 1),
+                "demands_late": sum(1 for x in hours.values() if x > 0),
+            }
+        )
+    return out
+
+
+def score(
+    player: dict[str, Any], optimiser: dict[str, Any], report: CheckReport, horizon_h: float
+) -> dict[str, Any]:
+    """Players' plan against the optimiser's on the same information (module docstring)."""
+    targets = [t["hours"] for t in player["kpis"]["targets"]]
+    people = {d.id: d.people for d in report.problem.demands if d.people > 0}
+    p_met, o_met = met_hours(player, report), met_hours(optimiser, report)
+    why_not = {u["demand"]: u["reason"] for u in player["unserved"]}
+    charged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for dem, n in people.items():
+        p, stop = p_met[dem]
+        o, _ = o_met[dem]
+        p_h = horizon_h if p is None else min(p, horizon_h)
+        o_h = horizon_h if o is None else min(o, horizon_h)
+        cost = n * (p_h - o_h)
+        if cost <= 0:
+            continue
+        if stop is not None and p is not None:
+            key: tuple[Any, ...] = ("trip", stop["decision"], stop["decision_trip"])
+            base = {
+                "kind": "late_trip",
+                "decision": stop["decision"],
+                "trip": stop["decision_trip"],
+                "vehicle": next(
+                    r["vehicle"] for r in player["routes"] if any(s is stop for s in r["stops"])
+                ),
+            }
+        else:
+            reason = why_not.get(dem, "not_dispatched")
+            key = ("missing", dem)
+            base = {"kind": "not_met", "reason": reason}
+        got = charged.setdefault(key, {**base, "people_hours": 0.0, "demands": []})
+        got["people_hours"] += cost
+        got["demands"].append(
+            {
+                "demand": dem,
+                "people": n,
+                "player_met_h": None if p is None else round(p, 3),
+                "optimiser_met_h": None if o is None else round(o, 3),
+            }
+        )
+    costliest = sorted(charged.values(), key=lambda c: -c["people_hours"])[:TOP]
+    for c in costliest:
+        c["people_hours"] = round(c["people_hours"], 1)
+
+    def side(doc: dict[str, Any], met: dict[str, tuple[float | None, Any]]) -> dict[str, Any]:
+        return {
+            "targets": doc["kpis"]["targets"],
+            "lateness": _lateness(met, people, targets, horizon_h),
+            "unserved_units_by_reason": doc["kpis"]["unserved_units_by_reason"],
+            "unserved_units": doc["kpis"]["unserved_units"],
+        }
+
+    return {
+        "kind": "drill_score",
+        "version": 1,
+        "targets_h": targets,
+        "horizon_h": horizon_h,
+        "players": side(player, p_met),
+        "optimiser": side(optimiser, o_met),
+        "costliest_decisions": costliest,
+    }
+
+
+def score_drill(
+    area: Area,
+    scenario: Scenario,
+    released: list[Released],
+    submitted: list[Submitted],
+    request: DispatchRequest | None = None,
+    *,
+    folder: Any = None,
+) -> dict[str, Any]:
+    """Play the players' decisions, plan the optimiser's, and score one against the other."""
+    from scenarios.exercise import run_exercise
+
+    req = request or DispatchRequest()
+    book = DrillBook(area, scenario, released, req, folder=folder)
+    runs = book.play(submitted)
+    report = run_check(book.final, fleet_bound=False)
+    player = book.plan_doc(runs, report)
+    played = scenario.model_copy(update={"injects": book.injects})
+    kw = {"folder": folder} if folder is not None else {}
+    optimiser = run_exercise(area, played, request=req, **kw).steps[-1].doc
+    out = score(player, optimiser, report, scenario.horizon_h)
+    out["trips"] = [
+        {
+            "decision": r.decision,
+            "trip": r.trip,
+            "vehicle": r.vehicle,
+            "submitted_h": r.submitted_h,
+            "cancelled": r.cancelled,
+            "loaded_by_h": None if r.loaded_by_h is None else round(r.loaded_by_h, 3),
+            "leave_h": None if r.leave_h is None else round(r.leave_h, 3),
+            "back_h": None if r.back_h is None else round(r.back_h, 3),
+            "failed": {str(k): v for k, v in r.failed.items()},
+        }
+        for r in runs
+    ]
+    out["player_plan"] = player
+    out["optimiser_plan"] = optimiser
+    return out

@@ -1,0 +1,459 @@
+"""Routes for double-blind drills (双盲演练).
+
+A controller (planner or exercise designer) prepares a drill from a scenario with injects,
+starts it, releases injects (by hand, or they release themselves on the drill clock), ends
+it and asks for a score (a job: the players' plan against the optimiser's). Players (duty
+officers) see only the scenario and the injects released, and submit dispatch decisions.
+Every step is an event in the drill's log, which the debrief replays (players may read it
+once the drill has ended). The domain rules live in :mod:`scenarios.drill`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from scenarios.apply import check_injects
+from scenarios.drill import (
+    Decision,
+    DrillBook,
+    Released,
+    Submitted,
+    decision_from_dict,
+    player_view,
+)
+from scenarios.model import LIBRARY, Scenario, scenario_from_dict
+from service.api import analyses
+from service.api.auth import DRILL_CONTROLLERS, Role
+from service.api.context import ApiError, Ctx
+from service.api.db import Drill, DrillEvent, StoredScenario, Token, now
+from service.api.jobs import TooManyJobsError
+from service.api.registry import area_spec, extra_areas
+from service.api.routes_jobs import job_out
+from service.api.schemas import (
+    AdvanceIn,
+    DecisionOut,
+    DrillEventOut,
+    DrillIn,
+    DrillOut,
+    JobOut,
+    ReleaseIn,
+    ScoreIn,
+)
+
+#: Drill books (situations per inject released) kept for checking decisions quickly.
+_BOOKS: OrderedDict[tuple[str, tuple[tuple[int, float], ...]], DrillBook] = OrderedDict()
+_BOOKS_LOCK = threading.Lock()
+
+
+def register(app: FastAPI, c: Ctx) -> None:
+    """Add the drill routes to ``app``."""
+    sessions, db, runner, cfg = c.sessions, c.db, c.runner, c.cfg
+    reader, controller, player = c.reader, c.drill_controller, c.drill_player
+
+    @app.post("/drills", status_code=201)
+    def create(body: DrillIn, tok: Token = controller, s: Session = Depends(db)) -> DrillOut:  # noqa: B008
+        """Prepare a drill from a scenario with injects (its script)."""
+        area_spec(body.area, extra_areas(s, cfg.areas))  # an unknown area fails now
+        raw = body.scenario
+        if isinstance(raw, str) and (stored := s.get(StoredScenario, raw)):
+            raw = json.loads(stored.body)
+        sc = analyses.scenario_of({"scenario": raw})
+        if not sc.injects:
+            raise ApiError(
+                422, "the scenario has no injects", "scenario.injects", "情景中没有注入事件"
+            )
+        if sc.area != body.area:
+            raise ApiError(
+                422,
+                f"the scenario is for area {sc.area!r}, the drill for {body.area!r}",
+                "area",
+                "情景所属区域与演练区域不一致",
+            )
+        check_injects(c.known_area(s, body.area), sc)
+        d = Drill(
+            id=str(uuid.uuid4()),
+            area=body.area,
+            name=body.name or sc.name,
+            scenario=json.dumps(sc.model_dump(mode="json"), ensure_ascii=False),
+            mode=body.clock.mode,
+            speed=body.clock.speed,
+            blind=body.blind,
+            status="ready",
+            hour=0.0,
+            released="[]",
+            version=1,
+            token=tok.name,
+        )
+        s.add(d)
+        _log(s, d, tok, "created", {"injects": len(sc.injects), "blind": body.blind})
+        s.commit()
+        return _out(d, tok)
+
+    @app.get("/drills")
+    def drills(tok: Token = reader, s: Session = Depends(db)) -> list[DrillOut]:  # noqa: B008
+        """Every drill, newest first, as the caller may see it."""
+        rows = s.scalars(select(Drill).order_by(Drill.created_at.desc())).all()
+        return [_out(_tick(s, d), tok) for d in rows]
+
+    @app.get("/drills/{drill_id}")
+    def drill(drill_id: str, tok: Token = reader, s: Session = Depends(db)) -> DrillOut:  # noqa: B008
+        """The drill as the caller may see it: players see released injects only."""
+        return _out(_tick(s, _drill(s, drill_id)), tok)
+
+    @app.post("/drills/{drill_id}/start")
+    def start(drill_id: str, tok: Token = controller, s: Session = Depends(db)) -> DrillOut:  # noqa: B008
+        """Start the drill clock (hour 0 = the disaster report)."""
+        d = _drill(s, drill_id)
+        _must_be(d, "ready")
+        _change(s, d, status="running", started_at=now())
+        _log(s, d, tok, "started", {"mode": d.mode, "speed": d.speed})
+        s.commit()
+        return _out(d, tok)
+
+    @app.post("/drills/{drill_id}/release")
+    def release(
+        drill_id: str,
+        body: ReleaseIn,
+        tok: Token = controller,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> DrillOut:
+        """Release an inject now (the next one, or ``index``)."""
+        d = _tick(s, _drill(s, drill_id))
+        _must_be(d, "running")
+        script = _scenario(d).injects
+        done = {r.index for r in _released(d)}
+        if body.index is not None:
+            if d.blind:
+                raise ApiError(
+                    422,
+                    "a blind drill releases the next inject only",
+                    "index",
+                    "双盲演练只能发布下一事件",
+                )
+            if body.index >= len(script):
+                raise ApiError(422, f"the script has {len(script)} injects", "index", "无此事件")
+            if body.index in done:
+                raise ApiError(
+                    409, f"inject {body.index} is released already", "index", "该事件已发布"
+                )
+            k = body.index
+        else:
+            left = [k for k in range(len(script)) if k not in done]
+            if not left:
+                raise ApiError(409, "every inject is released", "index", "事件已全部发布")
+            k = left[0]
+        hour = drill_hour(d)
+        if d.mode == "clock":
+            if body.at_h is not None:
+                raise ApiError(
+                    422,
+                    "the drill clock sets the hour; omit at_h",
+                    "at_h",
+                    "时钟模式下不能指定时间",
+                )
+            at = hour
+        else:
+            at = body.at_h if body.at_h is not None else max(hour, script[k].at_h)
+            if at < hour - 1e-9:
+                raise ApiError(
+                    422, f"the drill is at hour {hour:g}; time runs forward", "at_h", "时间不能倒退"
+                )
+        rel = [*json.loads(d.released), [k, at]]
+        _change(s, d, released=json.dumps(rel), hour=max(d.hour, at))
+        _log(s, d, tok, "released", _inject_body(script, k, at), hour=at)
+        s.commit()
+        return _out(d, tok)
+
+    @app.post("/drills/{drill_id}/advance")
+    def advance(
+        drill_id: str,
+        body: AdvanceIn,
+        tok: Token = controller,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> DrillOut:
+        """Move a manual drill's clock forward."""
+        d = _drill(s, drill_id)
+        _must_be(d, "running")
+        if d.mode != "manual":
+            raise ApiError(422, "the drill runs on its clock", "to_h", "时钟模式下不能手动推进")
+        if body.to_h < d.hour - 1e-9:
+            raise ApiError(
+                422, f"the drill is at hour {d.hour:g}; time runs forward", "to_h", "时间不能倒退"
+            )
+        _change(s, d, hour=body.to_h)
+        _log(s, d, tok, "advanced", {"to_h": body.to_h}, hour=body.to_h)
+        s.commit()
+        return _out(d, tok)
+
+    @app.post("/drills/{drill_id}/decisions", status_code=201)
+    def decide(
+        drill_id: str,
+        body: Decision,
+        tok: Token = player,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> DecisionOut:
+        """Order trips at the current drill hour (checked against what the players know)."""
+        d = _tick(s, _drill(s, drill_id))
+        _must_be(d, "running")
+        decision = decision_from_dict(body.model_dump(mode="json"))
+        hour = drill_hour(d)
+        book = _book(d, c.known_area(s, d.area))
+        before = submitted(s, d.id)
+        book.check(decision, hour, before)
+        ev = _log(
+            s,
+            d,
+            tok,
+            "decision",
+            {"decision": decision.model_dump(mode="json"), "player": tok.name},
+            hour=hour,
+        )
+        s.commit()
+        index = len([e for e in _events(s, d.id, "decision") if e.id <= ev.id]) - 1
+        return DecisionOut(index=index, hour=round(hour, 4), trips=len(decision.trips))
+
+    @app.post("/drills/{drill_id}/end")
+    def end(drill_id: str, tok: Token = controller, s: Session = Depends(db)) -> DrillOut:  # noqa: B008
+        """End the drill: no more releases or decisions; the log opens to players."""
+        d = _tick(s, _drill(s, drill_id))
+        _must_be(d, "running")
+        hour = drill_hour(d)
+        _change(s, d, status="ended", ended_h=hour, hour=hour)
+        _log(s, d, tok, "ended", {}, hour=hour)
+        s.commit()
+        return _out(d, tok)
+
+    @app.post("/drills/{drill_id}/score", status_code=202)
+    def score(
+        drill_id: str,
+        body: ScoreIn,
+        tok: Token = controller,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> JobOut:
+        """Score the players against the optimiser (a job; poll ``GET /jobs/{id}``)."""
+        d = _tick(s, _drill(s, drill_id))
+        if d.status == "ready":
+            raise ApiError(409, "the drill has not started", "status", "演练尚未开始")
+        if body.time_limit_s > cfg.max_time_limit_s:
+            raise ApiError(
+                422,
+                f"at most {cfg.max_time_limit_s:g} s on this server",
+                "time_limit_s",
+                "求解时间超过服务器上限",
+            )
+        request = {
+            "area": d.area,
+            "drill": d.id,
+            "scenario": json.loads(d.scenario),
+            "released": json.loads(d.released),
+            "submitted": [
+                {"at_h": x.at_h, "player": x.player, "decision": x.decision.model_dump(mode="json")}
+                for x in submitted(s, d.id)
+            ],
+            "options": body.model_dump(exclude_none=True),
+        }
+        try:
+            job = runner.submit("drill_score", request, tok.name, role=tok.role)
+        except TooManyJobsError:
+            raise ApiError(429, "too many jobs queued; try later", None, "任务已满") from None
+        _log(s, d, tok, "scored", {"job": job.id}, hour=drill_hour(d))
+        s.commit()
+        return job_out(job)
+
+    @app.get("/drills/{drill_id}/events")
+    def events(drill_id: str, tok: Token = reader, s: Session = Depends(db)) -> list[DrillEventOut]:  # noqa: B008
+        """The drill's log in order, for the debrief (players: once the drill has ended)."""
+        d = _tick(s, _drill(s, drill_id))
+        if Role(tok.role) not in DRILL_CONTROLLERS and d.status != "ended":
+            raise ApiError(
+                403,
+                "the log opens to players when the drill ends",
+                "status",
+                "演练结束后方可查看记录",
+            )
+        return [
+            DrillEventOut(
+                id=e.id,
+                at=e.at,
+                hour=e.hour,
+                token=e.token,
+                role=e.role,
+                kind=e.kind,
+                body=json.loads(e.body),
+            )
+            for e in _events(s, d.id)
+        ]
+
+    del sessions  # every route takes its session from ``db``
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def _drill(s: Session, drill_id: str) -> Drill:
+    d = s.get(Drill, drill_id)
+    if d is None:
+        raise ApiError(404, f"unknown drill {drill_id!r}", "drill_id", "未知演练")
+    return d
+
+
+def _must_be(d: Drill, status: str) -> None:
+    if d.status != status:
+        raise ApiError(409, f"the drill is {d.status}, not {status}", "status", "演练状态不符")
+
+
+def _scenario(d: Drill) -> Scenario:
+    return scenario_from_dict(json.loads(d.scenario), source="drill")
+
+
+def _released(d: Drill) -> list[Released]:
+    return [Released(int(k), float(h)) for k, h in json.loads(d.released)]
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)  # SQLite drops the zone (UTC)
+
+
+def drill_hour(d: Drill) -> float:
+    """The drill hour now: set by hand, or from the clock since the start."""
+    if d.status == "ended":
+        return float(d.ended_h or d.hour)
+    if d.mode == "clock" and d.status == "running" and d.started_at is not None:
+        real = (now() - _utc(d.started_at)).total_seconds() / 3600
+        return max(d.hour, real * d.speed)
+    return float(d.hour)
+
+
+def _tick(s: Session, d: Drill) -> Drill:
+    """Release the injects whose hour has come on a running drill's clock.
+
+    Each is logged at the moment it was due, so the log does not depend on when someone looked.
+    """
+    if d.mode != "clock" or d.status != "running" or d.started_at is None:
+        return d
+    script = _scenario(d).injects
+    done = {r.index for r in _released(d)}
+    hour = drill_hour(d)
+    due = [k for k, inj in enumerate(script) if k not in done and inj.at_h <= hour]
+    if not due:
+        return d
+    rel = json.loads(d.released) + [[k, script[k].at_h] for k in due]
+    try:
+        _change(s, d, released=json.dumps(rel))
+    except ApiError:  # someone else released them first
+        s.rollback()
+        s.refresh(d)
+        return d
+    start = _utc(d.started_at)
+    for k in due:
+        at = start + dt.timedelta(hours=script[k].at_h / d.speed)
+        s.add(
+            DrillEvent(
+                drill=d.id,
+                at=at,
+                hour=script[k].at_h,
+                token="clock",
+                role="clock",
+                kind="released",
+                body=json.dumps(_inject_body(script, k, script[k].at_h), ensure_ascii=False),
+            )
+        )
+    s.commit()
+    return d
+
+
+def _change(s: Session, d: Drill, **values: Any) -> None:
+    """Update ``d`` if nobody changed it since it was read (409 otherwise)."""
+    res = s.execute(
+        update(Drill)
+        .where(Drill.id == d.id, Drill.version == d.version)
+        .values(version=d.version + 1, **values)
+    )
+    if res.rowcount != 1:  # type: ignore[attr-defined]
+        raise ApiError(409, "the drill changed meanwhile; try again", "version", "演练已被修改")
+    s.flush()
+    s.refresh(d)
+
+
+def _inject_body(script: list[Any], k: int, at: float) -> dict[str, Any]:
+    return {"index": k, "at_h": at, "inject": script[k].model_dump(mode="json")}
+
+
+def _log(
+    s: Session, d: Drill, tok: Token, kind: str, body: dict[str, Any], *, hour: float | None = None
+) -> DrillEvent:
+    ev = DrillEvent(
+        drill=d.id,
+        hour=drill_hour(d) if hour is None else hour,
+        token=tok.name,
+        role=tok.role,
+        kind=kind,
+        body=json.dumps(body, ensure_ascii=False),
+    )
+    s.add(ev)
+    s.flush()
+    return ev
+
+
+def _events(s: Session, drill_id: str, kind: str | None = None) -> list[DrillEvent]:
+    q = select(DrillEvent).where(DrillEvent.drill == drill_id)
+    if kind is not None:
+        q = q.where(DrillEvent.kind == kind)
+    return list(s.scalars(q.order_by(DrillEvent.id)).all())
+
+
+def submitted(s: Session, drill_id: str) -> list[Submitted]:
+    """The players' decisions in the order they were recorded."""
+    out = []
+    for e in _events(s, drill_id, "decision"):
+        body = json.loads(e.body)
+        out.append(Submitted(e.hour, body["player"], decision_from_dict(body["decision"])))
+    return out
+
+
+def _book(d: Drill, area: Any) -> DrillBook:
+    key = (d.id, tuple((r.index, r.at_h) for r in _released(d)))
+    with _BOOKS_LOCK:
+        book = _BOOKS.get(key)
+        if book is not None:
+            _BOOKS.move_to_end(key)
+            return book
+    book = DrillBook(area, _scenario(d), _released(d), folder=LIBRARY)
+    with _BOOKS_LOCK:
+        _BOOKS[key] = book
+        while len(_BOOKS) > 8:
+            _BOOKS.popitem(last=False)
+    return book
+
+
+def _out(d: Drill, tok: Token) -> DrillOut:
+    sc = _scenario(d)
+    released = _released(d)
+    view = player_view(sc, released, drill_hour(d))
+    controls = Role(tok.role) in DRILL_CONTROLLERS
+    script = None
+    if controls and not d.blind:
+        script = [{"index": k, **i.model_dump(mode="json")} for k, i in enumerate(sc.injects)]
+    return DrillOut(
+        id=d.id,
+        area=d.area,
+        name=d.name,
+        status=d.status,  # type: ignore[arg-type]
+        mode=d.mode,
+        speed=d.speed,
+        blind=d.blind,
+        hour=view["hour"],
+        released=view["released"],
+        pending=len(sc.injects) - len(released) if controls else None,
+        script=script,
+        scenario=view["scenario"],
+    )

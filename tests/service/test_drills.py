@@ -1,0 +1,241 @@
+"""Double-blind drills through the service, end to end on the tiny area: a controller
+prepares and runs a drill, releases injects, players see only what is released and submit
+decisions, the drill is scored against the optimiser, and the log replays it all."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.api.auth import create_token
+from service.api.db import open_db
+from tests.conftest import TINY
+from tests.service.test_api import settings, wait
+
+#: A third of what shelter S1's 240 people need (one light truck's load).
+THIRD = {
+    "folding_bed": 80,
+    "quilt": 80,
+    "clothing_set": 80,
+    "food": 40,
+    "water": 240,
+    "medical_kit": 27,
+}
+
+
+@pytest.fixture
+def drill_service(tmp_path, tiny_gpkg, db_url):
+    cfg = settings(tmp_path, tiny_gpkg, db_url, max_time_limit_s=5.0)
+    engine, sessions = open_db(cfg.db_url)
+    with sessions() as s:
+        secrets = {
+            "controller": create_token(s, "controller", "exercise_designer"),
+            "player": create_token(s, "player", "duty_officer"),
+            "viewer": create_token(s, "viewer", "viewer"),
+        }
+    engine.dispose()
+    heads = {k: {"Authorization": f"Bearer {v}"} for k, v in secrets.items()}
+    with TestClient(create_app(cfg)) as client:
+        yield client, heads
+
+
+def exercise_scenario():
+    data = yaml.safe_load((TINY / "exercise.yaml").read_text(encoding="utf-8"))
+    return json.loads(json.dumps(data, default=str))
+
+
+def trip(vehicle, items=THIRD, point="S1"):
+    return {"vehicle": vehicle, "stops": [{"point": point, "items": items}]}
+
+
+def test_a_drill_end_to_end(drill_service):
+    client, h = drill_service
+    body = {"area": "tiny", "scenario": exercise_scenario(), "clock": {"mode": "manual"}}
+    assert client.post("/drills", json=body, headers=h["player"]).status_code == 403
+    r = client.post("/drills", json=body, headers=h["controller"])
+    assert r.status_code == 201, r.text
+    drill = r.json()
+    url = f"/drills/{drill['id']}"
+    assert drill["status"] == "ready" and drill["pending"] == 2 and len(drill["script"]) == 2
+    # Players see the scenario without its script, and nothing released.
+    seen = client.get(url, headers=h["player"]).json()
+    assert seen["script"] is None and seen["pending"] is None and seen["released"] == []
+    assert seen["scenario"]["injects"] == []
+    # Nothing happens before the start.
+    r = client.post(f"{url}/decisions", json={"trips": [trip("D1/light-1")]}, headers=h["player"])
+    assert r.status_code == 409 and r.json()["field"] == "status"
+    assert client.post(f"{url}/start", headers=h["controller"]).json()["status"] == "running"
+
+    # Hour 0: the players send two of the three loads S1 needs.
+    r = client.post(
+        f"{url}/decisions",
+        json={"trips": [trip("D1/light-1"), trip("D1/light-2")], "note": "first wave"},
+        headers=h["player"],
+    )
+    assert r.status_code == 201, r.text
+    assert r.json() == {"index": 0, "hour": 0.0, "trips": 2}
+    # Bad decisions are refused naming the field; none is recorded.
+    bad = [
+        ({"trips": [trip("D7/truck-1")]}, "trips[0].vehicle"),
+        ({"trips": [trip("D1/light-1", point="nowhere")]}, "trips[0].stops[0].point"),
+        ({"trips": [trip("D1/light-1", {"gold": 1})]}, "trips[0].stops[0].items.gold"),
+        ({"trips": [trip("D1/light-1", {"water": 1900})]}, "trips[0].stops"),  # > 2 t
+        ({"trips": [trip("D2/light-1", {"food": 16})]}, "trips[0].stops"),  # D2 holds 15
+        ({"trips": []}, "trips"),
+    ]
+    for decision, field in bad:
+        r = client.post(f"{url}/decisions", json=decision, headers=h["player"])
+        assert r.status_code == 422, (decision, r.text)
+        assert r.json()["field"] == field, (decision, r.json())
+    assert client.post(f"{url}/release", json={}, headers=h["player"]).status_code == 403
+
+    # The controller releases the first inject: the clock moves to its hour.
+    r = client.post(f"{url}/release", json={}, headers=h["controller"])
+    assert r.status_code == 200 and r.json()["hour"] == 2.5 and r.json()["pending"] == 1
+    seen = client.get(url, headers=h["player"]).json()
+    assert [i["label"] for i in seen["released"]] == ["横0-1 closed"] and seen["hour"] == 2.5
+    r = client.post(f"{url}/release", json={"index": 0}, headers=h["controller"])
+    assert r.status_code == 409 and r.json()["field"] == "index"
+    r = client.post(f"{url}/release", json={"at_h": 1.0}, headers=h["controller"])
+    assert r.status_code == 422 and r.json()["field"] == "at_h"  # time runs forward
+    r = client.post(f"{url}/release", json={}, headers=h["controller"])
+    assert r.json()["hour"] == 3.0 and r.json()["pending"] == 0
+    # Players may not read the log before the end.
+    assert client.get(f"{url}/events", headers=h["player"]).status_code == 403
+    # Hour 3: a small load from the township station; then the drill ends.
+    r = client.post(
+        f"{url}/decisions",
+        json={"trips": [trip("D2/light-1", {"food": 10, "water": 30})]},
+        headers=h["player"],
+    )
+    assert r.status_code == 201 and r.json()["index"] == 1 and r.json()["hour"] == 3.0
+    assert client.post(f"{url}/end", headers=h["controller"]).json()["status"] == "ended"
+    r = client.post(f"{url}/decisions", json={"trips": [trip("D2/light-1")]}, headers=h["player"])
+    assert r.status_code == 409
+
+    # The score: players against the optimiser on the same information.
+    opts = {"time_limit_s": 0.5, "engine": "ortools", "solution_limit": 50}
+    r = client.post(f"{url}/score", json=opts, headers=h["controller"])
+    assert r.status_code == 202, r.text
+    job = wait(client, h["controller"], r.json()["id"])
+    assert job["status"] == "done", job
+    score = client.get(job["result"], headers=h["viewer"]).json()
+    assert score["drill"] == drill["id"]
+    players, best = score["players"], score["optimiser"]
+    # Two loads of three: S1 gets two thirds of its needs (the share counts a shelter's
+    # people by the item it has least of); the optimiser supplies everyone.
+    assert players["targets"][0]["share_met"] == pytest.approx(2 / 3, abs=1e-3)
+    assert best["targets"][0]["share_met"] == 1.0
+    assert players["unserved_units_by_reason"]["not_dispatched"] > 0
+    total = players["targets"][0]["people_total"]
+    assert players["lateness"][0]["people_hours_late"] == pytest.approx(total * (24 - 10))
+    assert best["lateness"][0]["people_hours_late"] == 0
+    worst = score["costliest_decisions"][0]
+    assert worst["kind"] == "not_met" and worst["reason"] == "not_dispatched"
+    assert worst["demands"][0]["demand"] == "S1" and worst["demands"][0]["player_met_h"] is None
+    # The players' trips as played: loads ready in order at D1, the later decision after it.
+    trips = score["trips"]
+    assert [(t["decision"], t["vehicle"]) for t in trips] == [
+        (0, "D1/light-1"),
+        (0, "D1/light-2"),
+        (1, "D2/light-1"),
+    ]
+    assert trips[0]["loaded_by_h"] < trips[1]["loaded_by_h"]
+    assert trips[2]["leave_h"] >= 3.0
+    # What the players' plan delivered is what they ordered (nothing invented or lost).
+    sent = sum(
+        q for r in score["player_plan"]["routes"] for s in r["stops"] for q in s["items"].values()
+    )
+    assert sent == 2 * sum(THIRD.values()) + 40
+
+    # The log replays the drill, in order; players may read it now.
+    log = client.get(f"{url}/events", headers=h["player"]).json()
+    assert [e["kind"] for e in log] == [
+        "created",
+        "started",
+        "decision",
+        "released",
+        "released",
+        "decision",
+        "ended",
+        "scored",
+    ]
+    assert [e["hour"] for e in log if e["kind"] == "released"] == [2.5, 3.0]
+    assert log[2]["body"]["decision"]["note"] == "first wave" and log[2]["token"] == "player"
+
+
+def test_a_blind_drill_hides_the_script_from_the_controller(drill_service):
+    client, h = drill_service
+    body = {"area": "tiny", "scenario": exercise_scenario(), "blind": True}
+    drill = client.post("/drills", json=body, headers=h["controller"]).json()
+    assert drill["script"] is None and drill["pending"] == 2
+    url = f"/drills/{drill['id']}"
+    client.post(f"{url}/start", headers=h["controller"])
+    r = client.post(f"{url}/release", json={"index": 1}, headers=h["controller"])
+    assert r.status_code == 422 and r.json()["field"] == "index"
+    r = client.post(f"{url}/release", json={}, headers=h["controller"])
+    assert [i["index"] for i in r.json()["released"]] == [0] and r.json()["script"] is None
+
+
+def test_a_clock_drill_releases_injects_on_time(drill_service):
+    """At 3,600 drill hours per real hour (one drill hour a second) both injects (2.5 h and
+    3 h) are out after ~3 s, logged at the hours they were due."""
+    client, h = drill_service
+    body = {
+        "area": "tiny",
+        "scenario": exercise_scenario(),
+        "clock": {"mode": "clock", "speed": 3600},
+    }
+    drill = client.post("/drills", json=body, headers=h["controller"]).json()
+    url = f"/drills/{drill['id']}"
+    client.post(f"{url}/start", headers=h["controller"])
+    seen = client.get(url, headers=h["player"]).json()
+    assert seen["released"] == [] and seen["hour"] < 2.5
+    r = client.post(f"{url}/advance", json={"to_h": 5}, headers=h["controller"])
+    assert r.status_code == 422 and r.json()["field"] == "to_h"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        seen = client.get(url, headers=h["player"]).json()
+        if len(seen["released"]) == 2:
+            break
+        time.sleep(0.2)
+    assert [i["at_h"] for i in seen["released"]] == [2.5, 3.0] and seen["hour"] >= 3.0
+    log = client.get(f"{url}/events", headers=h["controller"]).json()
+    rel = [e for e in log if e["kind"] == "released"]
+    assert [e["hour"] for e in rel] == [2.5, 3.0] and {e["token"] for e in rel} == {"clock"}
+    started = next(e for e in log if e["kind"] == "started")["at"]
+    assert rel[0]["at"] > started
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"scenario": "no-such-scenario"}, 422, "scenario"),
+        ({"area": "nowhere"}, 422, "area"),
+        ({"scenario": "DROP"}, 422, "scenario.injects"),
+        ({"clock": {"mode": "sundial"}}, 422, "clock.mode"),
+        ({"clock": {"mode": "clock", "speed": 0}}, 422, "clock.speed"),
+    ],
+)
+def test_bad_drills_are_refused_naming_the_field(drill_service, change, status, field):
+    client, h = drill_service
+    body = {"area": "tiny", "scenario": exercise_scenario(), **change}
+    if body["scenario"] == "DROP":
+        body["scenario"] = {**exercise_scenario(), "injects": []}
+    r = client.post("/drills", json=body, headers=h["controller"])
+    assert r.status_code == status, r.text
+    assert r.json()["field"] == field
+    assert client.get("/drills", headers=h["controller"]).json() == []
+
+
+def test_an_inject_naming_an_unknown_depot_is_refused_when_the_drill_is_prepared(drill_service):
+    client, h = drill_service
+    sc = exercise_scenario()
+    sc["injects"].append({"at_h": 4, "depots_lost": ["D9"]})
+    r = client.post("/drills", json={"area": "tiny", "scenario": sc}, headers=h["controller"])
+    assert r.status_code == 422 and r.json()["field"] == "injects[2].depots_lost[0]"
