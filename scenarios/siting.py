@@ -296,7 +296,7 @@ def run_siting(area: Area, req: SitingRequest) -> SitingReport:
         result = robust(problems, cutoff, req.p, mode=req.robust_mode, params=params)
         notes.append(
             f"scenario 0 is the dry network; scenarios 1-{len(req.floods)} are the "
-            "flood files in the order given"
+            "floods in the order given (--flood files, then a sweep's floods)"
         )
         return SitingReport(req, result, inp, scenarios=len(problems), notes=notes)
     return SitingReport(req, result, inp, notes=notes)

@@ -19,7 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import shapely
 
 from geodata.area import Area, load_area
 from geodata.io import write_atomic
@@ -42,6 +44,18 @@ def check_one(area: str, seed: int, severity: str) -> dict[str, Any]:
     data = generate_scenario(a, seed, severity)
     situation = apply_scenario(a, scenario_from_dict(data, source=data["name"]))
     rep = run_check(situation, fleet_bound=False)
+    first = min(t.hours for t in rep.result.targets)
+    late = [p for p in rep.result.points if p.people > 0 and p.status(first) != "met"]
+    # The depot each late place waited on: where its last shipment came from.
+    last: dict[str, tuple[float, str]] = {}
+    for sh in rep.result.shipments:
+        place = sh.demand.split("#")[0]
+        if sh.arrive_h >= last.get(place, (-1.0, ""))[0]:
+            last[place] = (sh.arrive_h, sh.supply)
+    waited: dict[str, int] = {}
+    for p in late:
+        if p.id in last:
+            waited[last[p.id][1]] = waited.get(last[p.id][1], 0) + 1
     return {
         "name": data["name"],
         "seed": seed,
@@ -52,6 +66,8 @@ def check_one(area: str, seed: int, severity: str) -> dict[str, Any]:
         "response_level": data["response_level"],
         "targets": {f"{t.hours:g}": round(t.share_met, 4) for t in rep.result.targets},
         "binding": {f"{t.hours:g}": t.binding for t in rep.result.targets},
+        "late_points": {p.id: p.people for p in late},
+        "late_depots": waited,
     }
 
 
@@ -131,12 +147,52 @@ def run_sweep(
     return summary
 
 
+def sweep_floods(area: Area, out: Path) -> list[gpd.GeoDataFrame]:
+    """The flood of each scenario stored in sweep folder ``out``, for robust siting.
+
+    Each is regenerated from its seed and severity (the generator is deterministic); in
+    name order.
+    """
+    files = sorted((out / "results").glob("*.json"))
+    if not files:
+        raise DataError(
+            "no sweep results in this folder (expected results/*.json)",
+            source=str(out),
+            field="--sweep",
+            problem_zh="该目录下没有扫描结果",
+        )
+    frames = []
+    for f in files:
+        r = json.loads(f.read_text(encoding="utf-8"))
+        data = generate_scenario(area, int(r["seed"]), str(r["severity"]))
+        if data["name"] != r["name"]:
+            raise DataError(
+                f"result {r['name']!r} was made for another area or generator version",
+                source=str(f),
+                field="--sweep",
+                problem_zh="扫描结果与区域不符",
+            )
+        fl = data["floods"][0]
+        frames.append(
+            gpd.GeoDataFrame(
+                {"name": [r["name"]], "depth_m": [float(fl["depth_m"])]},
+                geometry=[shapely.Polygon(fl["polygon"])],
+                crs=4326,
+            )
+        )
+    return frames
+
+
 def _write(path: Path, text: str) -> None:
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Distribution of the share met per target, binding reasons, worst scenarios."""
+    """The sweep's summary.
+
+    Distribution of the share met per target, binding reasons, the places late and the
+    depots waited on most often, worst scenarios.
+    """
     targets = sorted({t for r in results for t in r["targets"]}, key=float)
     dist = {}
     for t in targets:
@@ -155,11 +211,28 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
         for r in results:
             reason = r["binding"].get(t) or "none"
             binding.setdefault(t, {})[reason] = binding.setdefault(t, {}).get(reason, 0) + 1
+    points: dict[str, int] = {}
+    depots: dict[str, int] = {}
+    for r in results:  # results stored before these fields existed have none
+        for pid in r.get("late_points", {}):
+            points[pid] = points.get(pid, 0) + 1
+        for dep in r.get("late_depots", {}):
+            depots[dep] = depots.get(dep, 0) + 1
     first = targets[0] if targets else None
     worst = sorted(results, key=lambda r: (r["targets"].get(first, 1.0), r["name"]))[:5]
     return {
         "share_met": dist,
         "binding": binding,
+        # How many scenarios each place is not fully met by the first target in, and how
+        # many scenarios each depot is the last supplier of a place that is late.
+        "points_late_most": [
+            {"point": k, "scenarios": n}
+            for k, n in sorted(points.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+        ],
+        "depots_waited_on_most": [
+            {"depot": k, "scenarios": n}
+            for k, n in sorted(depots.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+        ],
         "worst": [
             {"name": r["name"], "share_met": r["targets"], "people": r["people"]} for r in worst
         ],

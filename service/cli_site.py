@@ -12,6 +12,7 @@ from rich.table import Table
 from geodata.area import load_area
 from geodata.io import write_atomic
 from scenarios.siting import MODELS, SitingRequest, run_siting
+from scenarios.sweep import sweep_floods
 from service.cli_common import CrsOpt, LangOpt, app, console, friendly
 from service.i18n import Lang, label, pick
 from service.maps import site_map
@@ -79,6 +80,13 @@ def site(
         list[Path] | None,
         typer.Option(help="Flood polygons; for --model robust each file is one scenario."),
     ] = None,
+    sweep: Annotated[
+        Path | None,
+        typer.Option(
+            help="For --model robust: a `relief sweep` folder; each of its floods is one "
+            "scenario (besides any --flood)."
+        ),
+    ] = None,
     exclude: Annotated[
         list[Path] | None,
         typer.Option(help="Zones where no new site may go (historical flood zones)."),
@@ -119,13 +127,17 @@ def site(
         raise DataError(
             f"unknown solver {solver!r}; use scip, highs or sat", field="--solver"
         ) from None
+    a = load_area(area, crs=crs)
+    floods: list[Any] = list(flood or ())
+    if sweep is not None:
+        floods += sweep_floods(a, sweep)
     req = SitingRequest(
         model=model,
         p=p,
         target_h=target,
         travel_h=travel_hours,
         tier=tier,
-        floods=tuple(flood or ()),
+        floods=tuple(floods),
         exclusions=tuple(exclude or ()),
         candidates=candidates,
         level=parse_level(level),
@@ -136,7 +148,6 @@ def site(
         robust_mode=mode,
         crs=crs,
     )
-    a = load_area(area, crs=crs)
     with console.status(pick("正在求解…", "solving…", lang)):
         report = run_siting(a, req)
     doc = report.to_json()

@@ -77,4 +77,13 @@ def sweep(
     console.print(t)
     worst = ", ".join(w["name"] for w in summary["worst"])
     console.print(f"{pick('最差情景', 'worst', lang)}: {worst}", highlight=False)
+    n = summary["scenarios"]
+    late = ", ".join(
+        f"{r['point']} ({r['scenarios']}/{n})" for r in summary["points_late_most"][:5]
+    )
+    waited = ", ".join(
+        f"{r['depot']} ({r['scenarios']}/{n})" for r in summary["depots_waited_on_most"][:5]
+    )
+    console.print(f"{pick('最常超时的地点', 'places late most often', lang)}: {late or '-'}")
+    console.print(f"{pick('最常被等待的储备库', 'depots waited on most', lang)}: {waited or '-'}")
     console.print(f"{pick('输出', 'outputs', lang)}: {out / 'summary.json'}", highlight=False)
