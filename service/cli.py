@@ -404,6 +404,7 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
 # Commands defined in their own modules register on the same app.
 from service import (  # noqa: E402, F401
     cli_dispatch,
+    cli_drill,
     cli_exercise,
     cli_scenario,
     cli_serve,

@@ -109,6 +109,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "no_stock": ("库存不足", "no stock"),
     "receiving_window": ("避难场所接收时段内无法送达", "outside the shelter's receiving hours"),
     "shelter_changed": ("道路封闭后人员转往其他避难场所", "people moved to another shelter"),
+    "depot_lost": ("储备库损毁,其他储备库无法补足", "depot lost; no other depot can replace it"),
+    # Reasons of a drill's player plan (scenarios/drill.py).
+    "not_dispatched": ("未派车", "not dispatched"),
+    "unreachable": ("道路中断,车辆无法到达", "road cut, not reached"),
+    "vehicle_stuck": ("车辆受困,无法执行后续车次", "vehicle stuck, later trips not driven"),
 }
 #: Prefix of re-dispatch reasons for goods already on a truck.
 ON_BOARD = ("在途车辆:", "on board: ")
