@@ -102,6 +102,12 @@ FAMILIES: dict[str, Family] = {
             "relief checks per minute on 50 generated floods: plain loop vs Dask 1 and 2 workers",
         ),
         Family(
+            "drill",
+            "benchmarks.drill_bench",
+            "double-blind drill on Hengshui: decision checks, playing trips, scoring vs the "
+            "optimiser's own plans",
+        ),
+        Family(
             "mclp-province",
             "benchmarks.mclp_province_bench",
             "synthetic province maximal covering: 2,000 candidates x 40,000 points",
