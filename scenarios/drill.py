@@ -10,13 +10,15 @@ in order (a place and the items unloaded there). This module is pure domain: the
 **Playing the players' trips** (:class:`DrillBook`) uses the same rules as the optimiser's
 plans: each depot loads in the order decisions arrive, at its rate, one bay per truckload,
 within its opening hours, from the hour the decision is made (:data:`BAY_T_PER_H`,
-:data:`DOCK_H`); a truck leaves once loaded and back from its previous trip; a leg is timed
-on the roads known when its trip leaves (closures released later do not stop a trip under
-way, as in a re-dispatch); unloading takes the scenario's handover parameters. A stop on a
-road that is cut is not delivered (``unreachable``); a depot lost before a truck leaves
-takes the load and the truck (``depot_lost``); a truck that cannot get home is ``stuck``
-and does no later trip. A decision with ``replace_pending`` cancels every trip that has not
-left by the hour it is made (a re-plan).
+:data:`DOCK_H`); a truck leaves once loaded and back from its previous trip; each leg is
+timed on the roads known when it begins (a closure released while a truck is out changes
+its later legs and its way home; the leg under way is driven, as in a re-dispatch);
+unloading takes the scenario's handover parameters. A stop the roads no longer reach is not
+delivered (``unreachable``); a depot lost before a truck leaves takes the load and the
+truck (``depot_lost``); a truck that cannot get home is ``stuck`` and does no later trip.
+A decision with ``replace_pending`` cancels every trip that has not left by the hour it is
+made (a re-plan); what the depot had loaded for them by then stays spent, so the past does
+not change. Crew shifts and boats/helicopters are not part of a players' plan.
 
 **The score** (:func:`score`) compares the players' plan with the optimiser's plan on the
 same information (:func:`scenarios.exercise.run_exercise` with the injects at the hours they
@@ -28,6 +30,7 @@ delivered its last missing load (or, if never met, to why not).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -153,6 +156,31 @@ def player_view(scenario: Scenario, released: list[Released], hour: float) -> di
     }
 
 
+def frozen_area(area: Area, snapshot: dict[str, Any]) -> Area:
+    """``area`` with the stock and shelter capacities of ``snapshot``.
+
+    The snapshot is taken when a drill is prepared (``{"stock": {depot: {item: units}},
+    "capacity": {point: people}}``), so edits to the live registry during a drill change
+    nothing in it. Depots added since hold nothing in the drill.
+    """
+    stock = snapshot.get("stock", {})
+    caps = snapshot.get("capacity", {})
+    net = area.network
+    depots = tuple(dataclasses.replace(d, stock=dict(stock.get(d.id, {}))) for d in net.depots)
+    points = tuple(
+        dataclasses.replace(p, capacity=int(caps[p.id])) if p.id in caps else p for p in net.points
+    )
+    return dataclasses.replace(area, network=dataclasses.replace(net, depots=depots, points=points))
+
+
+def snapshot_of(area: Area) -> dict[str, Any]:
+    """The stock and shelter capacities a drill keeps (see :func:`frozen_area`)."""
+    return {
+        "stock": {d.id: {k: int(v) for k, v in d.stock.items()} for d in area.network.depots},
+        "capacity": {p.id: int(p.capacity) for p in area.network.points if p.capacity is not None},
+    }
+
+
 @dataclass
 class TripRun:
     """A players' trip as played: when it left and came back, each stop's hours or reason."""
@@ -164,12 +192,14 @@ class TripRun:
     cls: str
     submitted_h: float
     stops: list[DrillStop]
-    cancelled: bool = False
+    #: The hour a re-plan cancelled it (it had not left), or None.
+    cancelled_h: float | None = None
     loaded_by_h: float | None = None
     leave_h: float | None = None
     back_h: float | None = None
-    #: stop index -> (arrive, depart) hours, or the reason it was not delivered
-    visits: dict[int, tuple[float, float]] = field(default_factory=dict)
+    #: stop index -> (leave the previous place, arrive, depart) hours, or the reason it was
+    #: not delivered
+    visits: dict[int, tuple[float, float, float]] = field(default_factory=dict)
     failed: dict[int, str] = field(default_factory=dict)
 
 
@@ -221,7 +251,9 @@ class DrillBook:
         net = now.network
         depots = {d.id: d for d in net.depots}
         points = {p.id for p in net.points}
-        used = self._stock_used(self.play(before))
+        # A re-plan frees what it cancels before its own trips take stock.
+        cancel = [Submitted(at_h, "", Decision(replace_pending=True))]
+        used = self._stock_used(self.play(before + cancel if decision.replace_pending else before))
         mine: dict[tuple[str, str], int] = {}
         for k, trip in enumerate(decision.trips):
             here = f"trips[{k}]"
@@ -278,7 +310,7 @@ class DrillBook:
     def _stock_used(self, runs: list[TripRun]) -> dict[tuple[str, str], int]:
         used: dict[tuple[str, str], int] = {}
         for r in runs:
-            if r.cancelled:
+            if r.cancelled_h is not None:
                 continue
             for s in r.stops:
                 for item, q in s.items.items():
@@ -294,21 +326,22 @@ class DrillBook:
             if sub.decision.replace_pending:
                 self._run(runs)
                 for r in runs:
-                    if not r.cancelled and (r.leave_h is None or r.leave_h > sub.at_h):
-                        r.cancelled = True
+                    if r.cancelled_h is None and (r.leave_h is None or r.leave_h > sub.at_h):
+                        r.cancelled_h = sub.at_h
             for j, trip in enumerate(sub.decision.trips):
                 v = self.vehicles[trip.vehicle]
                 runs.append(TripRun(k, j, v.id, v.depot, v.cls, sub.at_h, list(trip.stops)))
         self._run(runs)
         return runs
 
-    def _matrix(self, epoch: int, cls: str, ids: list[str]) -> tuple[Places, Any]:
+    def _seconds(self, epoch: int, cls: str, ids: list[str], a: str, b: str) -> int:
+        """Seconds from ``a`` to ``b`` for ``cls`` on epoch ``epoch``'s roads (cached)."""
         got = self._places.get((epoch, cls))
         if got is None or any(i not in got.ids for i in ids):
             want = sorted(set(ids) | set(got.ids if got else []))
             got = build_places(self.epochs[epoch][1], want, [cls])
             self._places[epoch, cls] = got
-        return got, got.durations[0]
+        return int(got.durations[0][got.index(a), got.index(b)])
 
     def _run(self, runs: list[TripRun]) -> None:
         first = self.epochs[0][1]
@@ -321,18 +354,21 @@ class DrillBook:
         for r in runs:
             r.loaded_by_h = r.leave_h = r.back_h = None
             r.visits, r.failed = {}, {}
-            if r.cancelled:
-                continue
-            why = out_of_service.get(r.vehicle)
-            if why is not None:
-                r.failed = dict.fromkeys(range(len(r.stops)), why)
-                continue
             d = depots[r.depot]
             kg, _ = load_of(first, {i: q for s in r.stops for i, q in s.items.items()})
             tonnes = kg / 1000
             begin = max(depot_begin_h(first, r.depot, r.submitted_h), free_at.get(r.depot, 0.0))
             hours = open_windows(d, clock, begin, begin + 24 * 7)
             fluid = work_finish_h(hours, begin, tonnes / d.loading_t_per_h)
+            if r.cancelled_h is not None:
+                # The depot loaded it until the re-plan: that time is spent (the past stays).
+                if begin < r.cancelled_h:
+                    free_at[r.depot] = min(fluid, r.cancelled_h)
+                continue
+            why = out_of_service.get(r.vehicle)
+            if why is not None:
+                r.failed = dict.fromkeys(range(len(r.stops)), why)
+                continue
             bay = work_finish_h(hours, begin, tonnes / min(BAY_T_PER_H, d.loading_t_per_h))
             free_at[r.depot] = fluid
             start = vehicle_free.get(r.vehicle, depot_begin_h(first, r.depot))
@@ -343,23 +379,23 @@ class DrillBook:
                 out_of_service[r.vehicle] = "depot_lost"
                 continue
             r.leave_h = leave
-            epoch = self.epoch_at(leave)
             ids = [r.depot] + [s.point for s in r.stops]
-            places, m = self._matrix(epoch, r.cls, ids)
-            t, at = leave, places.index(r.depot)
+            t, at = leave, r.depot
             for k, s in enumerate(r.stops):
-                b = places.index(s.point)
-                if m[at, b] >= FORBIDDEN:
+                # Each leg on the roads known when it begins: a closure released while the
+                # truck is out changes its later legs, as in a re-dispatch.
+                sec = self._seconds(self.epoch_at(t), r.cls, ids, at, s.point)
+                if sec >= FORBIDDEN:
                     r.failed[k] = "unreachable"
                     continue
-                arrive = t + int(m[at, b]) / 3600
-                r.visits[k] = (arrive, arrive + unload_h)
-                t, at = arrive + unload_h, b
-            home = places.index(r.depot)
-            if m[at, home] >= FORBIDDEN:
+                arrive = t + sec / 3600
+                r.visits[k] = (t, arrive, arrive + unload_h)
+                t, at = arrive + unload_h, s.point
+            sec = self._seconds(self.epoch_at(t), r.cls, ids, at, r.depot)
+            if sec >= FORBIDDEN:
                 out_of_service[r.vehicle] = "vehicle_stuck"
                 continue
-            r.back_h = t + int(m[at, home]) / 3600
+            r.back_h = t + sec / 3600
             if self.lost_h.get(r.depot, math.inf) <= r.back_h:
                 out_of_service[r.vehicle] = "depot_lost"
             vehicle_free[r.vehicle] = r.back_h + DOCK_H
@@ -380,12 +416,12 @@ class DrillBook:
             at_point.setdefault(d.id.split("#")[0], []).append(d)
         left = {(d.id, i): round(q) for d in report.problem.demands for i, q in d.need.items()}
         delivered = sorted(
-            ((r, k) for r in runs for k in r.visits), key=lambda rk: rk[0].visits[rk[1]][0]
+            ((r, k) for r in runs for k in r.visits), key=lambda rk: rk[0].visits[rk[1]][1]
         )
         by_vehicle: dict[str, list[dict[str, Any]]] = {}
         for r, k in delivered:
             stop = r.stops[k]
-            arrive, depart = r.visits[k]
+            leave, arrive, depart = r.visits[k]
             parts: dict[str, dict[str, int]] = {}
             demands = at_point.get(stop.point, [])
             for item, q in stop.items.items():
@@ -408,7 +444,7 @@ class DrillBook:
                         "demand": dem,
                         "depot": r.depot,
                         "trip": 0,
-                        "leave_h": round(r.leave_h, 3),
+                        "leave_h": round(leave, 3),
                         "arrive_h": round(arrive, 3),
                         "depart_h": round(depart, 3),
                         "items": items,
@@ -618,7 +654,7 @@ def score_drill(
             "trip": r.trip,
             "vehicle": r.vehicle,
             "submitted_h": r.submitted_h,
-            "cancelled": r.cancelled,
+            "cancelled_h": r.cancelled_h,
             "loaded_by_h": None if r.loaded_by_h is None else round(r.loaded_by_h, 3),
             "leave_h": None if r.leave_h is None else round(r.leave_h, 3),
             "back_h": None if r.back_h is None else round(r.back_h, 3),

@@ -45,7 +45,12 @@ def check_one(area: str, seed: int, severity: str) -> dict[str, Any]:
     situation = apply_scenario(a, scenario_from_dict(data, source=data["name"]))
     rep = run_check(situation, fleet_bound=False)
     first = min(t.hours for t in rep.result.targets)
-    late = [p for p in rep.result.points if p.people > 0 and p.status(first) != "met"]
+    # Places (people in a shelter and any overflow left in place count as one place).
+    late: dict[str, int] = {}
+    for p in rep.result.points:
+        if p.people > 0 and p.status(first) != "met":
+            place = p.id.split("#")[0]
+            late[place] = late.get(place, 0) + p.people
     # The depot each late place waited on: where its last shipment came from.
     last: dict[str, tuple[float, str]] = {}
     for sh in rep.result.shipments:
@@ -53,9 +58,9 @@ def check_one(area: str, seed: int, severity: str) -> dict[str, Any]:
         if sh.arrive_h >= last.get(place, (-1.0, ""))[0]:
             last[place] = (sh.arrive_h, sh.supply)
     waited: dict[str, int] = {}
-    for p in late:
-        if p.id in last:
-            waited[last[p.id][1]] = waited.get(last[p.id][1], 0) + 1
+    for place in late:
+        if place in last:
+            waited[last[place][1]] = waited.get(last[place][1], 0) + 1
     return {
         "name": data["name"],
         "seed": seed,
@@ -66,7 +71,7 @@ def check_one(area: str, seed: int, severity: str) -> dict[str, Any]:
         "response_level": data["response_level"],
         "targets": {f"{t.hours:g}": round(t.share_met, 4) for t in rep.result.targets},
         "binding": {f"{t.hours:g}": t.binding for t in rep.result.targets},
-        "late_points": {p.id: p.people for p in late},
+        "late_points": late,
         "late_depots": waited,
     }
 

@@ -19,7 +19,7 @@ from scenarios.apply import apply_scenario
 from scenarios.check import run_check
 from scenarios.dispatch import DispatchRequest, plan_dispatch
 from scenarios.dispatch_geo import route_lines
-from scenarios.drill import Released, Submitted, decision_from_dict, score_drill
+from scenarios.drill import Released, Submitted, decision_from_dict, frozen_area, score_drill
 from scenarios.exercise import run_exercise
 from scenarios.model import LIBRARY, Scenario, load_scenario, scenario_from_dict
 from scenarios.siting import SitingRequest, run_siting
@@ -62,7 +62,9 @@ def scenario_of(request: dict[str, Any]) -> Scenario:
 
 
 def _situation(request: dict[str, Any], area: Area) -> Any:
-    sc = scenario_of(request)
+    # Checks and plans do not play injects; dropping them keeps a drill's script out of
+    # results anyone may read.
+    sc = scenario_of(request).model_copy(update={"injects": []})
     # Scenario files named in a request would be read from the library folder only; uploaded
     # flood layers come as files the service wrote itself.
     floods = [Path(f) for f in request.get("flood_files", [])]
@@ -124,7 +126,8 @@ def exercise(request: dict[str, Any], area: Area, progress: Progress) -> dict[st
 def drill_score(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
     """A drill's score: the players' decisions played, the optimiser's plan, compared.
 
-    The scenario is the drill's own stored copy (checked when the drill was prepared).
+    The scenario is the drill's own stored copy (checked when the drill was prepared), the
+    stock and shelter capacities those the drill was prepared with.
     """
     progress("scenario", 0.05)
     sc = scenario_from_dict(request["scenario"], source="drill")
@@ -135,9 +138,8 @@ def drill_score(request: dict[str, Any], area: Area, progress: Progress) -> dict
     ]
     opts = dict(request.get("options", {}))
     progress("score", 0.1)
-    out = score_drill(
-        area(request["area"]), sc, released, subs, DispatchRequest(**opts), folder=LIBRARY
-    )
+    the_area = frozen_area(area(request["area"]), request["snapshot"])
+    out = score_drill(the_area, sc, released, subs, DispatchRequest(**opts), folder=LIBRARY)
     return {"drill": request.get("drill"), **out}
 
 

@@ -99,10 +99,10 @@ def _errors(app: FastAPI, cfg: Settings) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         err = exc.errors()[0]
-        loc = [str(x) for x in err.get("loc", ()) if x not in ("body",)]
-        body = Problem(
-            problem=str(err.get("msg")), field=".".join(loc) or None, problem_zh="输入无效"
-        )
+        loc = [x for x in err.get("loc", ()) if x not in ("body",)]
+        # Field paths as everywhere else: trips[0].stops[1].point
+        where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
+        body = Problem(problem=str(err.get("msg")), field=where or None, problem_zh="输入无效")
         return JSONResponse(body.model_dump(), status_code=422)
 
 

@@ -160,6 +160,8 @@ class Drill(Base):
     status: Mapped[str] = mapped_column(String(10), default="ready")
     hour: Mapped[float] = mapped_column(Float, default=0.0)
     released: Mapped[str] = mapped_column(Text, default="[]")
+    #: JSON: the stock and shelter capacities when prepared (scenarios.drill.snapshot_of)
+    snapshot: Mapped[str] = mapped_column(Text, default="{}")
     version: Mapped[int] = mapped_column(Integer, default=1)
     token: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)

@@ -28,7 +28,9 @@ from scenarios.drill import (
     Released,
     Submitted,
     decision_from_dict,
+    frozen_area,
     player_view,
+    snapshot_of,
 )
 from scenarios.model import LIBRARY, Scenario, scenario_from_dict
 from service.api import analyses
@@ -78,11 +80,17 @@ def register(app: FastAPI, c: Ctx) -> None:
                 "area",
                 "情景所属区域与演练区域不一致",
             )
-        check_injects(c.known_area(s, body.area), sc)
+        area = c.known_area(s, body.area)
+        check_injects(area, sc)
+        snapshot = snapshot_of(area)
+        drill_id = str(uuid.uuid4())
+        # The scenario itself must apply to the area too (its roads, places, depots).
+        DrillBook(frozen_area(area, snapshot), sc, [], folder=LIBRARY)
         d = Drill(
-            id=str(uuid.uuid4()),
+            id=drill_id,
             area=body.area,
-            name=body.name or sc.name,
+            # Never the scenario's name: players must not learn where the script is kept.
+            name=body.name or f"drill-{drill_id[:8]}",
             scenario=json.dumps(sc.model_dump(mode="json"), ensure_ascii=False),
             mode=body.clock.mode,
             speed=body.clock.speed,
@@ -90,6 +98,7 @@ def register(app: FastAPI, c: Ctx) -> None:
             status="ready",
             hour=0.0,
             released="[]",
+            snapshot=json.dumps(snapshot),
             version=1,
             token=tok.name,
         )
@@ -201,7 +210,11 @@ def register(app: FastAPI, c: Ctx) -> None:
         tok: Token = player,
         s: Session = Depends(db),  # noqa: B008
     ) -> DecisionOut:
-        """Order trips at the current drill hour (checked against what the players know)."""
+        """Order trips at the current drill hour (checked against what the players know).
+
+        The stock is the drill's own (as when it was prepared); a decision made while the
+        drill changed (another decision, a release) is refused with 409: send it again.
+        """
         d = _tick(s, _drill(s, drill_id))
         _must_be(d, "running")
         decision = decision_from_dict(body.model_dump(mode="json"))
@@ -209,6 +222,9 @@ def register(app: FastAPI, c: Ctx) -> None:
         book = _book(d, c.known_area(s, d.area))
         before = submitted(s, d.id)
         book.check(decision, hour, before)
+        # Claim the drill: a decision, release or end made meanwhile makes this one 409
+        # (so two decisions cannot both take the last of a depot's stock).
+        _change(s, d)
         ev = _log(
             s,
             d,
@@ -255,6 +271,7 @@ def register(app: FastAPI, c: Ctx) -> None:
             "drill": d.id,
             "scenario": json.loads(d.scenario),
             "released": json.loads(d.released),
+            "snapshot": json.loads(d.snapshot),
             "submitted": [
                 {"at_h": x.at_h, "player": x.player, "decision": x.decision.model_dump(mode="json")}
                 for x in submitted(s, d.id)
@@ -341,18 +358,22 @@ def _tick(s: Session, d: Drill) -> Drill:
     if d.mode != "clock" or d.status != "running" or d.started_at is None:
         return d
     script = _scenario(d).injects
-    done = {r.index for r in _released(d)}
-    hour = drill_hour(d)
-    due = [k for k, inj in enumerate(script) if k not in done and inj.at_h <= hour]
-    if not due:
-        return d
-    rel = json.loads(d.released) + [[k, script[k].at_h] for k in due]
-    try:
-        _change(s, d, released=json.dumps(rel))
-    except ApiError:  # someone else released them first
-        s.rollback()
-        s.refresh(d)
-        return d
+    for _ in range(5):
+        done = {r.index for r in _released(d)}
+        hour = drill_hour(d)
+        due = [k for k, inj in enumerate(script) if k not in done and inj.at_h <= hour]
+        if not due:
+            return d
+        rel = json.loads(d.released) + [[k, script[k].at_h] for k in due]
+        try:
+            _change(s, d, released=json.dumps(rel))
+            break
+        except ApiError:  # someone changed the drill meanwhile: look again
+            s.rollback()
+            s.refresh(d)
+    else:
+        raise ApiError(409, "the drill is busy; try again", "version", "演练正忙,请重试")
+    assert d.started_at is not None
     start = _utc(d.started_at)
     for k in due:
         at = start + dt.timedelta(hours=script[k].at_h / d.speed)
@@ -427,7 +448,8 @@ def _book(d: Drill, area: Any) -> DrillBook:
         if book is not None:
             _BOOKS.move_to_end(key)
             return book
-    book = DrillBook(area, _scenario(d), _released(d), folder=LIBRARY)
+    frozen = frozen_area(area, json.loads(d.snapshot))
+    book = DrillBook(frozen, _scenario(d), _released(d), folder=LIBRARY)
     with _BOOKS_LOCK:
         _BOOKS[key] = book
         while len(_BOOKS) > 8:
@@ -440,6 +462,8 @@ def _out(d: Drill, tok: Token) -> DrillOut:
     released = _released(d)
     view = player_view(sc, released, drill_hour(d))
     controls = Role(tok.role) in DRILL_CONTROLLERS
+    if not controls:  # players know the drill by its name, not by the scenario's
+        view["scenario"].update(name=d.name, name_zh=d.name, description="")
     script = None
     if controls and not d.blind:
         script = [{"index": k, **i.model_dump(mode="json")} for k, i in enumerate(sc.injects)]

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from service.api import analyses
+from service.api.auth import DRILL_CONTROLLERS, Role
 from service.api.context import ApiError, Ctx
 from service.api.db import Job, Layer, StoredScenario, Token
 from service.api.jobs import TooManyJobsError
@@ -27,6 +28,13 @@ def register(app: FastAPI, c: Ctx) -> None:
     @app.post("/jobs", status_code=202)
     def submit(body: JobIn, tok: Token = submitter) -> JobOut:
         """Run an analysis in the background; poll ``GET /jobs/{id}``."""
+        if body.kind == "exercise" and Role(tok.role) not in DRILL_CONTROLLERS:
+            raise ApiError(
+                403,
+                f"role {tok.role} may not run exercises (their scripts are drill secrets)",
+                "role",
+                "该角色不能运行演练推演",
+            )
         try:
             opts = OPTIONS[body.kind].model_validate(body.options).model_dump(exclude_none=True)
         except ValidationError as exc:

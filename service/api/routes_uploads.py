@@ -17,6 +17,7 @@ from geodata.area import BUNDLED, load_area
 from geodata.flood import read_flood
 from geodata.io import write_atomic
 from service.api import analyses
+from service.api.auth import DRILL_CONTROLLERS, Role
 from service.api.context import ApiError, Ctx
 from service.api.db import Audit, Layer, StoredScenario, Token, now
 from service.api.registry import area_spec, extra_areas
@@ -103,17 +104,25 @@ def register(app: FastAPI, c: Ctx) -> None:
         ]
 
     @app.get("/scenarios/{name}")
-    def scenario(name: str, _: Token = reader, s: Session = Depends(db)) -> ScenarioOut:  # noqa: B008
-        """One stored scenario with its body."""
+    def scenario(name: str, tok: Token = reader, s: Session = Depends(db)) -> ScenarioOut:  # noqa: B008
+        """One stored scenario with its body.
+
+        Its ``injects`` (an exercise script) are shown to planners and exercise designers
+        only: duty officers may be the players of a drill made from it.
+        """
         r = s.get(StoredScenario, name)
         if r is None:
             raise ApiError(404, f"unknown scenario {name!r}", "name", "未知情景")
+        body = json.loads(r.body)
+        if Role(tok.role) not in DRILL_CONTROLLERS and body.get("injects"):
+            body["injects"] = []
+            body["injects_hidden"] = True
         return ScenarioOut(
             name=r.name,
             area=r.area,
             version=r.version,
             updated_at=r.updated_at,
-            body=json.loads(r.body),
+            body=body,
         )
 
     @app.put("/scenarios/{name}")

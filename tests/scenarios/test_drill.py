@@ -19,7 +19,7 @@ from scenarios.drill import (
     player_view,
     score_drill,
 )
-from scenarios.model import load_scenario
+from scenarios.model import Inject, load_scenario
 from solver.errors import DataError
 from tests.conftest import TINY
 
@@ -68,8 +68,86 @@ def test_a_re_plan_cancels_trips_not_yet_left(book):
     cut = (runs[0].leave_h + runs[1].leave_h) / 2  # the first trip has left, the others not
     again = Decision(replace_pending=True)
     runs = b.play([Submitted(0.0, "p", first), Submitted(cut, "p", again)])
-    assert [r.cancelled for r in runs] == [False, True, True]
+    assert [r.cancelled_h for r in runs] == [None, cut, cut]
     assert runs[1].visits == {} and runs[2].visits == {}
+
+
+def test_a_re_plan_keeps_the_past_and_reuses_what_it_frees(book):
+    """The trip that had left keeps its hours; the re-plan's own trip may take the stock
+    the cancelled trips held (D2 holds 15 food)."""
+    b, _ = book
+    first = decision_from_dict({"trips": [_trip("D2/light-1", {"food": 5})] * 3})
+    before = b.play([Submitted(0.0, "p", first)])
+    cut = (before[0].leave_h + before[1].leave_h) / 2
+    again = decision_from_dict(
+        {"trips": [_trip("D2/light-1", {"food": 10})], "replace_pending": True}
+    )
+    subs = [Submitted(0.0, "p", first)]
+    b.check(again, cut, subs)  # 5 sent + 10 new = 15: allowed
+    runs = b.play([*subs, Submitted(cut, "p", again)])
+    assert (runs[0].leave_h, runs[0].visits) == (before[0].leave_h, before[0].visits)
+    assert runs[3].leave_h is not None and runs[3].leave_h >= cut
+    too_much = decision_from_dict(
+        {"trips": [_trip("D2/light-1", {"food": 11})], "replace_pending": True}
+    )
+    with pytest.raises(DataError) as e:
+        b.check(too_much, cut, subs)
+    assert e.value.field == "trips[0].stops"
+
+
+def _cut_s1(tiny_gpkg, at_h):
+    """The drill book with S1's four roads closed at ``at_h`` (an extra inject)."""
+    sc, folder = load_scenario(TINY / "exercise.yaml")
+    cut = {"at_h": 9, "closures": [{"road": r} for r in ("h20", "h21", "v11", "v12")]}
+    sc = sc.model_copy(update={"injects": [*sc.injects, Inject.model_validate(cut)]})
+    return DrillBook(load_area(tiny_gpkg), sc, [Released(2, at_h)], FAST, folder=folder)
+
+
+def test_a_closure_while_a_truck_is_out_changes_its_later_legs(tiny_gpkg):
+    """Released while the truck drives to P1, the closure cuts its next leg (to S1): that
+    stop is unreachable, the truck comes home. Released while it unloads at S1, it cannot
+    get home: stuck, and its next trip is not driven."""
+    plan = {
+        "trips": [
+            {
+                "vehicle": "D1/light-1",
+                "stops": [
+                    {"point": "P1", "items": {"food": 5}},
+                    {"point": "S1", "items": {"food": 5}},
+                ],
+            }
+        ]
+    }
+    free = _cut_s1(tiny_gpkg, 99.0).play([Submitted(0.0, "p", decision_from_dict(plan))])[0]
+    to_p1, at_p1, _ = free.visits[0]
+    runs = _cut_s1(tiny_gpkg, (to_p1 + at_p1) / 2).play(
+        [Submitted(0.0, "p", decision_from_dict(plan))]
+    )
+    assert runs[0].failed == {1: "unreachable"} and set(runs[0].visits) == {0}
+    assert runs[0].back_h is not None
+
+    two = {"trips": [_trip("D1/light-1", {"food": 5}), _trip("D1/light-1", {"food": 5})]}
+    free = _cut_s1(tiny_gpkg, 99.0).play([Submitted(0.0, "p", decision_from_dict(two))])
+    _, arrive, depart = free[0].visits[0]
+    runs = _cut_s1(tiny_gpkg, (arrive + depart) / 2).play(
+        [Submitted(0.0, "p", decision_from_dict(two))]
+    )
+    assert set(runs[0].visits) == {0} and runs[0].back_h is None  # delivered, then stuck
+    assert runs[1].failed == {0: "vehicle_stuck"} and runs[1].leave_h is None
+
+
+def test_a_lost_depot_takes_its_trucks_and_loads(tiny_gpkg):
+    sc, folder = load_scenario(TINY / "exercise.yaml")
+    lost = Inject.model_validate({"at_h": 9, "depots_lost": ["D2"]})
+    sc = sc.model_copy(update={"injects": [*sc.injects, lost]})
+    b = DrillBook(load_area(tiny_gpkg), sc, [Released(2, 1.0)], FAST, folder=folder)
+    d = decision_from_dict({"trips": [_trip("D2/light-1", {"food": 5})]})
+    runs = b.play([Submitted(0.0, "p", d)])  # loaded only after the depot floods at 1 h
+    assert runs[0].failed == {0: "depot_lost"} and runs[0].leave_h is None
+    b.check(d, 0.5, [])  # before the loss the truck may still be ordered
+    with pytest.raises(DataError) as e:
+        b.check(d, 1.5, [])
+    assert e.value.field == "trips[0].vehicle" and "lost" in e.value.problem
 
 
 def test_a_closed_road_known_when_the_trip_leaves_is_respected(book):
@@ -145,7 +223,7 @@ def test_played_trips_keep_the_rules_and_the_books_close(book, raw):
     runs = b.play(subs)
     last_back: dict[str, float] = {}
     for r in runs:
-        if r.cancelled:
+        if r.cancelled_h is not None:
             assert r.visits == {} and r.leave_h is None
             continue
         assert set(r.visits) | set(r.failed) <= set(range(len(r.stops)))
@@ -155,10 +233,20 @@ def test_played_trips_keep_the_rules_and_the_books_close(book, raw):
         assert r.leave_h >= r.submitted_h - 1e-9 and r.leave_h >= r.loaded_by_h - 1e-9
         if r.vehicle in last_back:
             assert r.leave_h >= last_back[r.vehicle] + DOCK_H - 1e-6
-        for arrive, depart in r.visits.values():
-            assert r.leave_h <= arrive <= depart
+        for leave, arrive, depart in r.visits.values():
+            assert r.leave_h <= leave <= arrive <= depart
         if r.back_h is not None:
             last_back[r.vehicle] = r.back_h
+    # What happened before a decision does not change after it.
+    for k in range(1, len(subs)):
+        earlier = b.play(subs[:k])
+        for old, new in zip(earlier, runs, strict=False):
+            if old.leave_h is not None and old.leave_h <= subs[k].at_h:
+                assert (new.leave_h, new.visits, new.back_h) == (
+                    old.leave_h,
+                    old.visits,
+                    old.back_h,
+                )
     doc = b.plan_doc(runs, report)
     ordered = sum(q for r in runs for k in r.visits for q in r.stops[k].items.values())
     delivered = sum(q for rt in doc["routes"] for s in rt["stops"] for q in s["items"].values())

@@ -168,3 +168,30 @@ def test_cli_exercise_run(tiny_gpkg, tmp_path):
         ],
     )
     assert empty.exit_code != 0 and "injects" in empty.output
+
+
+def test_a_truck_out_when_its_depot_floods_still_delivers_what_it_carries(tiny_gpkg):
+    """People stay in place at four villages: one D1 truck serves three of them in one trip.
+    D1 floods while that truck unloads at its first stop: the truck still
+    delivers the two loads on board (re-routed from where it is, not going home), then is
+    out of service with its depot."""
+    sc, folder = load_scenario(TINY / "dispatch.yaml")
+    raw = sc.model_dump(mode="json")
+    raw["affected"] = [{"point": p, "people": n} for p, n in (("P1", 8), ("P2", 8), ("P4", 8))]
+    raw["evacuation"] = {"mode": "in_place"}
+    start = run_exercise(load_area(tiny_gpkg), scenario_from_dict(raw), folder=folder, request=FAST)
+    multi = [r for r in start.steps[0].doc["routes"] if r["depot"] == "D1" and len(r["stops"]) > 1]
+    assert multi, "set-up: the (seeded) plan should send one D1 truck to several villages"
+    first = multi[0]["stops"][0]
+    at_h = (first["arrive_h"] + first["depart_h"]) / 2  # unloading at its first stop
+    raw["injects"] = [{"at_h": at_h, "depots_lost": ["D1"]}]
+    rep = run_exercise(load_area(tiny_gpkg), scenario_from_dict(raw), folder=folder, request=FAST)
+    end = rep.steps[1].doc
+    vid = multi[0]["vehicle"]
+    assert vid in end["redispatch"]["vehicles_lost_with_depot"]
+    assert vid not in end["redispatch"]["stuck_vehicles"]
+    carried = [r for r in end["routes"] if r["vehicle"] == vid]
+    assert len(carried) == 1 and carried[0]["open_end"]
+    on_board = {s["demand"] for s in multi[0]["stops"][1:]}
+    assert {s["demand"] for s in carried[0]["stops"]} == on_board
+    assert all(s["arrive_h"] > at_h for s in carried[0]["stops"])

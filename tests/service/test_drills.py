@@ -239,3 +239,93 @@ def test_an_inject_naming_an_unknown_depot_is_refused_when_the_drill_is_prepared
     sc["injects"].append({"at_h": 4, "depots_lost": ["D9"]})
     r = client.post("/drills", json={"area": "tiny", "scenario": sc}, headers=h["controller"])
     assert r.status_code == 422 and r.json()["field"] == "injects[2].depots_lost[0]"
+
+
+def test_two_decisions_at_once_cannot_both_take_the_last_stock(drill_service, monkeypatch):
+    """Both players pass the stock check (D2 holds 15 food; each orders 15) before either
+    is stored: the second to land finds the drill changed and gets 409; one order stands."""
+    import threading
+
+    from scenarios.drill import DrillBook
+
+    client, h = drill_service
+    body = {"area": "tiny", "scenario": exercise_scenario()}
+    url = "/drills/" + client.post("/drills", json=body, headers=h["controller"]).json()["id"]
+    client.post(f"{url}/start", headers=h["controller"])
+    both_checked = threading.Barrier(2, timeout=10)
+    check = DrillBook.check
+
+    def slow_check(self, *args):
+        check(self, *args)
+        both_checked.wait()
+
+    monkeypatch.setattr(DrillBook, "check", slow_check)
+    order = {"trips": [trip("D2/light-1", {"food": 15})]}
+    codes = []
+
+    def send():
+        codes.append(client.post(f"{url}/decisions", json=order, headers=h["player"]).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(codes) == [201, 409]
+    log = client.get(f"{url}/events", headers=h["controller"]).json()
+    assert [e["kind"] for e in log].count("decision") == 1
+
+
+def test_players_never_read_a_script(drill_service):
+    """A stored scenario's injects are hidden from duty officers; they may not run it as an
+    exercise job; their view of a drill names the drill, not the scenario."""
+    client, h = drill_service
+    sc = exercise_scenario()
+    r = client.put("/scenarios/secret", json={"body": sc}, headers=h["controller"])
+    assert r.status_code in (200, 201), r.text
+    seen = client.get("/scenarios/secret", headers=h["player"]).json()["body"]
+    assert seen["injects"] == [] and seen["injects_hidden"] is True
+    mine = client.get("/scenarios/secret", headers=h["controller"]).json()["body"]
+    assert len(mine["injects"]) == 2
+    job = {"kind": "exercise", "area": "tiny", "scenario": "secret"}
+    r = client.post("/jobs", json=job, headers=h["player"])
+    assert r.status_code == 403 and r.json()["field"] == "role"
+    drill = client.post(
+        "/drills", json={"area": "tiny", "scenario": "secret"}, headers=h["controller"]
+    ).json()
+    view = client.get(f"/drills/{drill['id']}", headers=h["player"]).json()
+    assert view["name"] == view["scenario"]["name"] == drill["name"] != sc["name"]
+    assert "secret" not in json.dumps(view) and "横0-1" not in json.dumps(view)
+
+
+def test_a_drill_keeps_the_stock_it_was_prepared_with(drill_service):
+    """Raising D2's stock in the registry mid-drill does not let players order more."""
+    client, h = drill_service
+    body = {"area": "tiny", "scenario": exercise_scenario()}
+    url = "/drills/" + client.post("/drills", json=body, headers=h["controller"]).json()["id"]
+    client.post(f"{url}/start", headers=h["controller"])
+    r = client.put(
+        "/areas/tiny/depots/D2/stock/food", json={"quantity": 10000}, headers=h["player"]
+    )
+    assert r.status_code == 200
+    client.post(f"{url}/release", json={}, headers=h["controller"])  # a new drill book
+    order = {"trips": [trip("D2/light-1", {"food": 16})]}
+    r = client.post(f"{url}/decisions", json=order, headers=h["player"])
+    assert r.status_code == 422 and r.json()["field"] == "trips[0].stops"
+
+
+def test_a_scenario_that_does_not_apply_is_refused_when_prepared(drill_service):
+    client, h = drill_service
+    sc = {**exercise_scenario(), "closures": [{"name": "no such road"}]}
+    r = client.post("/drills", json={"area": "tiny", "scenario": sc}, headers=h["controller"])
+    assert r.status_code == 422 and r.json()["field"] == "closures[0].name"
+
+
+def test_type_errors_in_a_decision_name_the_field_with_indices(drill_service):
+    client, h = drill_service
+    body = {"area": "tiny", "scenario": exercise_scenario()}
+    url = "/drills/" + client.post("/drills", json=body, headers=h["controller"]).json()["id"]
+    client.post(f"{url}/start", headers=h["controller"])
+    bad = {"trips": [trip("D1/light-1", {"food": "lots"})]}
+    r = client.post(f"{url}/decisions", json=bad, headers=h["player"])
+    assert r.status_code == 422 and r.json()["field"] == "trips[0].stops[0].items.food"

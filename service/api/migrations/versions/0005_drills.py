@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(10), nullable=False),
         sa.Column("hour", sa.Float, nullable=False),
         sa.Column("released", sa.Text, nullable=False),
+        sa.Column("snapshot", sa.Text, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("token", sa.String(100), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
