@@ -308,11 +308,18 @@ class DrillBook:
                     )
 
     def _stock_used(self, runs: list[TripRun]) -> dict[tuple[str, str], int]:
+        """Units taken from each depot: delivered (or to be), or lost with their depot.
+
+        Cancelled trips, trips a stuck truck never drove and loads that could not reach
+        their place (brought back) leave their goods in the depot.
+        """
         used: dict[tuple[str, str], int] = {}
         for r in runs:
             if r.cancelled_h is not None:
                 continue
-            for s in r.stops:
+            for k, s in enumerate(r.stops):
+                if k not in r.visits and r.failed.get(k) != "depot_lost":
+                    continue
                 for item, q in s.items.items():
                     used[r.depot, item] = used.get((r.depot, item), 0) + q
         return used

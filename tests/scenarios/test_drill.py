@@ -261,3 +261,22 @@ def test_played_trips_keep_the_rules_and_the_books_close(book, raw):
         for item, need in d.need.items():
             assert got.get((d.id, item), 0) + short.get((d.id, item), 0) >= round(need)
             assert short.get((d.id, item), 0) == max(0, round(need) - got.get((d.id, item), 0))
+
+
+def test_goods_that_could_not_be_delivered_go_back_into_stock(tiny_gpkg):
+    """A load for S1 after its roads are cut comes back: the stock is free to order again;
+    a load lost with its depot is gone."""
+    b = _cut_s1(tiny_gpkg, 0.0)
+    all_food = decision_from_dict({"trips": [_trip("D2/light-1", {"food": 15})]})
+    runs = b.play([Submitted(0.0, "p", all_food)])
+    assert runs[0].failed == {0: "unreachable"}
+    again = decision_from_dict({"trips": [_trip("D2/light-1", {"food": 15}, point="P1")]})
+    b.check(again, 1.0, [Submitted(0.0, "p", all_food)])  # the 15 came back
+
+    sc, folder = load_scenario(TINY / "exercise.yaml")
+    lost = Inject.model_validate({"at_h": 9, "depots_lost": ["D1"]})
+    sc = sc.model_copy(update={"injects": [*sc.injects, lost]})
+    b = DrillBook(load_area(tiny_gpkg), sc, [Released(2, 1.0)], FAST, folder=folder)
+    d1 = decision_from_dict({"trips": [_trip("D1/light-1", {"food": 150})]})
+    assert b.play([Submitted(0.0, "p", d1)])[0].failed == {0: "depot_lost"}
+    assert b._stock_used(b.play([Submitted(0.0, "p", d1)])) == {("D1", "food"): 150}
