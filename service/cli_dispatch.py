@@ -208,6 +208,12 @@ def redispatch_cmd(
         list[str] | None,
         typer.Option(help="New affected people reported, POINT=N; repeatable (new demand)."),
     ] = None,
+    depot_lost: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A depot flooded at --at (its stock and parked trucks lost); repeatable."
+        ),
+    ] = None,
     scenario: Annotated[
         Path | None,
         typer.Option(help="Refuse the plan unless it was made for this scenario file."),
@@ -222,7 +228,10 @@ def redispatch_cmd(
     lang: LangOpt = Lang.BOTH,
     show: Annotated[int, typer.Option(help="Late stops to list in the terminal.")] = 10,
 ) -> None:
-    """Re-plan from a plan at an hour after roads close: delivered and driven legs stay."""
+    """Re-plan from a plan at an hour after roads close, people are added or depots are lost.
+
+    Delivered and driven legs stay.
+    """
     if out.resolve() == plan.resolve().parent:
         raise DataError(
             "write the new plan to another folder; the old plan is kept as it is",
@@ -253,6 +262,7 @@ def redispatch_cmd(
             expect=expect,
             progress=say,
             added=_parse_people(add_people or []),
+            depots_lost=depot_lost or (),
         )
     assert new.situation is not None
     write_outputs(new.situation, new, out, lang)

@@ -73,7 +73,24 @@ def test_redispatch_refuses_to_overwrite_and_bad_input(tiny_gpkg, tmp_path):
         app, [*base, "--at", "3", "--out", str(tmp_path / "y"), "--close-name", "no such road"]
     )
     assert result.exit_code != 0 and "closures" in result.output
+    result = runner.invoke(
+        app, [*base, "--at", "3", "--out", str(tmp_path / "w"), "--depot-lost", "D9"]
+    )
+    assert result.exit_code == 2 and "depots_lost" in result.output and "D9" in result.output
     assert (first / "plan.json").read_bytes() == before
+
+
+def test_redispatch_after_a_depot_is_lost(tiny_gpkg, tmp_path):
+    first = tmp_path / "a"
+    assert dispatch(tiny_gpkg, first).exit_code == 0
+    args = ["redispatch", "--plan", first / "plan.json", "--at", "1", "--out", tmp_path / "b"]
+    args += ["--depot-lost", "D2", "--area", tiny_gpkg, "--time-limit", "0.5", "--lang", "en"]
+    result = runner.invoke(app, list(map(str, args)))
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "b" / "plan.json").read_text(encoding="utf-8"))
+    assert doc["redispatch"]["depots_lost"] == ["D2"]
+    assert doc["redispatch"]["vehicles_lost_with_depot"] == ["D2/light-1"]
+    assert all(s["depot"] != "D2" for r in doc["routes"] for s in r["stops"])
 
 
 def test_dispatch_bad_options_name_the_field(tiny_gpkg, tmp_path):
