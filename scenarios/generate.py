@@ -16,6 +16,13 @@ Method (synthetic: no elevation model is bundled, so floods follow the rivers):
 
 The same area, seed and severity always give the same scenario. Severity parameters are
 assumptions ("generator-assumed" in ``solver/sources.py``).
+
+Injects (:func:`generate_injects`, for drills nobody has scripted by hand, 双盲): each draws
+one event near the flood (within :data:`NEAR_KM` of it) at an hour between
+:data:`INJECT_HOURS`: a road or bridge not yet closed fails (bridges first), 20–60 % of a
+village by the water (outside the flood, not yet relocated) is relocated too, or a depot by
+the water floods. They come from their own random stream, so a scenario with injects is the
+same scenario as without.
 """
 
 from __future__ import annotations
@@ -55,13 +62,23 @@ SEVERITIES: dict[str, Severity] = {
 LEVELS = ((2_000_000, "I"), (1_000_000, "II"), (500_000, "III"))
 
 
+#: How near the flood generated injects happen, and between which hours (assumed).
+NEAR_KM = 5.0
+INJECT_HOURS = (1.0, 9.0)
+
+
 def response_level(relocated: int) -> str:
     """The national response level for ``relocated`` people (IV below the level III bar)."""
     return next((level for bar, level in LEVELS if relocated >= bar), "IV")
 
 
-def generate_scenario(area: Area, seed: int, severity: str = "major") -> dict[str, Any]:
-    """A scenario mapping (as in a scenario YAML) for ``area``; same inputs, same output."""
+def generate_scenario(
+    area: Area, seed: int, severity: str = "major", injects: int = 0
+) -> dict[str, Any]:
+    """A scenario mapping (as in a scenario YAML) for ``area``; same inputs, same output.
+
+    ``injects``: add that many generated injects (:func:`generate_injects`).
+    """
     if severity not in SEVERITIES:
         raise DataError(
             f"unknown severity {severity!r}; one of {', '.join(SEVERITIES)}",
@@ -114,7 +131,7 @@ def generate_scenario(area: Area, seed: int, severity: str = "major") -> dict[st
     lost = sorted(d.id for d, a in zip(net.depots, dry, strict=True) if a and depth >= 1.0)
     hour = int(rng.integers(0, 24))
     river = str(rivers.iloc[k].get("name") or rivers.iloc[k].get("id"))
-    return {
+    out: dict[str, Any] = {
         "name": f"{area.name}-{severity}-{seed}",
         "name_zh": f"{river}{severity_zh(severity)}洪水(生成,种子{seed})",
         "area": area.name,
@@ -141,6 +158,89 @@ def generate_scenario(area: Area, seed: int, severity: str = "major") -> dict[st
         "depots_lost": lost,
         "fleet": {"available_share": sev.fleet_share},
     }
+    if injects:
+        out["injects"] = generate_injects(area, out, seed, injects)
+    return out
+
+
+def generate_injects(area: Area, data: dict[str, Any], seed: int, n: int) -> list[dict[str, Any]]:
+    """``n`` injects near the flood of generated scenario ``data`` (see the module docstring).
+
+    Same inputs, same injects; fewer than ``n`` if the flood has nothing more near it.
+    """
+    if not 0 <= n <= 20:
+        raise DataError("give 0 to 20 injects", field="injects", problem_zh="注入事件数须为0到20")
+    rng = np.random.default_rng([seed, 1])  # a stream of its own: the scenario is unchanged
+    metric = area.roads.metric_crs
+    flood = shapely.Polygon(data["floods"][0]["polygon"])
+    near = gpd.GeoSeries([flood], crs=4326).to_crs(metric).buffer(NEAR_KM * 1000).to_crs(4326)
+    zone = near.iloc[0]
+    net = area.network
+    edges = area.roads.edges
+    closed = {c.get("road") for c in data.get("closures", [])}
+    by_water = edges[edges.intersects(zone) & ~edges["id"].astype(str).isin(closed)]
+    roads = sorted(
+        zip(
+            ~by_water["bridge"].astype(bool),
+            by_water["id"].astype(str),
+            by_water["name"].astype(str),
+            strict=True,
+        ),
+    )
+    xy = shapely.points([p.lon for p in net.points], [p.lat for p in net.points])
+    villages = [
+        p
+        for p, a, b in zip(net.points, zone.contains(xy), flood.contains(xy), strict=True)
+        if a and not b and p.population > 0 and p.kind.value != "shelter"
+    ]
+    lost = set(data.get("depots_lost", []))
+    dxy = shapely.points([d.lon for d in net.depots], [d.lat for d in net.depots])
+    depots = [
+        d for d, a in zip(net.depots, zone.contains(dxy), strict=True) if a and d.id not in lost
+    ]
+    out: list[dict[str, Any]] = []
+    hours = np.sort(np.round(rng.uniform(*INJECT_HOURS, size=n) * 2) / 2)
+    # Kinds in a random order, taken in turn, so a few injects are of different kinds.
+    order = [str(k) for k in rng.permutation(["road", "people", "depot"])]
+    pools: dict[str, list[Any]] = {"road": roads, "people": villages, "depot": depots}
+    for done, h in enumerate(hours):
+        kinds = [k for k in order[done % 3 :] + order[: done % 3] if pools[k]]
+        if not kinds:
+            break
+        kind = kinds[0]
+        if kind == "road":
+            # Bridges first (they sort first), then any road by the water.
+            pool = [r for r in roads if not r[0]] or roads
+            pick = pool[int(rng.integers(len(pool)))]
+            roads.remove(pick)
+            _, rid, name = pick
+            out.append(
+                {
+                    "at_h": float(h),
+                    "label": f"{name}中断 / {name} cut",
+                    "closures": [{"road": rid, "note": "generated inject"}],
+                }
+            )
+        elif kind == "people":
+            p = villages.pop(int(rng.integers(len(villages))))
+            people = max(1, round(p.population * float(rng.uniform(0.2, 0.6))))
+            out.append(
+                {
+                    "at_h": float(h),
+                    "label": f"{p.name}新增转移{people}人 / {people:,} more people at {p.name}",
+                    "add_people": [{"point": p.id, "people": people, "note": "generated inject"}],
+                }
+            )
+        else:
+            d = depots.pop(int(rng.integers(len(depots))))
+            out.append(
+                {
+                    "at_h": float(h),
+                    "label": f"{d.name}进水 / depot {d.id} flooded",
+                    "depots_lost": [d.id],
+                }
+            )
+    return out
 
 
 def severity_zh(severity: str) -> str:

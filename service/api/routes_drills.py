@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import threading
 import uuid
 from collections import OrderedDict
@@ -32,6 +33,7 @@ from scenarios.drill import (
     player_view,
     snapshot_of,
 )
+from scenarios.generate import generate_scenario
 from scenarios.model import LIBRARY, Scenario, scenario_from_dict
 from service.api import analyses
 from service.api.auth import DRILL_CONTROLLERS, Role
@@ -65,9 +67,25 @@ def register(app: FastAPI, c: Ctx) -> None:
     def create(body: DrillIn, tok: Token = controller, s: Session = Depends(db)) -> DrillOut:  # noqa: B008
         """Prepare a drill from a scenario with injects (its script)."""
         area_spec(body.area, extra_areas(s, cfg.areas))  # an unknown area fails now
-        raw = body.scenario
-        if isinstance(raw, str) and (stored := s.get(StoredScenario, raw)):
-            raw = json.loads(stored.body)
+        blind = body.blind
+        if body.generate is not None:
+            g = body.generate
+            seed = g.seed if g.seed is not None else secrets.randbelow(2**31)
+            raw: Any = generate_scenario(
+                c.known_area(s, body.area), seed, g.severity, injects=g.injects
+            )
+            if not raw.get("injects"):
+                raise ApiError(
+                    422,
+                    "nothing near this flood to script injects with; try another seed",
+                    "generate.seed",
+                    "洪水附近无可生成的注入事件",
+                )
+            blind = True  # nobody has seen this script
+        else:
+            raw = body.scenario
+            if isinstance(raw, str) and (stored := s.get(StoredScenario, raw)):
+                raw = json.loads(stored.body)
         sc = analyses.scenario_of({"scenario": raw})
         if not sc.injects:
             raise ApiError(
@@ -94,7 +112,7 @@ def register(app: FastAPI, c: Ctx) -> None:
             scenario=json.dumps(sc.model_dump(mode="json"), ensure_ascii=False),
             mode=body.clock.mode,
             speed=body.clock.speed,
-            blind=body.blind,
+            blind=blind,
             status="ready",
             hour=0.0,
             released="[]",
@@ -103,7 +121,7 @@ def register(app: FastAPI, c: Ctx) -> None:
             token=tok.name,
         )
         s.add(d)
-        _log(s, d, tok, "created", {"injects": len(sc.injects), "blind": body.blind})
+        _log(s, d, tok, "created", {"injects": len(sc.injects), "blind": blind})
         s.commit()
         return _out(d, tok)
 
@@ -462,10 +480,13 @@ def _out(d: Drill, tok: Token) -> DrillOut:
     released = _released(d)
     view = player_view(sc, released, drill_hour(d))
     controls = Role(tok.role) in DRILL_CONTROLLERS
-    if not controls:  # players know the drill by its name, not by the scenario's
+    ended = d.status == "ended"
+    if not ended and (d.blind or not controls):
+        # Known by the drill's name, not the scenario's (which may name a file or a seed).
         view["scenario"].update(name=d.name, name_zh=d.name, description="")
     script = None
-    if controls and not d.blind:
+    # The whole script for the debrief once it has ended; before, to a non-blind controller.
+    if ended or (controls and not d.blind):
         script = [{"index": k, **i.model_dump(mode="json")} for k, i in enumerate(sc.injects)]
     return DrillOut(
         id=d.id,

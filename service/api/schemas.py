@@ -194,16 +194,38 @@ class DrillClock(_Strict):
     speed: float = Field(default=60.0, gt=0, le=3600)
 
 
+class DrillGenerate(_Strict):
+    """Let the service draw the flood and the script: nobody knows it in advance (双盲).
+
+    ``seed`` defaults to a random one (kept in the drill, shown once it has ended).
+    """
+
+    severity: Literal["minor", "moderate", "major", "extreme"] = "major"
+    seed: int | None = Field(default=None, ge=0, le=2**31)
+    injects: int = Field(default=3, ge=1, le=20)
+
+
 class DrillIn(_Strict):
-    """A drill to prepare: a scenario with injects (library or stored name, or a mapping)."""
+    """A drill to prepare.
+
+    Either a scenario with injects (library or stored name, or a mapping), or one the
+    service generates (then the drill is blind).
+    """
 
     area: str = Field(min_length=1, max_length=100)
-    scenario: str | dict[str, Any]
+    scenario: str | dict[str, Any] | None = None
+    generate: DrillGenerate | None = None
     name: str = Field(default="", max_length=200)
     clock: DrillClock = DrillClock()
     #: The controller does not see the script either (双盲): injects are revealed to
     #: everyone only as they are released.
     blind: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DrillIn:
+        if (self.scenario is None) == (self.generate is None):
+            raise ValueError("give exactly one of scenario, generate")
+        return self
 
 
 class ReleaseIn(_Strict):

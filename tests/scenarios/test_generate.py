@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from geodata.area import load_area
 from scenarios.apply import apply_scenario
-from scenarios.generate import SEVERITIES, generate_scenario, response_level
+from scenarios.generate import INJECT_HOURS, SEVERITIES, generate_scenario, response_level
 from scenarios.model import scenario_from_dict
 from service.cli import app
 from solver.errors import DataError
@@ -75,3 +75,39 @@ def test_bad_severity_and_cli(hengshui, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(out.read_text(encoding="utf-8"))["name"] == "hengshui-minor-5"
+
+
+@pytest.mark.parametrize(("severity", "seed"), [("minor", 7), ("major", 8), ("extreme", 9)])
+def test_generated_injects_are_reproducible_valid_and_leave_the_scenario_alone(
+    hengshui, severity, seed
+):
+    """Same seed, same injects; the scenario without them is unchanged; every inject is in
+    time order, near the flood, names a real road, village or depot and plays (checked
+    against the area); a village gains people only if it was not relocated already."""
+    from scenarios.apply import check_injects
+
+    data = generate_scenario(hengshui, seed, severity, injects=4)
+    assert generate_scenario(hengshui, seed, severity, injects=4) == data
+    assert {k: v for k, v in data.items() if k != "injects"} == generate_scenario(
+        hengshui, seed, severity
+    )
+    injects = data["injects"]
+    assert len(injects) == 4
+    assert [i["at_h"] for i in injects] == sorted(i["at_h"] for i in injects)
+    assert all(INJECT_HOURS[0] <= i["at_h"] <= INJECT_HOURS[1] for i in injects)
+    sc = scenario_from_dict(data)
+    check_injects(hengshui, sc)
+    flood = shapely.Polygon(data["floods"][0]["polygon"])
+    points = {p.id: p for p in hengshui.network.points}
+    for i in injects:
+        for a in i.get("add_people", []):
+            p = points[a["point"]]
+            assert not flood.contains(shapely.Point(p.lon, p.lat))
+            assert 0 < a["people"] <= p.population
+        for d in i.get("depots_lost", []):
+            assert d not in data["depots_lost"]
+    kinds = {k for i in injects for k in ("closures", "add_people", "depots_lost") if i.get(k)}
+    assert len(kinds) >= 2  # kinds are taken in turn
+    with pytest.raises(DataError) as e:
+        generate_scenario(hengshui, seed, severity, injects=21)
+    assert e.value.field == "injects"

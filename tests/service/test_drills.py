@@ -329,3 +329,58 @@ def test_type_errors_in_a_decision_name_the_field_with_indices(drill_service):
     bad = {"trips": [trip("D1/light-1", {"food": "lots"})]}
     r = client.post(f"{url}/decisions", json=bad, headers=h["player"])
     assert r.status_code == 422 and r.json()["field"] == "trips[0].stops[0].items.food"
+
+
+def test_a_generated_drill_is_blind_to_everyone_until_it_ends(drill_service):
+    """The service draws the flood and the script (Hengshui, minor, two injects): the
+    controller sees only how many injects are pending, releases them one by one, and the
+    script, seed and all, is shown once the drill has ended; the score then runs."""
+    client, h = drill_service
+    body = {"area": "hengshui", "generate": {"severity": "minor", "injects": 2}}
+    r = client.post("/drills", json=body, headers=h["controller"])
+    assert r.status_code == 201, r.text
+    drill = r.json()
+    assert drill["blind"] and drill["script"] is None and drill["pending"] == 2
+    assert drill["scenario"]["name"] == drill["name"] and drill["scenario"]["injects"] == []
+    url = f"/drills/{drill['id']}"
+    client.post(f"{url}/start", headers=h["controller"])
+    for left in (1, 0):
+        r = client.post(f"{url}/release", json={}, headers=h["controller"])
+        assert r.status_code == 200 and r.json()["pending"] == left and r.json()["script"] is None
+    ended = client.post(f"{url}/end", headers=h["controller"]).json()
+    assert len(ended["script"]) == 2 and ended["scenario"]["name"].startswith("hengshui-minor-")
+    seen = client.get(url, headers=h["player"]).json()
+    assert seen["script"] == ended["script"]
+    opts = {"time_limit_s": 0.5, "engine": "ortools", "solution_limit": 20}
+    job = wait(
+        client,
+        h["controller"],
+        client.post(f"{url}/score", json=opts, headers=h["controller"]).json()["id"],
+        timeout=180,
+    )
+    assert job["status"] == "done", job
+    score = client.get(job["result"], headers=h["controller"]).json()
+    assert score["players"]["unserved_units_by_reason"] == {
+        "not_dispatched": score["players"]["unserved_units"]
+    }  # the players did nothing
+    assert score["optimiser"]["targets"][0]["people_total"] > 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"area": "tiny"}, None),
+        ({"area": "tiny", "scenario": "x", "generate": {}}, None),
+        ({"area": "hengshui", "generate": {"severity": "apocalyptic"}}, "generate.severity"),
+        ({"area": "hengshui", "generate": {"injects": 0}}, "generate.injects"),
+        ({"area": "tiny", "generate": {}}, "rivers"),
+    ],
+)
+def test_bad_generated_drills_name_the_problem(drill_service, body, field):
+    client, h = drill_service
+    r = client.post("/drills", json=body, headers=h["controller"])
+    assert r.status_code == 422, r.text
+    if field:
+        assert r.json()["field"] == field
+    else:
+        assert "exactly one of scenario, generate" in r.json()["problem"]
