@@ -63,7 +63,7 @@ LEVELS = ((2_000_000, "I"), (1_000_000, "II"), (500_000, "III"))
 
 
 #: How near the flood generated injects happen, and between which hours (assumed).
-NEAR_KM = 5.0
+NEAR_KM = 5.0  # "generator-assumed"
 INJECT_HOURS = (1.0, 9.0)
 
 

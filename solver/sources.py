@@ -209,7 +209,8 @@ SOURCES: dict[str, Source] = {
         "generated floods: river stretch 10/20/35/60 km, width 1/2/3.5/6 km, depth "
         "0.5/0.8/1.2/2 m, bridge failure 20/35/50/70 %, fleet available 95/90/80/70 % "
         "(minor/moderate/major/extreme); response level by national relocation thresholds "
-        "(domain.md §3)",
+        "(domain.md §3); generated injects within 5 km of the flood between hours 1 and 9, "
+        "20-60 % of a village relocated",
     ),
     "trips-assumed": Source(
         "A",
