@@ -51,6 +51,7 @@ from scenarios.dispatch_build import (
     road_vehicles,
 )
 from scenarios.dispatch_doc import plan_document, stop_eta_h
+from scenarios.exercise import run_exercise
 from scenarios.model import Inject, Scenario, _Strict
 from solver.errors import DataError
 from solver.routing import FORBIDDEN
@@ -644,8 +645,6 @@ def score_drill(
     folder: Any = None,
 ) -> dict[str, Any]:
     """Play the players' decisions, plan the optimiser's, and score one against the other."""
-    from scenarios.exercise import run_exercise
-
     req = request or DispatchRequest()
     book = DrillBook(area, scenario, released, req, folder=folder)
     runs = book.play(submitted)

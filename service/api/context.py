@@ -5,6 +5,7 @@ The context holds the settings, database sessions, job runner, token checks and 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Header
 from sqlalchemy.orm import Session
 
+from scenarios.model import Scenario
+from service.api import analyses
 from service.api.auth import (
     DRILL_CONTROLLERS,
     DRILL_PLAYERS,
@@ -21,7 +24,7 @@ from service.api.auth import (
     Role,
     find_token,
 )
-from service.api.db import Token
+from service.api.db import StoredScenario, Token
 from service.api.jobs import JobRunner
 from service.api.registry import area_with_stock, extra_areas
 from service.api.schemas import Problem
@@ -42,6 +45,43 @@ class ApiError(Exception):
             Problem(problem=problem, field=field, problem_zh=problem_zh),
         )
         super().__init__(problem)
+
+
+def stored_or_given(s: Session, raw: Any) -> Any:
+    """A stored scenario's body if ``raw`` names one, else ``raw`` as given.
+
+    The body is a snapshot (later edits change nothing); ``raw`` may also be a library
+    name or a scenario mapping.
+    """
+    if isinstance(raw, str) and (stored := s.get(StoredScenario, raw)):
+        return json.loads(stored.body)
+    return raw
+
+
+def checked_scenario(raw: Any, area: str, *, need_injects: bool, what: str) -> Scenario:
+    """``raw`` validated as a scenario for ``area`` (with injects if ``need_injects``)."""
+    sc = analyses.scenario_of({"scenario": raw})
+    if need_injects and not sc.injects:
+        raise ApiError(422, "the scenario has no injects", "scenario.injects", "情景中没有注入事件")
+    if sc.area != area:
+        raise ApiError(
+            422,
+            f"the scenario is for area {sc.area!r}, the {what} for {area!r}",
+            "area",
+            "情景所属区域与请求区域不一致",
+        )
+    return sc
+
+
+def check_time_limit(cfg: Settings, limit: float | None, field: str) -> None:
+    """Refuse a solver time limit above the server's."""
+    if limit is not None and limit > cfg.max_time_limit_s:
+        raise ApiError(
+            422,
+            f"at most {cfg.max_time_limit_s:g} s on this server",
+            field,
+            "求解时间超过服务器上限",
+        )
 
 
 @dataclass

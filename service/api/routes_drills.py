@@ -35,10 +35,15 @@ from scenarios.drill import (
 )
 from scenarios.generate import generate_scenario
 from scenarios.model import LIBRARY, Scenario, scenario_from_dict
-from service.api import analyses
 from service.api.auth import DRILL_CONTROLLERS, Role
-from service.api.context import ApiError, Ctx
-from service.api.db import Drill, DrillEvent, StoredScenario, Token, now
+from service.api.context import (
+    ApiError,
+    Ctx,
+    check_time_limit,
+    checked_scenario,
+    stored_or_given,
+)
+from service.api.db import Drill, DrillEvent, Token, now
 from service.api.jobs import TooManyJobsError
 from service.api.registry import area_spec, extra_areas
 from service.api.routes_jobs import job_out
@@ -83,27 +88,12 @@ def register(app: FastAPI, c: Ctx) -> None:
                 )
             blind = True  # nobody has seen this script
         else:
-            raw = body.scenario
-            if isinstance(raw, str) and (stored := s.get(StoredScenario, raw)):
-                raw = json.loads(stored.body)
-        sc = analyses.scenario_of({"scenario": raw})
-        if not sc.injects:
-            raise ApiError(
-                422, "the scenario has no injects", "scenario.injects", "情景中没有注入事件"
-            )
-        if sc.area != body.area:
-            raise ApiError(
-                422,
-                f"the scenario is for area {sc.area!r}, the drill for {body.area!r}",
-                "area",
-                "情景所属区域与演练区域不一致",
-            )
+            raw = stored_or_given(s, body.scenario)
+        sc = checked_scenario(raw, body.area, need_injects=True, what="drill")
         area = c.known_area(s, body.area)
         check_injects(area, sc)
         snapshot = snapshot_of(area)
         drill_id = str(uuid.uuid4())
-        # The scenario itself must apply to the area too (its roads, places, depots).
-        DrillBook(frozen_area(area, snapshot), sc, [], folder=LIBRARY)
         d = Drill(
             id=drill_id,
             area=body.area,
@@ -120,6 +110,9 @@ def register(app: FastAPI, c: Ctx) -> None:
             version=1,
             token=tok.name,
         )
+        # The scenario itself must apply to the area too (its roads, places, depots); the
+        # book is kept for the players' first decisions.
+        _book(d, area)
         s.add(d)
         _log(s, d, tok, "created", {"injects": len(sc.injects), "blind": blind})
         s.commit()
@@ -277,13 +270,7 @@ def register(app: FastAPI, c: Ctx) -> None:
         d = _tick(s, _drill(s, drill_id))
         if d.status == "ready":
             raise ApiError(409, "the drill has not started", "status", "演练尚未开始")
-        if body.time_limit_s > cfg.max_time_limit_s:
-            raise ApiError(
-                422,
-                f"at most {cfg.max_time_limit_s:g} s on this server",
-                "time_limit_s",
-                "求解时间超过服务器上限",
-            )
+        check_time_limit(cfg, body.time_limit_s, "time_limit_s")
         request = {
             "area": d.area,
             "drill": d.id,

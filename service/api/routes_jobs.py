@@ -11,10 +11,15 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from service.api import analyses
 from service.api.auth import DRILL_CONTROLLERS, Role
-from service.api.context import ApiError, Ctx
-from service.api.db import Job, Layer, StoredScenario, Token
+from service.api.context import (
+    ApiError,
+    Ctx,
+    check_time_limit,
+    checked_scenario,
+    stored_or_given,
+)
+from service.api.db import Job, Layer, Token
 from service.api.jobs import TooManyJobsError
 from service.api.registry import area_spec, extra_areas
 from service.api.schemas import OPTIONS, JobIn, JobOut
@@ -41,21 +46,12 @@ def register(app: FastAPI, c: Ctx) -> None:
             err = exc.errors()[0]
             where = ".".join(str(x) for x in err["loc"])
             raise ApiError(422, err["msg"], "options" + (f".{where}" if where else "")) from None
-        limit = opts.get("time_limit_s")
-        if limit is not None and limit > cfg.max_time_limit_s:
-            raise ApiError(
-                422,
-                f"at most {cfg.max_time_limit_s:g} s on this server",
-                "options.time_limit_s",
-                "求解时间超过服务器上限",
-            )
+        check_time_limit(cfg, opts.get("time_limit_s"), "options.time_limit_s")
         with sessions() as s:
             area_spec(body.area, extra_areas(s, cfg.areas))  # unknown areas fail now
-        scenario = body.scenario
         files: list[str] = []
         with sessions() as s:
-            if isinstance(scenario, str) and (stored := s.get(StoredScenario, scenario)):
-                scenario = json.loads(stored.body)  # a snapshot: later edits do not change it
+            scenario = stored_or_given(s, body.scenario)
             for k, lid in enumerate(opts.get("floods", [])):
                 layer = s.get(Layer, lid)
                 if layer is None or layer.area != body.area:
@@ -63,19 +59,8 @@ def register(app: FastAPI, c: Ctx) -> None:
                         422, f"no flood layer {lid!r} for {body.area}", f"options.floods[{k}]"
                     )
                 files.append(layer.path)
-        if scenario is not None:
-            sc = analyses.scenario_of({"scenario": scenario})  # validate before queueing
-            if body.kind == "exercise" and not sc.injects:
-                raise ApiError(
-                    422, "the scenario has no injects", "scenario.injects", "情景中没有注入事件"
-                )
-            if sc.area != body.area:
-                raise ApiError(
-                    422,
-                    f"the scenario is for area {sc.area!r}, the job for {body.area!r}",
-                    "area",
-                    "情景所属区域与任务区域不一致",
-                )
+        if scenario is not None:  # validate before queueing
+            checked_scenario(scenario, body.area, need_injects=body.kind == "exercise", what="job")
         request = {"area": body.area, "scenario": scenario, "options": opts, "flood_files": files}
         try:
             job = runner.submit(body.kind, request, tok.name, role=tok.role)
