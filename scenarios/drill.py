@@ -16,9 +16,19 @@ its later legs and its way home; the leg under way is driven, as in a re-dispatc
 unloading takes the scenario's handover parameters. A stop the roads no longer reach is not
 delivered (``unreachable``); a depot lost before a truck leaves takes the load and the
 truck (``depot_lost``); a truck that cannot get home is ``stuck`` and does no later trip.
-A decision with ``replace_pending`` cancels every trip that has not left by the hour it is
-made (a re-plan); what the depot had loaded for them by then stays spent, so the past does
-not change. Crew shifts and boats/helicopters are not part of a players' plan.
+A decision with ``replace_pending`` cancels every trip *of the same player* that has not
+left by the hour it is made (a re-plan; other players' trips stand); what the depot had
+loaded for them by then stays spent, so the past does not change. Crew shifts and
+boats/helicopters are not part of a players' plan.
+
+**Blind** (:func:`player_view`): until a drill ends, what players and viewers read names
+the drill, never the script's source: no scenario name, description, sources or notes
+(a generated flood's note holds its seed; its name its severity), floods renamed
+``flood-1``... (references to them follow).
+
+**Speed**: a book computes travel times once per situation and vehicle class for every
+place its trips use (not once per new place), and a book for one more released inject
+reuses the situations and travel times of the book before it (:meth:`DrillBook.after`).
 
 **The score** (:func:`score`) compares the players' plan with the optimiser's plan on the
 same information (:func:`scenarios.exercise.run_exercise` with the injects at the hours they
@@ -32,6 +42,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -52,7 +63,7 @@ from scenarios.dispatch_build import (
 )
 from scenarios.dispatch_doc import plan_document, stop_eta_h
 from scenarios.exercise import run_exercise
-from scenarios.model import Inject, Scenario, _Strict
+from scenarios.model import Affected, Closure, Inject, Scenario, _Strict
 from solver.errors import DataError
 from solver.routing import FORBIDDEN
 from solver.timeline import open_windows, work_finish_h
@@ -78,8 +89,8 @@ class DrillTrip(_Strict):
 class Decision(_Strict):
     """What players order at an hour.
 
-    ``replace_pending`` first cancels every trip not yet left (a re-plan); a decision with
-    no trips then only cancels.
+    ``replace_pending`` first cancels every trip of the same player not yet left (a re-plan);
+    a decision with no trips then only cancels.
     """
 
     trips: list[DrillTrip] = Field(default_factory=list)
@@ -141,20 +152,70 @@ def known_scenario(scenario: Scenario, injects: list[Inject]) -> Scenario:
     )
 
 
-def player_view(scenario: Scenario, released: list[Released], hour: float) -> dict[str, Any]:
-    """What players may see: the scenario without its script, and the injects released."""
+def player_view(
+    scenario: Scenario, released: list[Released], hour: float, *, name: str | None = None
+) -> dict[str, Any]:
+    """What players may see: the scenario without its script, and the injects released.
+
+    With ``name`` (the drill's), the view is also blind to where the script came from: the
+    scenario is called ``name``, and descriptions, sources, notes and flood names (which
+    may hold a generator's seed and severity, or name a public scenario file) are dropped
+    (floods become ``flood-1``...; ``in_flood`` references follow).
+    """
+    injects = effective_injects(scenario, released)
+    order = sorted(released, key=lambda r: (r.at_h, r.index))
+    sc = scenario.model_copy(update={"injects": []})
+    if name is not None:
+        sc, injects = blind_scenario(sc, injects, name)
     return {
         "hour": round(hour, 4),
-        "scenario": scenario.model_copy(update={"injects": []}).model_dump(mode="json"),
+        "scenario": sc.model_dump(mode="json"),
         "released": [
             {"index": r.index, **i.model_dump(mode="json")}
-            for r, i in zip(
-                sorted(released, key=lambda r: (r.at_h, r.index)),
-                effective_injects(scenario, released),
-                strict=True,
-            )
+            for r, i in zip(order, injects, strict=True)
         ],
     }
+
+
+def blind_scenario(
+    scenario: Scenario, injects: list[Inject], name: str
+) -> tuple[Scenario, list[Inject]]:
+    """``scenario`` and ``injects`` with nothing that tells where they came from."""
+    renamed = {f.name: f"flood-{k + 1}" for k, f in enumerate(scenario.floods) if f.name}
+
+    def people(a: Affected) -> Affected:
+        where = a.in_flood
+        if isinstance(where, str):
+            where = renamed.get(where, where)
+        return a.model_copy(update={"note": "", "in_flood": where})
+
+    def closures(cs: list[Closure]) -> list[Closure]:
+        return [c.model_copy(update={"note": ""}) for c in cs]
+
+    sc = scenario.model_copy(
+        update={
+            "name": name,
+            "name_zh": name,
+            "description": "",
+            "sources": [],
+            "floods": [
+                f.model_copy(update={"name": f"flood-{k + 1}", "note": ""})
+                for k, f in enumerate(scenario.floods)
+            ],
+            "affected": [people(a) for a in scenario.affected],
+            "closures": closures(scenario.closures),
+        }
+    )
+    out = [
+        i.model_copy(
+            update={
+                "closures": closures(i.closures),
+                "add_people": [people(a) for a in i.add_people],
+            }
+        )
+        for i in injects
+    ]
+    return sc, out
 
 
 def frozen_area(area: Area, snapshot: dict[str, Any]) -> Area:
@@ -193,6 +254,8 @@ class TripRun:
     cls: str
     submitted_h: float
     stops: list[DrillStop]
+    #: Who ordered it (a re-plan cancels only its own player's trips).
+    player: str = ""
     #: The hour a re-plan cancelled it (it had not left), or None.
     cancelled_h: float | None = None
     loaded_by_h: float | None = None
@@ -215,20 +278,55 @@ class DrillBook:
         request: DispatchRequest | None = None,
         *,
         folder: Any = None,
+        before: DrillBook | None = None,
     ) -> None:
         self.area, self.scenario = area, scenario
         self.request = request or DispatchRequest()
+        self._folder = folder
         self.injects = effective_injects(scenario, released)
         kw = {"folder": folder} if folder is not None else {}
-        self.epochs: list[tuple[float, Situation]] = [
-            (0.0, apply_scenario(area, known_scenario(scenario, []), **kw))
-        ]
-        for k, inj in enumerate(self.injects):
+        # Situations (and their travel times) the book before this one already has: the
+        # same area and scenario, the same injects first.
+        self._places: dict[tuple[int, str], tuple[Places, dict[str, int]]] = {}
+        self._want: set[str] = set()
+        if before is not None and before.scenario == scenario and before.area is area:
+            n = 1
+            while (
+                n <= min(len(before.injects), len(self.injects))
+                and before.injects[n - 1] == self.injects[n - 1]
+            ):
+                n += 1
+            self.epochs: list[tuple[float, Situation]] = before.epochs[:n]
+            self._places = {k: v for k, v in before._places.items() if k[0] < n}
+            self._want = set(before._want)
+        else:
+            self.epochs = [(0.0, apply_scenario(area, known_scenario(scenario, []), **kw))]
+        for k in range(len(self.epochs) - 1, len(self.injects)):
             sc = known_scenario(scenario, self.injects[: k + 1])
-            self.epochs.append((inj.at_h, apply_scenario(area, sc, **kw)))
+            self.epochs.append((self.injects[k].at_h, apply_scenario(area, sc, **kw)))
+        # Places where people wait are where trips go: their travel times come in one build.
+        self._want.update(p.location for _, sit in self.epochs for p in sit.placements)
+        self._lock = threading.Lock()
         self.lost_h = {d: inj.at_h for inj in self.injects for d in inj.depots_lost}
         self.vehicles = {v.id: v for v in road_vehicles(self.epochs[0][1])}
-        self._places: dict[tuple[int, str], Places] = {}
+        # Every road vehicle of the area (and the scenario's additions), to say why one
+        # that players may not use is refused.
+        first = self.epochs[0][1]
+        everyone: dict[str, dict[str, int]] = {}
+        for f in area.network.fleet:
+            per = everyone.setdefault(f.depot_id, {})
+            per[f.vehicle_class] = per.get(f.vehicle_class, 0) + f.count
+        for add in scenario.fleet.added:
+            per = everyone.setdefault(add.depot, {})
+            per[add.vehicle_class] = per.get(add.vehicle_class, 0) + add.count
+        whole = dataclasses.replace(first, network=area.network, fleet=everyone)
+        self.all_vehicles = {v.id: v for v in road_vehicles(whole)}
+
+    def after(self, released: list[Released]) -> DrillBook:
+        """The book once ``released`` are out, reusing this one's situations and travel times."""
+        return DrillBook(
+            self.area, self.scenario, released, self.request, folder=self._folder, before=self
+        )
 
     @property
     def final(self) -> Situation:
@@ -241,36 +339,26 @@ class DrillBook:
 
     # -- checking a decision -----------------------------------------------------------------
 
-    def check(self, decision: Decision, at_h: float, before: list[Submitted]) -> None:
-        """Refuse a decision that breaks the rules players must keep.
+    def check(
+        self, decision: Decision, at_h: float, before: list[Submitted], player: str = ""
+    ) -> list[TripRun]:
+        """Refuse a decision that breaks the rules players must keep; return what it cancels.
 
-        An unknown or lost vehicle, an unknown place or item, a truck overloaded, or more
-        than a depot holds (after the trips already ordered and not cancelled) is refused;
-        errors name the field.
+        A vehicle that is unknown, not in this drill's fleet or lost with its depot, an
+        unknown place or item, a truck overloaded, or more than a depot holds (after the
+        trips already ordered and not cancelled) is refused; errors name the field. With
+        ``replace_pending``, the trips of ``player`` not yet left at ``at_h`` are cancelled:
+        they are returned (a re-plan frees their stock before its own trips take any).
         """
         now = self.epochs[self.epoch_at(at_h)][1]
         net = now.network
         depots = {d.id: d for d in net.depots}
         points = {p.id for p in net.points}
-        # A re-plan frees what it cancels before its own trips take stock.
-        cancel = [Submitted(at_h, "", Decision(replace_pending=True))]
-        used = self._stock_used(self.play(before + cancel if decision.replace_pending else before))
-        mine: dict[tuple[str, str], int] = {}
+        # Everything that needs no playing first: a typo is refused at once.
+        totals: list[tuple[str, str, dict[str, int]]] = []
         for k, trip in enumerate(decision.trips):
             here = f"trips[{k}]"
-            v = self.vehicles.get(trip.vehicle)
-            if v is None:
-                raise DataError(
-                    f"unknown vehicle {trip.vehicle!r}",
-                    field=f"{here}.vehicle",
-                    problem_zh=f"未知车辆 {trip.vehicle!r}",
-                )
-            if v.depot not in depots:
-                raise DataError(
-                    f"vehicle {trip.vehicle!r} was lost with depot {v.depot!r}",
-                    field=f"{here}.vehicle",
-                    problem_zh="该车辆所属储备库已损毁",
-                )
+            v = self._usable_vehicle(trip.vehicle, at_h, depots, f"{here}.vehicle")
             total: dict[str, int] = {}
             for j, stop in enumerate(trip.stops):
                 if stop.point not in points:
@@ -294,19 +382,67 @@ class DrillBook:
                     f"{kg:,} kg / {litres / 1000:.1f} m³ exceeds {trip.vehicle}'s "
                     f"{vc.payload_kg:,.0f} kg / {vc.volume_m3:g} m³",
                     field=f"{here}.stops",
-                    problem_zh="超出车辆载重或容积",
+                    problem_zh=f"超出车辆 {trip.vehicle} 的载重或容积",
                 )
+            totals.append((here, v.depot, total))
+        # The places this decision names join the travel times computed for the book.
+        with self._lock:
+            self._want.update(s.point for t in decision.trips for s in t.stops)
+            self._want.update(self.vehicles[t.vehicle].depot for t in decision.trips)
+        runs = self.play(before)
+        cancelled: list[TripRun] = []
+        if decision.replace_pending:
+            cancel = Submitted(at_h, player, Decision(replace_pending=True))
+            was = {(r.decision, r.trip) for r in runs if r.cancelled_h is not None}
+            runs = self.play([*before, cancel])
+            cancelled = [
+                r for r in runs if r.cancelled_h is not None and (r.decision, r.trip) not in was
+            ]
+        used = self._stock_used(runs)
+        mine: dict[tuple[str, str], int] = {}
+        for here, depot, total in totals:
             for item, q in total.items():
-                key = (v.depot, item)
+                key = (depot, item)
                 mine[key] = mine.get(key, 0) + q
-                have = int(depots[v.depot].stock.get(item, 0))
+                have = int(depots[depot].stock.get(item, 0))
                 if used.get(key, 0) + mine[key] > have:
                     raise DataError(
-                        f"depot {v.depot} holds {have:,} {item}; {used.get(key, 0):,} are "
+                        f"depot {depot} holds {have:,} {item}; {used.get(key, 0):,} are "
                         f"ordered already",
                         field=f"{here}.stops",
-                        problem_zh=f"储备库 {v.depot} 的 {item} 库存不足",
+                        problem_zh=f"储备库 {depot} 的 {item} 库存不足"
+                        f"(共 {have:,},已订 {used.get(key, 0):,})",
                     )
+        return cancelled
+
+    def _usable_vehicle(self, vid: str, at_h: float, depots: dict[str, Any], where: str) -> Any:
+        """The road vehicle ``vid`` if players may order it at ``at_h``; else why not."""
+        v = self.vehicles.get(vid)
+        known = self.all_vehicles.get(vid)
+        if v is None and known is not None and known.depot in self.scenario.depots_lost:
+            raise DataError(
+                f"vehicle {vid!r} was lost with depot {known.depot!r} at hour 0",
+                field=where,
+                problem_zh=f"车辆 {vid} 已随储备库 {known.depot} 于第 0 小时损毁",
+            )
+        if v is None and known is not None:
+            raise DataError(
+                f"vehicle {vid!r} is not in this drill's fleet",
+                field=where,
+                problem_zh=f"车辆 {vid} 不在本次演练的车队中",
+            )
+        if v is None:
+            raise DataError(f"unknown vehicle {vid!r}", field=where, problem_zh=f"未知车辆 {vid!r}")
+        lost = self.lost_h.get(v.depot)
+        if v.depot not in depots or (lost is not None and lost <= at_h + 1e-9):
+            when = f" at hour {lost:g}" if lost is not None else ""
+            raise DataError(
+                f"vehicle {vid!r} was lost with depot {v.depot!r}{when}",
+                field=where,
+                problem_zh=f"车辆 {vid} 已随储备库 {v.depot} 损毁"
+                + (f"(第 {lost:g} 小时)" if lost is not None else ""),
+            )
+        return v
 
     def _stock_used(self, runs: list[TripRun]) -> dict[tuple[str, str], int]:
         """Units taken from each depot: delivered (or to be), or lost with their depot.
@@ -329,27 +465,47 @@ class DrillBook:
 
     def play(self, submitted: list[Submitted]) -> list[TripRun]:
         """Every trip ordered, played in order (see the module docstring)."""
+        with self._lock:
+            for sub in submitted:
+                for trip in sub.decision.trips:
+                    self._want.add(self.vehicles[trip.vehicle].depot)
+                    self._want.update(s.point for s in trip.stops)
         runs: list[TripRun] = []
         for k, sub in enumerate(submitted):
             if sub.decision.replace_pending:
                 self._run(runs)
                 for r in runs:
-                    if r.cancelled_h is None and (r.leave_h is None or r.leave_h > sub.at_h):
+                    if (
+                        r.player == sub.player
+                        and r.cancelled_h is None
+                        and (r.leave_h is None or r.leave_h > sub.at_h)
+                    ):
                         r.cancelled_h = sub.at_h
             for j, trip in enumerate(sub.decision.trips):
                 v = self.vehicles[trip.vehicle]
-                runs.append(TripRun(k, j, v.id, v.depot, v.cls, sub.at_h, list(trip.stops)))
+                runs.append(
+                    TripRun(k, j, v.id, v.depot, v.cls, sub.at_h, list(trip.stops), sub.player)
+                )
         self._run(runs)
         return runs
 
     def _seconds(self, epoch: int, cls: str, ids: list[str], a: str, b: str) -> int:
-        """Seconds from ``a`` to ``b`` for ``cls`` on epoch ``epoch``'s roads (cached)."""
+        """Seconds from ``a`` to ``b`` for ``cls`` on epoch ``epoch``'s roads (cached).
+
+        Built once for every place the book's trips use (``_want``), not once per new place:
+        each build searches from every place, so growing it one place at a time costs
+        hundreds of builds over a drill.
+        """
         got = self._places.get((epoch, cls))
-        if got is None or any(i not in got.ids for i in ids):
-            want = sorted(set(ids) | set(got.ids if got else []))
-            got = build_places(self.epochs[epoch][1], want, [cls])
-            self._places[epoch, cls] = got
-        return int(got.durations[0][got.index(a), got.index(b)])
+        if got is None or any(i not in got[1] for i in ids):
+            with self._lock:  # concurrent decisions share the book
+                got = self._places.get((epoch, cls))
+                if got is None or any(i not in got[1] for i in ids):
+                    want = sorted(set(ids) | self._want | set(got[1] if got else ()))
+                    places = build_places(self.epochs[epoch][1], want, [cls])
+                    got = (places, {p: k for k, p in enumerate(places.ids)})
+                    self._places[epoch, cls] = got
+        return int(got[0].durations[0][got[1][a], got[1][b]])
 
     def _run(self, runs: list[TripRun]) -> None:
         first = self.epochs[0][1]

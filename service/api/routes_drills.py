@@ -16,6 +16,7 @@ import secrets
 import threading
 import uuid
 from collections import OrderedDict
+from concurrent.futures import Future
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -28,13 +29,14 @@ from scenarios.drill import (
     DrillBook,
     Released,
     Submitted,
+    blind_scenario,
     decision_from_dict,
     frozen_area,
     player_view,
     snapshot_of,
 )
 from scenarios.generate import generate_scenario
-from scenarios.model import LIBRARY, Scenario, scenario_from_dict
+from scenarios.model import LIBRARY, Inject, Scenario, scenario_from_dict
 from service.api.auth import DRILL_CONTROLLERS, Role
 from service.api.context import (
     ApiError,
@@ -49,6 +51,7 @@ from service.api.registry import area_spec, extra_areas
 from service.api.routes_jobs import job_out
 from service.api.schemas import (
     AdvanceIn,
+    CancelledTrip,
     DecisionOut,
     DrillEventOut,
     DrillIn,
@@ -59,7 +62,7 @@ from service.api.schemas import (
 )
 
 #: Drill books (situations per inject released) kept for checking decisions quickly.
-_BOOKS: OrderedDict[tuple[str, tuple[tuple[int, float], ...]], DrillBook] = OrderedDict()
+_BOOKS: OrderedDict[tuple[str, tuple[tuple[int, float], ...]], Future[DrillBook]] = OrderedDict()
 _BOOKS_LOCK = threading.Lock()
 
 
@@ -191,6 +194,7 @@ def register(app: FastAPI, c: Ctx) -> None:
         _change(s, d, released=json.dumps(rel), hour=max(d.hour, at))
         _log(s, d, tok, "released", _inject_body(script, k, at), hour=at)
         s.commit()
+        _warm(d, c.known_area(s, d.area), submitted(s, d.id))
         return _out(d, tok)
 
     @app.post("/drills/{drill_id}/advance")
@@ -232,7 +236,7 @@ def register(app: FastAPI, c: Ctx) -> None:
         hour = drill_hour(d)
         book = _book(d, c.known_area(s, d.area))
         before = submitted(s, d.id)
-        book.check(decision, hour, before)
+        cancelled = book.check(decision, hour, before, tok.name)
         # Claim the drill: a decision, release or end made meanwhile makes this one 409
         # (so two decisions cannot both take the last of a depot's stock).
         _change(s, d)
@@ -241,12 +245,25 @@ def register(app: FastAPI, c: Ctx) -> None:
             d,
             tok,
             "decision",
-            {"decision": decision.model_dump(mode="json"), "player": tok.name},
+            {
+                "decision": decision.model_dump(mode="json"),
+                "player": tok.name,
+                "cancelled": [[r.decision, r.trip] for r in cancelled],
+            },
             hour=hour,
         )
+        del ev
         s.commit()
-        index = len([e for e in _events(s, d.id, "decision") if e.id <= ev.id]) - 1
-        return DecisionOut(index=index, hour=round(hour, 4), trips=len(decision.trips))
+        index = len(before)
+        return DecisionOut(
+            index=index,
+            hour=round(hour, 4),
+            trips=len(decision.trips),
+            cancelled=[
+                CancelledTrip(decision=r.decision, trip=r.trip, vehicle=r.vehicle)
+                for r in cancelled
+            ],
+        )
 
     @app.post("/drills/{drill_id}/end")
     def end(drill_id: str, tok: Token = controller, s: Session = Depends(db)) -> DrillOut:  # noqa: B008
@@ -302,18 +319,26 @@ def register(app: FastAPI, c: Ctx) -> None:
                 "status",
                 "演练结束后方可查看记录",
             )
-        return [
-            DrillEventOut(
-                id=e.id,
-                at=e.at,
-                hour=e.hour,
-                token=e.token,
-                role=e.role,
-                kind=e.kind,
-                body=json.loads(e.body),
+        sc = _scenario(d) if d.blind and d.status != "ended" else None
+        out = []
+        for e in _events(s, d.id):
+            body = json.loads(e.body)
+            if sc is not None and e.kind == "released":
+                # A blind controller's log tells no more than the players' view.
+                _, (inj,) = blind_scenario(sc, [Inject.model_validate(body["inject"])], d.name)
+                body["inject"] = inj.model_dump(mode="json")
+            out.append(
+                DrillEventOut(
+                    id=e.id,
+                    at=e.at,
+                    hour=e.hour,
+                    token=e.token,
+                    role=e.role,
+                    kind=e.kind,
+                    body=body,
+                )
             )
-            for e in _events(s, d.id)
-        ]
+        return out
 
     del sessions  # every route takes its session from ``db``
 
@@ -447,30 +472,70 @@ def submitted(s: Session, drill_id: str) -> list[Submitted]:
 
 
 def _book(d: Drill, area: Any) -> DrillBook:
-    key = (d.id, tuple((r.index, r.at_h) for r in _released(d)))
+    """The drill's book for the injects released so far (built once, shared by requests).
+
+    A book for more injects reuses the situations and travel times of the drill's latest
+    book, so the first decision after a release does not start from scratch.
+    """
+    return _book_for(d.id, _released(d), d.snapshot, d.scenario, area)
+
+
+def _book_for(
+    drill_id: str, rel: list[Released], snapshot: str, scenario: str, area: Any
+) -> DrillBook:
+    key = (drill_id, tuple((r.index, r.at_h) for r in rel))
     with _BOOKS_LOCK:
-        book = _BOOKS.get(key)
-        if book is not None:
-            _BOOKS.move_to_end(key)
-            return book
-    frozen = frozen_area(area, json.loads(d.snapshot))
-    book = DrillBook(frozen, _scenario(d), _released(d), folder=LIBRARY)
-    with _BOOKS_LOCK:
-        _BOOKS[key] = book
+        got = _BOOKS.get(key)
+        build = got is None
+        if got is None:
+            got = _BOOKS[key] = Future()
+        _BOOKS.move_to_end(key)
+        earlier = [
+            f.result()
+            for k, f in reversed(_BOOKS.items())
+            if k[0] == drill_id and k != key and f.done() and f.exception() is None
+        ]
         while len(_BOOKS) > 8:
             _BOOKS.popitem(last=False)
-    return book
+    if build:
+        try:
+            if earlier:
+                book = earlier[0].after(rel)
+            else:
+                frozen = frozen_area(area, json.loads(snapshot))
+                sc = scenario_from_dict(json.loads(scenario), source="drill")
+                book = DrillBook(frozen, sc, rel, folder=LIBRARY)
+        except BaseException as exc:
+            got.set_exception(exc)
+            with _BOOKS_LOCK:
+                _BOOKS.pop(key, None)
+            raise
+        got.set_result(book)
+    return got.result()
+
+
+def _warm(d: Drill, area: Any, before: list[Submitted]) -> None:
+    """Build the book for the injects just released, and its travel times, in the background."""
+    args = (d.id, _released(d), d.snapshot, d.scenario, area)
+
+    def work() -> None:
+        try:
+            _book_for(*args).play(before)
+        except Exception:  # the next decision builds it again and reports why
+            return
+
+    threading.Thread(target=work, name=f"drill-book-{d.id[:8]}", daemon=True).start()
 
 
 def _out(d: Drill, tok: Token) -> DrillOut:
     sc = _scenario(d)
     released = _released(d)
-    view = player_view(sc, released, drill_hour(d))
     controls = Role(tok.role) in DRILL_CONTROLLERS
     ended = d.status == "ended"
-    if not ended and (d.blind or not controls):
-        # Known by the drill's name, not the scenario's (which may name a file or a seed).
-        view["scenario"].update(name=d.name, name_zh=d.name, description="")
+    # Known by the drill's name, nothing that tells where the script came from (a file, a
+    # generator's seed or severity) until it ends.
+    blind = not ended and (d.blind or not controls)
+    view = player_view(sc, released, drill_hour(d), name=d.name if blind else None)
     script = None
     # The whole script for the debrief once it has ended; before, to a non-blind controller.
     if ended or (controls and not d.blind):

@@ -19,7 +19,7 @@ from service.api.context import (
     checked_scenario,
     stored_or_given,
 )
-from service.api.db import Job, Layer, Token
+from service.api.db import Drill, Job, Layer, Token
 from service.api.jobs import TooManyJobsError
 from service.api.registry import area_spec, extra_areas
 from service.api.schemas import OPTIONS, JobIn, JobOut
@@ -76,17 +76,17 @@ def register(app: FastAPI, c: Ctx) -> None:
         return job_out(_job(s, job_id))
 
     @app.get("/jobs/{job_id}/result")
-    def result(job_id: str, _: Token = reader, s: Session = Depends(db)) -> FileResponse:  # noqa: B008
+    def result(job_id: str, tok: Token = reader, s: Session = Depends(db)) -> FileResponse:  # noqa: B008
         """The result of a finished job (JSON with GeoJSON layers inside)."""
-        return FileResponse(_result_file(s, job_id), media_type="application/json")
+        return FileResponse(_result_file(s, job_id, tok), media_type="application/json")
 
     @app.get("/jobs/{job_id}/result/{layer}")
-    def result_layer(job_id: str, layer: str, _: Token = reader, s: Session = Depends(db)) -> Any:  # noqa: B008
+    def result_layer(job_id: str, layer: str, tok: Token = reader, s: Session = Depends(db)) -> Any:  # noqa: B008
         """One GeoJSON layer of a finished job's result, as ``application/geo+json``.
 
         Layers: ``points`` (check), ``routes`` (dispatch), ``flood``, ``sites`` (siting).
         """
-        doc = json.loads(_result_file(s, job_id).read_text(encoding="utf-8"))
+        doc = json.loads(_result_file(s, job_id, tok).read_text(encoding="utf-8"))
         found = doc.get(layer)
         if not (isinstance(found, dict) and found.get("type") == "FeatureCollection"):
             raise ApiError(404, f"no layer {layer!r} in this result", "layer", "结果中无此图层")
@@ -100,9 +100,22 @@ def _job(s: Session, job_id: str) -> Job:
     return j
 
 
-def _result_file(s: Session, job_id: str) -> Path:
-    """The result file of a finished job (409 while it is not done, 404 if it is gone)."""
+def _result_file(s: Session, job_id: str, tok: Token) -> Path:
+    """The result file of a finished job (409 while it is not done, 404 if it is gone).
+
+    A drill's score holds the script (the optimiser plans on it): players and viewers read
+    it once the drill has ended.
+    """
     j = _job(s, job_id)
+    if j.kind == "drill_score" and Role(tok.role) not in DRILL_CONTROLLERS:
+        drill = s.get(Drill, json.loads(j.request).get("drill", ""))
+        if drill is None or drill.status != "ended":
+            raise ApiError(
+                403,
+                "a drill's score opens to players when the drill ends",
+                "status",
+                "演练结束后方可查看评分",
+            )
     if j.status != "done":
         raise ApiError(409, f"job is {j.status}", "status", "任务尚未完成")
     path = Path(j.result_file)

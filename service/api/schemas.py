@@ -272,12 +272,25 @@ class DrillOut(BaseModel):
     scenario: dict[str, Any]
 
 
+class CancelledTrip(BaseModel):
+    """A trip a re-plan cancelled: trip ``trip`` of decision ``decision``, and its vehicle."""
+
+    decision: int
+    trip: int
+    vehicle: str
+
+
 class DecisionOut(BaseModel):
-    """A decision recorded: its number and the drill hour it was made at."""
+    """A decision recorded: its number, the drill hour it was made at, what it cancelled.
+
+    ``cancelled`` lists the caller's own trips not yet left that ``replace_pending``
+    cancelled (other players' trips are never cancelled).
+    """
 
     index: int
     hour: float
     trips: int
+    cancelled: list[CancelledTrip] = []
 
 
 class DrillEventOut(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,8 +21,9 @@ from scenarios.drill import (
     player_view,
     score_drill,
 )
-from scenarios.model import Inject, load_scenario
+from scenarios.model import Fleet, Inject, load_scenario
 from solver.errors import DataError
+from solver.fleet import FleetEntry
 from tests.conftest import TINY
 
 FAST = DispatchRequest(time_limit_s=0.5, engine="ortools", solution_limit=50)
@@ -83,7 +86,7 @@ def test_a_re_plan_keeps_the_past_and_reuses_what_it_frees(book):
         {"trips": [_trip("D2/light-1", {"food": 10})], "replace_pending": True}
     )
     subs = [Submitted(0.0, "p", first)]
-    b.check(again, cut, subs)  # 5 sent + 10 new = 15: allowed
+    b.check(again, cut, subs, "p")  # 5 sent + 10 new = 15: allowed
     runs = b.play([*subs, Submitted(cut, "p", again)])
     assert (runs[0].leave_h, runs[0].visits) == (before[0].leave_h, before[0].visits)
     assert runs[3].leave_h is not None and runs[3].leave_h >= cut
@@ -91,7 +94,7 @@ def test_a_re_plan_keeps_the_past_and_reuses_what_it_frees(book):
         {"trips": [_trip("D2/light-1", {"food": 11})], "replace_pending": True}
     )
     with pytest.raises(DataError) as e:
-        b.check(too_much, cut, subs)
+        b.check(too_much, cut, subs, "p")
     assert e.value.field == "trips[0].stops"
 
 
@@ -280,3 +283,109 @@ def test_goods_that_could_not_be_delivered_go_back_into_stock(tiny_gpkg):
     d1 = decision_from_dict({"trips": [_trip("D1/light-1", {"food": 150})]})
     assert b.play([Submitted(0.0, "p", d1)])[0].failed == {0: "depot_lost"}
     assert b._stock_used(b.play([Submitted(0.0, "p", d1)])) == {("D1", "food"): 150}
+
+
+def test_a_re_plan_cancels_only_its_own_players_trips(book):
+    """Player B's re-plan leaves A's pending trips alone and returns the ones of B's it
+    cancels; B cannot take the stock A's trips hold."""
+    b, _ = book
+    a_trips = decision_from_dict({"trips": [_trip("D1/light-1", {"food": 5})] * 2})
+    b_trips = decision_from_dict({"trips": [_trip("D1/light-2", {"food": 5})] * 2})
+    subs = [Submitted(0.0, "A", a_trips), Submitted(0.0, "B", b_trips)]
+    replan = Decision(replace_pending=True)
+    cancelled = b.check(replan, 0.0, subs, "B")
+    assert [(r.decision, r.trip, r.vehicle) for r in cancelled] == [
+        (1, 0, "D1/light-2"),
+        (1, 1, "D1/light-2"),
+    ]
+    runs = b.play([*subs, Submitted(0.0, "B", replan)])
+    assert [r.cancelled_h for r in runs] == [None, None, 0.0, 0.0]
+    assert b.check(replan, 0.0, subs, "nobody") == []
+    # D2 holds 15 food: A orders 10; B's re-plan frees none of it.
+    a_d2 = decision_from_dict({"trips": [_trip("D2/light-1", {"food": 10})]})
+    greedy = decision_from_dict(
+        {"trips": [_trip("D2/light-1", {"food": 6})], "replace_pending": True}
+    )
+    with pytest.raises(DataError) as e:
+        b.check(greedy, 0.0, [Submitted(0.0, "A", a_d2)], "B")
+    assert e.value.field == "trips[0].stops" and "10 are ordered already" in e.value.problem
+
+
+def test_a_refused_vehicle_says_why(tiny_gpkg):
+    """Lost with its depot at hour h, not in this drill's fleet, or unknown: three reasons."""
+    area = load_area(tiny_gpkg)
+    # The area's own fleet: two light trucks at D1; the drill has half of them.
+    fleet = (FleetEntry("F1", "light", "D1", 2),)
+    area = dataclasses.replace(area, network=dataclasses.replace(area.network, fleet=fleet))
+    sc, folder = load_scenario(TINY / "exercise.yaml")
+    lost = Inject.model_validate({"at_h": 9, "depots_lost": ["D2"]})
+    only_d2 = {
+        "available_share": 0.5,
+        "added": [{"depot": "D2", "vehicle_class": "light", "count": 1}],
+    }
+    sc = sc.model_copy(
+        update={"injects": [*sc.injects, lost], "fleet": Fleet.model_validate(only_d2)}
+    )
+    b = DrillBook(area, sc, [Released(2, 1.5)], FAST, folder=folder)
+
+    def why(vehicle, hour):
+        with pytest.raises(DataError) as e:
+            b.check(decision_from_dict({"trips": [_trip(vehicle, {"food": 1})]}), hour, [])
+        assert e.value.field == "trips[0].vehicle"
+        return e.value.problem, e.value.problem_zh
+
+    b.check(decision_from_dict({"trips": [_trip("D1/light-1", {"food": 1})]}), 0.0, [])
+    assert why("D1/light-2", 0.0) == (
+        "vehicle 'D1/light-2' is not in this drill's fleet",
+        "车辆 D1/light-2 不在本次演练的车队中",
+    )
+    assert why("D9/light-1", 0.0)[0] == "unknown vehicle 'D9/light-1'"
+    b.check(decision_from_dict({"trips": [_trip("D2/light-1", {"food": 1})]}), 1.0, [])
+    problem, zh = why("D2/light-1", 2.0)
+    assert problem == "vehicle 'D2/light-1' was lost with depot 'D2' at hour 1.5"
+    assert "D2" in zh and "1.5" in zh
+
+
+def test_a_book_after_a_release_plays_as_a_fresh_one(tiny_gpkg):
+    """A book built from the one before (reused situations and travel times) plays every
+    trip exactly as a book built from scratch."""
+    sc, folder = load_scenario(TINY / "exercise.yaml")
+    area = load_area(tiny_gpkg)
+    first = DrillBook(area, sc, RELEASED[:1], FAST, folder=folder)
+    subs = [
+        Submitted(0.0, "p", decision_from_dict({"trips": [_trip("D1/light-1", {"food": 5})]})),
+        Submitted(2.0, "p", decision_from_dict({"trips": [_trip("D2/light-1", {"food": 5})]})),
+        Submitted(3.5, "p", decision_from_dict({"trips": [_trip("D1/light-2", {"food": 5})]})),
+    ]
+    first.play(subs)
+    after = first.after(RELEASED)
+    fresh = DrillBook(area, sc, RELEASED, FAST, folder=folder)
+    assert after.epochs[:2] == first.epochs[:2] and len(after.epochs) == 3
+    key = lambda r: (r.leave_h, r.visits, r.back_h, r.failed)  # noqa: E731
+    assert [key(r) for r in after.play(subs)] == [key(r) for r in fresh.play(subs)]
+
+
+def test_the_blind_view_names_no_source():
+    """With the drill's name the view drops names, notes, descriptions and sources, and
+    renames floods (references follow)."""
+    sc, _ = load_scenario(TINY / "exercise.yaml")
+    flood = sc.floods[0].model_copy(update={"note": "generated, seed 1358561880"})
+    sc = sc.model_copy(
+        update={
+            "floods": [flood],
+            "description": "Generated (moderate, seed 1358561880)",
+            "sources": ["scenarios/library/secret.yaml"],
+            "affected": [
+                *sc.affected,
+                sc.affected[0].model_copy(update={"in_flood": flood.name, "note": "secret"}),
+            ],
+        }
+    )
+    view = player_view(sc, [Released(0, 2.5)], 2.5, name="drill-1")
+    text = str(view)
+    for secret in ("1358561880", "moderate", "secret", "east-low-ground", "tiny-exercise"):
+        assert secret not in text
+    assert view["scenario"]["name"] == "drill-1"
+    assert view["scenario"]["floods"][0]["name"] == "flood-1"
+    assert view["scenario"]["affected"][-1]["in_flood"] == "flood-1"
+    assert view["released"][0]["label"] == "横0-1 closed"

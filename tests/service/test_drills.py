@@ -78,7 +78,7 @@ def test_a_drill_end_to_end(drill_service):
         headers=h["player"],
     )
     assert r.status_code == 201, r.text
-    assert r.json() == {"index": 0, "hour": 0.0, "trips": 2}
+    assert r.json() == {"index": 0, "hour": 0.0, "trips": 2, "cancelled": []}
     # Bad decisions are refused naming the field; none is recorded.
     bad = [
         ({"trips": [trip("D7/truck-1")]}, "trips[0].vehicle"),
@@ -256,8 +256,9 @@ def test_two_decisions_at_once_cannot_both_take_the_last_stock(drill_service, mo
     check = DrillBook.check
 
     def slow_check(self, *args):
-        check(self, *args)
+        out = check(self, *args)
         both_checked.wait()
+        return out
 
     monkeypatch.setattr(DrillBook, "check", slow_check)
     order = {"trips": [trip("D2/light-1", {"food": 15})]}
@@ -384,3 +385,60 @@ def test_bad_generated_drills_name_the_problem(drill_service, body, field):
         assert r.json()["field"] == field
     else:
         assert "exactly one of scenario, generate" in r.json()["problem"]
+
+
+def test_a_re_plan_cancels_only_the_callers_trips_and_says_which(drill_service, tmp_path):
+    """Two duty officers order trips; one re-plans: only that officer's pending trips are
+    cancelled, listed in the reply; the other's still play."""
+    client, h = drill_service
+    with open_db(client.app.state.settings.db_url)[1]() as s:
+        other = {"Authorization": f"Bearer {create_token(s, 'player-2', 'duty_officer')}"}
+    body = {"area": "tiny", "scenario": exercise_scenario()}
+    url = "/drills/" + client.post("/drills", json=body, headers=h["controller"]).json()["id"]
+    client.post(f"{url}/start", headers=h["controller"])
+    mine = {"trips": [trip("D1/light-1", {"food": 5}), trip("D1/light-1", {"food": 5})]}
+    theirs = {"trips": [trip("D1/light-2", {"food": 5})]}
+    assert client.post(f"{url}/decisions", json=mine, headers=h["player"]).status_code == 201
+    assert client.post(f"{url}/decisions", json=theirs, headers=other).status_code == 201
+    r = client.post(f"{url}/decisions", json={"replace_pending": True}, headers=other)
+    assert r.status_code == 201, r.text
+    assert r.json()["cancelled"] == [{"decision": 1, "trip": 0, "vehicle": "D1/light-2"}]
+    r = client.post(f"{url}/decisions", json={"replace_pending": True}, headers=h["player"])
+    assert [(c["decision"], c["trip"]) for c in r.json()["cancelled"]] == [(0, 0), (0, 1)]
+    log = client.get(f"{url}/events", headers=h["controller"]).json()
+    assert [e["body"].get("cancelled") for e in log if e["kind"] == "decision"] == [
+        [],
+        [],
+        [[1, 0]],
+        [[0, 0], [0, 1]],
+    ]
+
+
+def test_nothing_a_player_or_viewer_reads_can_regenerate_a_generated_drill(drill_service):
+    """Before the end, no role's view of a generated drill holds its seed, its severity or
+    a trace of the generator (the seed and severity are what regenerate the script); the
+    ended drill shows the seed, so the check is not vacuous."""
+    import re
+
+    client, h = drill_service
+    body = {"area": "hengshui", "generate": {"severity": "moderate", "injects": 2}}
+    r = client.post("/drills", json=body, headers=h["controller"])
+    assert r.status_code == 201, r.text
+    url = f"/drills/{r.json()['id']}"
+    client.post(f"{url}/start", headers=h["controller"])
+    client.post(f"{url}/release", json={}, headers=h["controller"])
+    seen = {}
+    for role in ("controller", "player", "viewer"):
+        texts = [client.get(url, headers=h[role]).text, client.get("/drills", headers=h[role]).text]
+        events = client.get(f"{url}/events", headers=h[role])
+        if events.status_code == 200:  # the controller's log: it may not tell either
+            texts.append(events.text)
+        seen[role] = "\n".join(texts)
+    ended = client.post(f"{url}/end", headers=h["controller"]).json()
+    seed = re.search(r"seed (\d+)", ended["scenario"]["floods"][0]["note"]).group(1)
+    assert "moderate" in ended["scenario"]["name"]
+    for role, text in seen.items():
+        numbers = set(re.findall(r"(?<![\d.])\d+(?![\d.])", text))
+        assert seed not in numbers, role
+        for word in ("moderate", "中度", "seed", "种子", "generat", "生成"):
+            assert word not in text, (role, word)
