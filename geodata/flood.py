@@ -19,26 +19,43 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from geodata.io import read_layer
+from geodata.limits import LOCAL, ReadLimits
 from geodata.roads import RoadNetwork
 from solver.errors import DataError
 from solver.roadgraph import RoadConditions
 
 log = logging.getLogger(__name__)
 
+#: The deepest water a flood layer may state. Deeper is refused as a mistake (a unit error,
+#: a no-data value such as 9999 or 1e308): river floods on the North China Plain stand a few
+#: metres deep, and any road is closed long before this.
+MAX_FLOOD_DEPTH_M = 30.0
 #: Water of unknown depth is treated as this deep: it closes every road vehicle's route.
-UNKNOWN_DEPTH_M = 9.0
+#: Deeper than any depth a layer may state, so it is never mistaken for one; messages say
+#: "unknown depth" (:func:`water_text`), never this number.
+UNKNOWN_DEPTH_M = 99.0
+#: How many overlapping pairs a warning names before it only counts them.
+_NAMED_OVERLAPS = 5
 #: A point barrier closes edges within this distance; farther than the limit is an error.
 BARRIER_TOLERANCE_M = 50.0
 BARRIER_LIMIT_M = 500.0
 
 
-def prepare_flood(gdf: gpd.GeoDataFrame, *, source: str = "flood") -> gpd.GeoDataFrame:
-    """Check a WGS84 flood layer: polygons only, depths >= 0, invalid shapes repaired.
+def prepare_flood(
+    gdf: gpd.GeoDataFrame, *, source: str = "flood", default_depth_m: float | None = None
+) -> gpd.GeoDataFrame:
+    """Check a WGS84 flood layer: polygons only, finite depths in [0, 30] m, shapes repaired.
 
     A self-intersecting or otherwise invalid polygon is repaired with
-    :func:`shapely.make_valid` and a warning naming the feature is logged; a feature that
-    cannot be repaired into a polygon is refused. Missing depth means unknown depth, which
-    closes roads to every vehicle (``depth_m = UNKNOWN_DEPTH_M``, ``depth_known = False``).
+    :func:`shapely.make_valid`, and a feature with no area (a sliver) is left out; each
+    with a warning naming the feature. A feature that cannot be repaired into a polygon is
+    refused, as is a layer with no area at all. Features that overlap are kept (the deeper
+    water counts where they do), with one warning naming them.
+
+    A feature without its own depth takes ``default_depth_m`` (the depth its scenario entry
+    gives); without that, its depth is unknown, which closes roads to every vehicle
+    (``depth_known = False``; :func:`water_text` says so, never a number). Non-finite,
+    negative or absurd depths (over :data:`MAX_FLOOD_DEPTH_M`) are refused.
     """
     if gdf.empty:
         raise DataError("has no flood polygons", source=source, problem_zh="没有洪水范围")
@@ -77,40 +94,118 @@ def prepare_flood(gdf: gpd.GeoDataFrame, *, source: str = "flood") -> gpd.GeoDat
         geoms[i] = shapely.union_all(polys)
         log.warning("%s: feature '%s': invalid polygon (%s) repaired", source, ids[i], reason)
     out = out.set_geometry(geoms, crs=out.crs)
-    depth_col = next((c for c in ("depth_m", "depth", "水深") if c in out.columns), None)
-    if depth_col is None:
-        depth = np.full(len(out), np.nan)
-    else:
-        depth = pd.to_numeric(out[depth_col], errors="coerce").to_numpy(dtype=float)
-        text_bad = out[depth_col].notna().to_numpy() & np.isnan(depth)
-        if text_bad.any():
-            i = int(np.argmax(text_bad))
-            raise DataError(
-                f"not a number: {out[depth_col].iloc[i]!r}",
-                source=source,
-                record=ids[i],
-                field=depth_col,
-                problem_zh="水深不是数值",
-            )
-        if (depth < 0).any():
-            i = int(np.argmax(depth < 0))
-            raise DataError(
-                f"must be >= 0, got {depth[i]}",
-                source=source,
-                record=ids[i],
-                field=depth_col,
-                problem_zh="水深不能为负",
-            )
+    depth = _depths(out, ids, source)
+    if default_depth_m is not None:
+        _check_depth(float(default_depth_m), source, None, "depth_m")
+        depth = np.where(np.isnan(depth), float(default_depth_m), depth)
     out["depth_known"] = np.isfinite(depth)
     out["depth_m"] = np.where(np.isfinite(depth), depth, UNKNOWN_DEPTH_M)
+    sliver = shapely.area(out.geometry.to_numpy()) <= 0
+    if sliver.all():
+        raise DataError(
+            "no flood polygon has any area",
+            source=source,
+            field="geometry",
+            problem_zh="洪水范围面积为零",
+        )
+    for i in map(int, np.flatnonzero(sliver)):
+        log.warning("%s: feature '%s': polygon has no area (a sliver): left out", source, ids[i])
+    out = out[~sliver].reset_index(drop=True)
+    _warn_overlaps(out, source)
     return out
 
 
+def _depths(out: gpd.GeoDataFrame, ids: list[str], source: str) -> NDArray[np.float64]:
+    """Each feature's stated depth (NaN where it states none), checked."""
+    depth_col = next((c for c in ("depth_m", "depth", "水深") if c in out.columns), None)
+    if depth_col is None:
+        return np.full(len(out), np.nan)
+    values = out[depth_col]
+    if "depth_known" in out.columns:  # prepared before: unknown stays unknown
+        values = values.where(out["depth_known"].astype(bool))
+    depth = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    stated = values.notna().to_numpy()
+    text_bad = stated & np.isnan(depth)
+    if text_bad.any():
+        i = int(np.argmax(text_bad))
+        raise DataError(
+            f"not a number: {values.iloc[i]!r}",
+            source=source,
+            record=ids[i],
+            field=depth_col,
+            problem_zh="水深不是数值",
+        )
+    for i in map(int, np.flatnonzero(stated)):
+        _check_depth(float(depth[i]), source, ids[i], depth_col)
+    return np.asarray(depth, dtype=np.float64)
+
+
+def _check_depth(d: float, source: str, record: str | None, field: str) -> None:
+    if not np.isfinite(d):
+        raise DataError(
+            f"must be a finite number of metres, got {d}",
+            source=source,
+            record=record,
+            field=field,
+            problem_zh="水深须为有限数值",
+        )
+    if d < 0:
+        raise DataError(
+            f"must be >= 0, got {d}",
+            source=source,
+            record=record,
+            field=field,
+            problem_zh="水深不能为负",
+        )
+    if d > MAX_FLOOD_DEPTH_M:
+        raise DataError(
+            f"{d:g} m is not a plausible flood depth (at most {MAX_FLOOD_DEPTH_M:g} m); "
+            "check the unit or a no-data value",
+            source=source,
+            record=record,
+            field=field,
+            problem_zh=f"水深 {d:g} 米不合理(上限 {MAX_FLOOD_DEPTH_M:g} 米),请检查单位或无效值",
+        )
+
+
+def _warn_overlaps(flood: gpd.GeoDataFrame, source: str) -> None:
+    geoms = flood.geometry.to_numpy()
+    if len(geoms) < 2:
+        return
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="overlaps")
+    pairs = [(int(i), int(j)) for i, j in zip(a, b, strict=True) if i < j]
+    if not pairs:
+        return
+    ids = flood["id"].astype(str).tolist()
+    named = ", ".join(f"'{ids[i]}'/'{ids[j]}'" for i, j in pairs[:_NAMED_OVERLAPS])
+    more = f" and {len(pairs) - _NAMED_OVERLAPS} more" if len(pairs) > _NAMED_OVERLAPS else ""
+    log.warning(
+        "%s: features overlap (%s%s): the deeper water counts where they do", source, named, more
+    )
+
+
+def water_text(depth_m: float) -> str:
+    """How a message names water ``depth_m`` deep: metres, or "of unknown depth"."""
+    if depth_m >= UNKNOWN_DEPTH_M:
+        return "water of unknown depth"
+    return f"{depth_m:.1f} m of water"
+
+
 def read_flood(
-    path: str | os.PathLike[str], *, crs: str | None = None, layer: str | None = None
+    path: str | os.PathLike[str],
+    *,
+    crs: str | None = None,
+    layer: str | None = None,
+    default_depth_m: float | None = None,
+    limits: ReadLimits = LOCAL,
 ) -> gpd.GeoDataFrame:
-    """Read and check a flood layer (GeoJSON, GeoPackage, Shapefile)."""
-    return prepare_flood(read_layer(path, layer, crs=crs), source=str(path))
+    """Read and check a flood layer (GeoJSON, GeoPackage, Shapefile); see :func:`prepare_flood`."""
+    return prepare_flood(
+        read_layer(path, layer, crs=crs, limits=limits),
+        source=str(path),
+        default_depth_m=default_depth_m,
+    )
 
 
 def flood_conditions(roads: RoadNetwork, flood: gpd.GeoDataFrame) -> RoadConditions:

@@ -19,7 +19,7 @@ import shapely
 from ortools.graph.python import min_cost_flow
 
 from geodata.area import Area
-from geodata.flood import depth_at, read_flood
+from geodata.flood import depth_at, read_flood, water_text
 from geodata.matrix import Hazards, build_hazards, travel_time_matrix
 from scenarios.model import Affected, Closure, Scenario
 from solver.errors import DataError
@@ -95,9 +95,11 @@ def _flood_frames(
         if f.file is not None:
             path = Path(f.file)
             path = path if path.is_absolute() else folder / path
-            if f.name:
-                frame = read_flood(path)
-                frame["id"] = f.name
+            if f.name or f.depth_m is not None:
+                # Features without a depth of their own take the entry's.
+                frame = read_flood(path, default_depth_m=f.depth_m)
+                if f.name:
+                    frame["id"] = f.name
                 out.append(frame)
             else:
                 out.append(path)
@@ -310,11 +312,11 @@ def apply_scenario(
         ddepth = hazards.depth_at([d.lon for d in network.depots], [d.lat for d in network.depots])
         for d, dd in zip(network.depots, ddepth, strict=True):
             if dd > 0:
-                notes.append(f"depot {d.id} stands in {dd:.1f} m of water")
+                notes.append(f"depot {d.id} stands in {water_text(dd)}")
         for p in points:
             if p.kind is PointKind.SHELTER and flood_depth[p.id] > 0:
                 notes.append(
-                    f"shelter {p.id} stands in {flood_depth[p.id]:.1f} m of water and is not used"
+                    f"shelter {p.id} stands in {water_text(flood_depth[p.id])} and is not used"
                 )
     return Situation(
         scenario,
