@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.io import list_layers, read_layer, read_table
+from geodata.limits import LOCAL, ReadLimits
 from geodata.osm import read_osm
 from geodata.records import (
     catalogue_from_frame,
@@ -119,6 +120,7 @@ def load_area(
     points: str | os.PathLike[str] | None = None,
     m2_per_person: float = SHELTER_M2_PER_PERSON,
     max_snap_m: float = MAX_SNAP_M,
+    limits: ReadLimits = LOCAL,
 ) -> Area:
     """Load a bundled area by name (``hengshui``, ``zhuozhou``) or a user's GeoPackage.
 
@@ -131,10 +133,12 @@ def load_area(
         the ``roads`` layer.
     depots, points
         Files (CSV, XLSX, GeoJSON, ...) replacing the area's ``depots`` or ``points`` layer.
+    limits
+        Size, feature and vertex limits for each file and layer read.
     """
     path = area_path(spec)
     bundled = str(spec).lower() in BUNDLED
-    names = set(list_layers(path))
+    names = set(list_layers(path, limits=limits))
     for required in REQUIRED_LAYERS:
         if required not in names and {"depots": depots, "points": points}[required] is None:
             raise DataError(
@@ -147,15 +151,15 @@ def load_area(
     layers: dict[str, pd.DataFrame] = {}
     for name in ("boundaries", "depots", "points", "staging", "rivers"):
         if name in names:
-            layers[name] = read_layer(path, name, crs=use_crs)
+            layers[name] = read_layer(path, name, crs=use_crs, limits=limits)
     sources = {"depots": f"{path}:depots", "points": f"{path}:points"}
     for name, given in (("depots", depots), ("points", points)):
         if given is not None:
-            layers[name] = read_layer(given, crs=crs)
+            layers[name] = read_layer(given, crs=crs, limits=limits)
             sources[name] = str(given)
     for name in ("fleet", "vehicle_classes", "items", "meta"):
         if name in names:
-            layers[name] = read_table(path, name)
+            layers[name] = read_table(path, name, limits=limits)
     catalogue = DEFAULT_CATALOGUE
     if "items" in layers:
         catalogue = catalogue_from_frame(layers["items"], catalogue, source=f"{path}:items")
@@ -197,7 +201,7 @@ def load_area(
                 field="roads",
                 problem_zh="缺少道路图层",
             )
-        lines = read_layer(path, "roads", crs=use_crs)
+        lines = read_layer(path, "roads", crs=use_crs, limits=limits)
         layers["roads"] = lines
         road_net = roads_from_lines(lines, source=f"{src}:roads")
     meta = layers.get("meta")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from geodata.area import BUNDLED, load_area
 from geodata.flood import read_flood
 from geodata.io import write_atomic
+from geodata.limits import TooLargeError
 from service.api import analyses
 from service.api.auth import DRILL_CONTROLLERS, Role
 from service.api.context import ApiError, Ctx
@@ -23,6 +25,18 @@ from service.api.db import Audit, Layer, StoredScenario, Token, now
 from service.api.registry import area_spec, extra_areas
 from service.api.schemas import LayerOut, ScenarioIn, ScenarioOut
 from solver.errors import DataError
+
+
+def upload_error(exc: DataError, path: Path) -> ApiError:
+    """A reader's error about an upload as an API error (413 over the size limit, else 422).
+
+    It names the record and field, and never the server's file path.
+    """
+    problem = exc.problem.replace(str(path), "upload")
+    if exc.record is not None:
+        problem = f"record {exc.record!r}: {problem}"
+    status = 413 if isinstance(exc, TooLargeError) else 422
+    return ApiError(status, problem, exc.field or "body", exc.problem_zh or "上传文件无效")
 
 
 def register(app: FastAPI, c: Ctx) -> None:
@@ -55,9 +69,9 @@ def register(app: FastAPI, c: Ctx) -> None:
         tmp.write_bytes(raw)
         try:
             try:
-                area = load_area(tmp, crs=crs)
-            except DataError as exc:
-                raise ApiError(422, exc.problem, exc.field or "body", exc.problem_zh) from None
+                area = load_area(tmp, crs=crs, limits=cfg.upload_limits)
+            except DataError as exc:  # say "upload", not where the server keeps it
+                raise upload_error(exc, tmp) from None
             except Exception:  # not a GeoPackage at all
                 raise ApiError(
                     422, "not a readable GeoPackage", "body", "不是可读的GeoPackage文件"
@@ -206,10 +220,9 @@ def register(app: FastAPI, c: Ctx) -> None:
         upload = folder / f"{layer_id}.upload.geojson"
         upload.write_bytes(raw)
         try:
-            frame = read_flood(upload, crs=crs)
+            frame = read_flood(upload, crs=crs, limits=cfg.upload_limits)
         except DataError as exc:  # say "upload", not where the server keeps it
-            problem = exc.problem.replace(str(upload), "upload")
-            raise ApiError(422, problem, exc.field or "body", exc.problem_zh) from None
+            raise upload_error(exc, upload) from None
         finally:
             upload.unlink(missing_ok=True)
         path = folder / f"{layer_id}.geojson"
