@@ -45,8 +45,14 @@ _LEGACY_CRS = re.compile(
 )
 
 
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
+class _NotJsonNumber(str):
+    """``NaN`` / ``Infinity`` written in a document: JSON has no such numbers.
+
+    The parser keeps them as this marker so that the check that meets one names its
+    record and field (a depth, a coordinate) instead of failing the whole document.
+    """
+
+    __slots__ = ()
 
 
 def read_geojson(path: Path, limits: ReadLimits) -> tuple[pd.DataFrame, np.ndarray, CRS | None]:
@@ -63,7 +69,7 @@ def read_geojson(path: Path, limits: ReadLimits) -> tuple[pd.DataFrame, np.ndarr
             problem_zh="不是UTF-8编码的文本(GeoJSON须为UTF-8)",
         ) from None
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json.loads(text, parse_constant=_NotJsonNumber)
     except RecursionError:
         raise DataError(
             "nested too deeply to be GeoJSON", source=source, problem_zh="嵌套层次过深"
@@ -129,6 +135,10 @@ def read_geojson(path: Path, limits: ReadLimits) -> tuple[pd.DataFrame, np.ndarr
                 field="geometry",
                 problem_zh="几何数据无效",
             ) from None
+    # NaN / Infinity written as numbers: the property's check names them (not a number).
+    props = [
+        {k: (str(v) if isinstance(v, _NotJsonNumber) else v) for k, v in p.items()} for p in props
+    ]
     frame = pd.DataFrame.from_records(props) if props else pd.DataFrame()
     frame = frame.reindex(range(len(props)))
     return frame, built, _legacy_crs(doc, source)
@@ -198,7 +208,8 @@ def _vertices(geom: Any, max_depth: int, source: str, record: str, where: str, d
                 raise bad("a position has 2 to 4 numbers")
             for x in value:
                 if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
-                    raise bad(f"coordinate {x!r} is not a finite number", "坐标不是有限数值")
+                    shown = str(x) if isinstance(x, _NotJsonNumber) else repr(x)
+                    raise bad(f"coordinate {shown} is not a finite number", "坐标不是有限数值")
             count += 1
         else:
             stack.extend((v, level - 1) for v in value)

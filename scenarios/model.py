@@ -9,8 +9,9 @@ naming the file and the field path (``affected[2].people``). See
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -27,6 +28,15 @@ Provenance = Literal["real", "proxy", "synthetic"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _unique(value: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for k, v in enumerate(value):
+        if v in seen:
+            raise ValueError(f"{v!r} is listed twice (again at [{k}])")
+        seen.add(v)
+    return value
 
 
 class Affected(_Strict):
@@ -132,6 +142,11 @@ class Inject(_Strict):
     add_people: list[Affected] = []
     depots_lost: list[str] = []
 
+    @field_validator("depots_lost")
+    @classmethod
+    def _depots_once(cls, value: list[str]) -> list[str]:
+        return _unique(value)
+
     @model_validator(mode="after")
     def _something(self) -> Inject:
         if not (self.closures or self.add_people or self.depots_lost):
@@ -171,6 +186,9 @@ class Timeline(_Strict):
     unload_h: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     distribution_people_per_h: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     max_distribution_h: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    #: A depot bay's loading rate (t/h) and the dock time per truckload (hours).
+    bay_t_per_h: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] | None = None
+    dock_h: Annotated[float, Field(ge=0, le=24, allow_inf_nan=False)] | None = None
 
 
 class Scenario(_Strict):
@@ -199,6 +217,11 @@ class Scenario(_Strict):
     timeline: Timeline = Timeline()
     tier_preference: dict[str, float] = {}
     injects: list[Inject] = []
+
+    @field_validator("depots_lost")
+    @classmethod
+    def _depots_once(cls, value: list[str]) -> list[str]:
+        return _unique(value)
 
     @field_validator("injects")
     @classmethod
@@ -236,6 +259,71 @@ class Scenario(_Strict):
         return t.hour + t.minute / 60.0 + t.second / 3600.0
 
 
+#: Chinese for pydantic's error types (``{...}`` from the error's context).
+_ZH = {
+    "extra_forbidden": "未知字段(是否拼写错误?)",
+    "missing": "缺少必填字段",
+    "greater_than": "须大于 {gt}",
+    "greater_than_equal": "须不小于 {ge}",
+    "less_than": "须小于 {lt}",
+    "less_than_equal": "须不大于 {le}",
+    "finite_number": "须为有限数值",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "int_from_float": "须为整数",
+    "float_parsing": "须为数值",
+    "float_type": "须为数值",
+    "string_type": "须为文本",
+    "bool_type": "须为 true 或 false",
+    "bool_parsing": "须为 true 或 false",
+    "list_type": "须为列表",
+    "dict_type": "须为键值映射",
+    "model_type": "须为键值映射",
+    "model_attributes_type": "须为键值映射",
+    "literal_error": "取值须为 {expected} 之一",
+    "enum": "取值须为 {expected} 之一",
+    "too_short": "至少需要 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "string_too_short": "文本过短(至少 {min_length} 字符)",
+    "string_too_long": "文本过长(最多 {max_length} 字符)",
+    "string_pattern_mismatch": "格式不符",
+    "datetime_parsing": "须为日期时间,如 2023-07-31T22:00:00+08:00",
+    "datetime_from_date_parsing": "须为日期时间,如 2023-07-31T22:00:00+08:00",
+    "datetime_type": "须为日期时间",
+    "json_invalid": "不是有效的JSON",
+    "json_type": "须为JSON",
+    "union_tag_invalid": "类型标记无效",
+}
+#: Chinese for the value errors this package's validators raise (by a phrase they contain).
+_ZH_VALUE = {
+    "listed twice": "重复列出",
+    "give exactly one of": "须且只能给出其中之一",
+    "out of time order": "注入事件须按时间先后排列",
+    "targets are numbers": "时限须为小时数(数字)",
+    "at least 3 corners": "多边形至少需要 3 个顶点",
+    "an inject needs": "注入事件须包含道路中断、新增人员或储备库损毁",
+    "printable": "不能含控制字符(须为可打印文本)",
+}
+
+
+def problem_zh_of(err: Mapping[str, Any]) -> str:
+    """A specific Chinese text for one pydantic error (``ValidationError.errors()[k]``)."""
+    kind = str(err.get("type", ""))
+    if kind == "value_error":
+        msg = str(err.get("msg", ""))
+        for phrase, zh in _ZH_VALUE.items():
+            if phrase in msg:
+                return zh
+        return "取值无效:" + msg.removeprefix("Value error, ")
+    template = _ZH.get(kind)
+    if template is None:
+        return "取值无效"
+    try:
+        return template.format(**(err.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return template.split("{")[0].rstrip()
+
+
 def _loc(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
@@ -263,24 +351,117 @@ def scenario_from_dict(data: object, *, source: str = "scenario") -> Scenario:
             f"{first['msg']}{shown}{more}",
             source=source,
             field=field,
-            problem_zh=f"字段 {field} 有误",
+            problem_zh=problem_zh_of(first),
         ) from None
 
 
+#: A scenario file larger than this is not a scenario someone wrote.
+MAX_SCENARIO_BYTES = 10 * 2**20
+#: YAML aliases a scenario may use (each can repeat a whole subtree: a "billion laughs").
+MAX_ALIASES = 50
+#: How deeply a scenario may nest (brackets, or indentation in columns); real ones nest < 10.
+MAX_NESTING = 64
+MAX_INDENT = 400
+
+
+def _nesting(text: str) -> int:
+    """Deepest nesting of flow brackets in ``text`` (quoted text skipped), cheaply.
+
+    PyYAML takes minutes on a document nested tens of thousands deep before it overflows
+    the stack, so the depth is measured before it parses anything.
+    """
+    depth = deepest = 0
+    quote = ""
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def load_scenario(path: str | Path) -> tuple[Scenario, Path]:
-    """Read a scenario YAML file (or a library name); return it and its folder."""
+    """Read a scenario YAML file (or a library name); return it and its folder.
+
+    The file must be UTF-8 YAML of at most :data:`MAX_SCENARIO_BYTES`, nested no deeper
+    than the parser allows and with few aliases; anything else is a :class:`DataError`
+    naming the file.
+    """
     p = Path(path)
     if not p.exists() and (LIBRARY / f"{path}.yaml").exists():
         p = LIBRARY / f"{path}.yaml"
     if not p.exists():
         raise DataError("file does not exist", source=str(path), problem_zh="情景文件不存在")
-    text = p.read_text(encoding="utf-8")
+    if p.is_dir():
+        raise DataError(
+            "is a directory, not a scenario file", source=str(p), problem_zh="这是目录,不是情景文件"
+        )
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise DataError(
+            f"cannot be read: {exc.strerror}", source=str(p), problem_zh="无法读取情景文件"
+        ) from None
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise DataError(
+            f"{len(raw):,} bytes: too large for a scenario (limit {MAX_SCENARIO_BYTES:,})",
+            source=str(p),
+            problem_zh="情景文件过大",
+        )
+    text = _utf8(raw, str(p))
     if not text.strip():
         raise DataError("file is empty", source=str(p), problem_zh="文件为空")
+    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
+    if _nesting(text) > MAX_NESTING or indent > MAX_INDENT:
+        raise DataError(
+            "nested too deeply to be a scenario", source=str(p), problem_zh="嵌套层次过深"
+        )
     try:
+        aliases = sum(
+            isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)
+        )
+        if aliases > MAX_ALIASES:
+            raise DataError(
+                f"uses {aliases} YAML aliases (limit {MAX_ALIASES})",
+                source=str(p),
+                problem_zh="YAML 别名过多",
+            )
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise DataError(
+            "nested too deeply to be a scenario", source=str(p), problem_zh="嵌套层次过深"
+        ) from None
     except yaml.YAMLError as exc:
         raise DataError(
             f"not valid YAML: {exc}", source=str(p), problem_zh="YAML 格式错误"
         ) from None
-    return scenario_from_dict(data, source=str(p)), p.parent
+    try:
+        return scenario_from_dict(data, source=str(p)), p.parent
+    except RecursionError:
+        raise DataError(
+            "nested too deeply to be a scenario", source=str(p), problem_zh="嵌套层次过深"
+        ) from None
+
+
+def _utf8(raw: bytes, source: str) -> str:
+    """``raw`` as UTF-8 text (a BOM is fine); otherwise say so, and guess GBK by name."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        hint = ""
+        try:
+            raw.decode("gbk")
+            hint = " (it reads as GBK: save it as UTF-8)"
+        except UnicodeDecodeError:
+            pass
+        raise DataError(
+            f"not UTF-8 text (byte {exc.start}){hint}",
+            source=source,
+            problem_zh="不是UTF-8编码" + ("(似为GBK编码,请另存为UTF-8)" if hint else ""),
+        ) from None

@@ -19,6 +19,7 @@ import typer
 from rich.table import Table
 
 from geodata.area import load_area, summary
+from geodata.flood import water_text
 from geodata.io import write_atomic
 from geodata.matrix import build_hazards, matrix_frame, travel_time_matrix
 from scenarios.apply import apply_scenario
@@ -32,6 +33,8 @@ from service.cli_common import (
     PointsOpt,
     RoadsOpt,
     app,
+    check_out_dir,
+    check_out_file,
     console,
     friendly,
 )
@@ -171,6 +174,7 @@ def matrix(
     lang: LangOpt = Lang.BOTH,
 ) -> None:
     """Write the depot x point travel-time table in seconds for one vehicle class."""
+    check_out_file(out)
     a = load_area(area, crs=crs, roads=roads, depots=depots, points=points)
     hazards = build_hazards(a, floods=flood or [], barriers=barrier or [], crs=crs)
     m = travel_time_matrix(a, vehicle=vehicle, hazards=hazards)
@@ -199,7 +203,7 @@ def matrix(
     )
     for key, places in groups:
         depth = hazards.depth_at([p.lon for p in places], [p.lat for p in places])
-        wet = [f"{p.id} ({d:.1f} m)" for p, d in zip(places, depth, strict=True) if d > 0]
+        wet = [f"{p.id} ({water_text(d)})" for p, d in zip(places, depth, strict=True) if d > 0]
         if wet:
             t.add_row(
                 label(key, lang),
@@ -273,6 +277,7 @@ def check(
     show: Annotated[int, typer.Option(help="Late points to list in the terminal.")] = 15,
 ) -> None:
     """The 10/12-hour relief check: are basic needs (衣食住医) met in time, and if not, why."""
+    check_out_dir(out)
     for t in target or []:
         if not (t > 0 and t < 1e6):
             raise DataError(

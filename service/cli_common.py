@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -54,18 +56,96 @@ RoadsOpt = Annotated[
 ]
 
 
+#: File systems that are not a place for results (kernel and device views).
+SPECIAL_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def _out_error(path: Path, problem: str, zh: str) -> DataError:
+    return DataError(problem, source=str(path), field="--out", problem_zh=zh)
+
+
+def _special(path: Path) -> bool:
+    resolved = path.resolve()
+    return any(resolved == r or r in resolved.parents for r in SPECIAL_ROOTS)
+
+
+def _writable_dir(folder: Path, out: Path) -> None:
+    """Refuse unless a file can be created in ``folder`` (probed, then removed)."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".relief-probe-", dir=folder)
+    except OSError as exc:
+        raise _out_error(
+            out,
+            f"cannot write in {folder}: {exc.strerror}",
+            f"无法在 {folder} 中写入({exc.strerror})",
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def check_out_file(out: Path) -> None:
+    """Refuse a bad output file path before any work is done.
+
+    A folder, a missing or unwritable parent folder, or a special file system (/proc,
+    /sys, /dev) is refused.
+    """
+    if _special(out):
+        raise _out_error(out, "is on a special file system", "不能写入系统特殊目录")
+    if out.is_dir():
+        raise _out_error(out, "is a folder; give a file name", "这是目录,请给出文件名")
+    parent = out.parent
+    if not parent.exists():
+        raise _out_error(out, f"folder {parent} does not exist", f"目录 {parent} 不存在,请先创建")
+    if not parent.is_dir():
+        raise _out_error(out, f"{parent} is not a folder", f"{parent} 不是目录")
+    _writable_dir(parent, out)
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse a bad output folder before any work is done.
+
+    An existing file, a special file system, or a place where it cannot be made is
+    refused; the folder itself is made, with its parents, only when results are written.
+    """
+    if _special(out):
+        raise _out_error(out, "is on a special file system", "不能写入系统特殊目录")
+    if out.exists() and not out.is_dir():
+        raise _out_error(out, "is a file; give a folder", "这是文件,请给出目录")
+    base = out
+    while not base.exists():
+        base = base.parent
+    if not base.is_dir():
+        raise _out_error(out, f"{base} is a file, not a folder", f"{base} 是文件,不是目录")
+    _writable_dir(base, out)
+
+
 def friendly(command: F) -> F:
-    """Turn DataError/InfeasibleError into a bilingual message and exit code 2."""
+    """Turn bad input into a bilingual message and exit code 2 (never a traceback).
+
+    DataError (bad data, named by file, record and field), an operating-system error on a
+    file (permissions, a full disk, a folder where a file was expected) and input nested
+    too deeply all exit 2; InfeasibleError exits 3.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except DataError as exc:
-            zh = exc.message_zh
-            err_console.print(f"[bold red]错误 Error:[/] {exc}", highlight=False, soft_wrap=True)
-            if zh:
-                err_console.print(f"[red]{zh}[/]", highlight=False, soft_wrap=True)
+            _print_error(exc)
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            where = exc.filename or ""
+            _print_error(
+                DataError(
+                    f"{exc.strerror or exc}",
+                    source=str(where) if where else None,
+                    problem_zh=f"文件操作失败({exc.strerror or exc})",
+                )
+            )
+            raise typer.Exit(2) from None
+        except RecursionError:
+            _print_error(DataError("input nested too deeply", problem_zh="输入嵌套层次过深"))
             raise typer.Exit(2) from None
         except InfeasibleError as exc:
             err_console.print(
@@ -74,3 +154,10 @@ def friendly(command: F) -> F:
             raise typer.Exit(3) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _print_error(exc: DataError) -> None:
+    zh = exc.message_zh
+    if zh:
+        err_console.print(f"[bold red]错误:[/] {zh}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)

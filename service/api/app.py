@@ -15,19 +15,36 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from geodata.limits import TooLargeError
+from scenarios.model import problem_zh_of
 from service.api import analyses, routes_drills, routes_jobs, routes_registry, routes_uploads
 from service.api.context import ApiError, make_ctx
 from service.api.db import open_db
 from service.api.jobs import JobRunner
 from service.api.limits import BodyLimit
 from service.api.registry import area_with_stock, extra_areas
-from service.api.schemas import Problem
+from service.api.schemas import OPTIONS, Problem
 from service.api.settings import Settings
 from solver.errors import DataError
+
+#: Chinese for the statuses the framework itself answers (unknown path, wrong method, ...).
+HTTP_ZH = {
+    400: "请求内容无法解析(须为UTF-8编码的JSON)",
+    401: "未认证:请提供有效令牌",
+    403: "无权执行此操作",
+    404: "未找到该地址或资源",
+    405: "不支持该请求方法",
+    406: "无法提供所要求的格式",
+    413: "请求内容过大",
+    415: "不支持该内容类型",
+    422: "输入数据有误",
+    429: "请求过多,请稍后再试",
+    500: "服务器内部错误",
+}
 
 
 def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> FastAPI:
@@ -58,7 +75,49 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     ctx = make_ctx(cfg, sessions, runner)
     for routes in (routes_registry, routes_uploads, routes_jobs, routes_drills):
         routes.register(app, ctx)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        """To the API documentation (the service has no workspace page yet)."""
+        return RedirectResponse("/docs", status_code=307)
+
+    _document_job_options(app)
     return app
+
+
+def _document_job_options(app: FastAPI) -> None:
+    """List each job kind's options in the OpenAPI schema (``JobIn.options``).
+
+    The options are validated by kind (``schemas.OPTIONS``), so the request model keeps a
+    mapping; the schema still shows every option, its type, default and limits.
+    """
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = base()
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        refs = []
+        for model in dict.fromkeys(OPTIONS.values()):
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, sub in schema.pop("$defs", {}).items():
+                schemas.setdefault(name, sub)
+            schemas[model.__name__] = schema
+            refs.append({"$ref": f"#/components/schemas/{model.__name__}"})
+        job_in = schemas.get("JobIn", {}).get("properties", {})
+        if "options" in job_in:
+            kinds = ", ".join(f"{k}: {m.__name__}" for k, m in OPTIONS.items())
+            job_in["options"] = {
+                "anyOf": refs,
+                "default": {},
+                "title": "Options",
+                "description": f"Options by job kind ({kinds}); unknown options are refused.",
+            }
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _loader(cfg: Settings) -> Callable[[Session, str], Any]:
@@ -73,7 +132,11 @@ def _errors(app: FastAPI, cfg: Settings) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        body = Problem(problem=str(exc.detail), field=None)
+        body = Problem(
+            problem=str(exc.detail),
+            field=None,
+            problem_zh=HTTP_ZH.get(exc.status_code, "请求无法处理"),
+        )
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             # Starlette lists only the first route's methods; a path served by several route
@@ -93,8 +156,13 @@ def _errors(app: FastAPI, cfg: Settings) -> None:
 
     @app.exception_handler(DataError)
     async def data_error(_: Request, exc: DataError) -> JSONResponse:
-        body = Problem(problem=exc.problem, field=exc.field, problem_zh=exc.problem_zh)
-        return JSONResponse(body.model_dump(), status_code=422)
+        problem = exc.problem if exc.record is None else f"record {exc.record!r}: {exc.problem}"
+        body = Problem(
+            problem=problem, field=exc.field, problem_zh=exc.problem_zh or "输入数据有误"
+        )
+        return JSONResponse(
+            body.model_dump(), status_code=413 if isinstance(exc, TooLargeError) else 422
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -102,7 +170,14 @@ def _errors(app: FastAPI, cfg: Settings) -> None:
         loc = [x for x in err.get("loc", ()) if x not in ("body",)]
         # Field paths as everywhere else: trips[0].stops[1].point
         where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
-        body = Problem(problem=str(err.get("msg")), field=where or None, problem_zh="输入无效")
+        if err.get("type") == "json_invalid":
+            where = "body"
+        zh = problem_zh_of(err)
+        body = Problem(
+            problem=str(err.get("msg")),
+            field=where or None,
+            problem_zh=f"{where}:{zh}" if where else zh,
+        )
         return JSONResponse(body.model_dump(), status_code=422)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from scenarios.model import problem_zh_of
 from service.api.auth import DRILL_CONTROLLERS, Role
 from service.api.context import (
     ApiError,
@@ -44,8 +45,15 @@ def register(app: FastAPI, c: Ctx) -> None:
             opts = OPTIONS[body.kind].model_validate(body.options).model_dump(exclude_none=True)
         except ValidationError as exc:
             err = exc.errors()[0]
-            where = ".".join(str(x) for x in err["loc"])
-            raise ApiError(422, err["msg"], "options" + (f".{where}" if where else "")) from None
+            where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in err["loc"])
+            field = "options" + where
+            msg = err["msg"]
+            zh = problem_zh_of(err)
+            if err["type"] == "extra_forbidden":
+                known = ", ".join(sorted(OPTIONS[body.kind].model_fields))
+                msg = f"unknown option for a {body.kind} job; options: {known}"
+                zh = f"{body.kind} 任务没有此选项;可用选项:{known}"
+            raise ApiError(422, msg, field, zh) from None
         check_time_limit(cfg, opts.get("time_limit_s"), "options.time_limit_s")
         with sessions() as s:
             area_spec(body.area, extra_areas(s, cfg.areas))  # unknown areas fail now
@@ -56,7 +64,10 @@ def register(app: FastAPI, c: Ctx) -> None:
                 layer = s.get(Layer, lid)
                 if layer is None or layer.area != body.area:
                     raise ApiError(
-                        422, f"no flood layer {lid!r} for {body.area}", f"options.floods[{k}]"
+                        422,
+                        f"no flood layer {lid!r} for {body.area}",
+                        f"options.floods[{k}]",
+                        f"区域 {body.area} 没有洪水图层 {lid!r}",
                     )
                 files.append(layer.path)
         if scenario is not None:  # validate before queueing

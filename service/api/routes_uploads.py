@@ -23,8 +23,16 @@ from service.api.auth import DRILL_CONTROLLERS, Role
 from service.api.context import ApiError, Ctx
 from service.api.db import Audit, Layer, StoredScenario, Token, now
 from service.api.registry import area_spec, extra_areas
-from service.api.schemas import LayerOut, ScenarioIn, ScenarioOut
+from service.api.schemas import LayerOut, ScenarioIn, ScenarioOut, printable
 from solver.errors import DataError
+
+
+def check_name(value: str, field: str) -> None:
+    """Refuse a name with control characters (422 naming ``field``)."""
+    try:
+        printable(value)
+    except ValueError as exc:
+        raise ApiError(422, str(exc), field, "名称不能含控制字符(须为可打印文本)") from None
 
 
 def upload_error(exc: DataError, path: Path) -> ApiError:
@@ -148,7 +156,10 @@ def register(app: FastAPI, c: Ctx) -> None:
     ) -> ScenarioOut:
         """Store or replace a scenario (validated first; version-checked; audited)."""
         if not (0 < len(name) <= 100) or "/" in name:
-            raise ApiError(422, "1-100 characters, no '/'", "name", "名称无效")
+            raise ApiError(
+                422, "1-100 characters, no '/'", "name", "名称须为 1-100 个字符,且不含 '/'"
+            )
+        check_name(name, "name")
         sc = analyses.scenario_of({"scenario": body.body})
         area_spec(sc.area, extra_areas(s, cfg.areas))
         row = s.get(StoredScenario, name)
@@ -208,6 +219,7 @@ def register(app: FastAPI, c: Ctx) -> None:
         ``crs``: what the coordinates are in (wgs84, gcj02, bd09 or an EPSG code); stored in
         WGS84. Bad geometry, coordinates outside China or swapped lon/lat are refused (422).
         """
+        check_name(name, "name")
         raw = await request.body()
         return await run_in_threadpool(_store_flood, area, name, crs, raw, tok)
 

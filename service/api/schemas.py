@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from scenarios.siting import siting_models
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def printable(value: str) -> str:
+    """Refuse text with control characters (NUL, newlines, tabs...).
+
+    Names are shown and stored; such characters break logs, files and terminals.
+    """
+    if not value.isprintable():
+        bad = next(c for c in value if not c.isprintable())
+        raise ValueError(f"must be printable text, without control characters ({bad!r})")
+    return value
+
+
+#: A name or label: printable text only.
+Printable = Annotated[str, AfterValidator(printable)]
 
 
 class StockChange(_Strict):
@@ -23,11 +40,11 @@ class DepotIn(_Strict):
     """A depot to add (e.g. an enterprise's agreement stock); stock is then set per item."""
 
     id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
-    name: str = Field(min_length=1, max_length=200)
+    name: Printable = Field(min_length=1, max_length=200)
     tier: Literal["municipal", "county", "township", "enterprise", "community"]
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
-    county: str = Field(default="", max_length=100)
+    county: Printable = Field(default="", max_length=100)
 
 
 class CapacityChange(_Strict):
@@ -74,14 +91,19 @@ class DispatchOptions(CheckOptions):
     solution_limit: int | None = Field(default=None, ge=1)
 
 
+#: The siting models' names, from the registry (scenarios/siting_registry.py).
+SiteModel = Literal[siting_models()]  # type: ignore[valid-type]
+
+
 class SiteOptions(_Strict):
     """Siting options (see `relief site --help`)."""
 
-    model: Literal["mclp", "lscp", "pmedian", "pcenter", "capacitated", "tiered", "robust"] = "mclp"
+    model: SiteModel = "mclp"  # type: ignore[valid-type]
     p: int = Field(default=5, ge=0, le=200)
     target_h: float = Field(default=10.0, gt=0, le=100)
     travel_h: float | None = Field(default=None, gt=0, le=100)
     tier: Literal["township", "county", "municipal"] = "county"
+    curve: int | None = Field(default=None, ge=1, le=30)
 
 
 OPTIONS: dict[str, type[_Strict]] = {
@@ -215,7 +237,7 @@ class DrillIn(_Strict):
     area: str = Field(min_length=1, max_length=100)
     scenario: str | dict[str, Any] | None = None
     generate: DrillGenerate | None = None
-    name: str = Field(default="", max_length=200)
+    name: Printable = Field(default="", max_length=200)
     clock: DrillClock = DrillClock()
     #: The controller does not see the script either (双盲): injects are revealed to
     #: everyone only as they are released.
