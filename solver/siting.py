@@ -16,17 +16,21 @@ Elloumi, S. (2010). A tighter formulation of the p-median problem. J. Comb. Opti
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csc_matrix, csr_matrix
 
 from solver.errors import DataError
 from solver.mip import Backend, MipParams, MipResult, solve_mip
+from solver.siting_heuristics import mclp_heuristic, pcenter_heuristic
+from solver.siting_pmedian import solve_pmedian
 
 FloatArray = NDArray[np.float64]
 #: Default solver settings (frozen, so safe as defaults): SCIP proves the covering models
@@ -202,6 +206,49 @@ def _rows(
     return coo_matrix((v, (r, c)), shape=(n_rows, n_cols))
 
 
+def settle(
+    res: MipResult,
+    *,
+    maximize: bool,
+    incumbent: FloatArray,
+    incumbent_objective: float,
+    fallback_bound: float,
+) -> MipResult:
+    """The better of the MIP's answer and a heuristic incumbent, with the best bound known.
+
+    A MIP stopped by its time limit with no solution (or a worse one) gives way to the
+    incumbent; its bound is kept when it has one, else ``fallback_bound`` (a trivial bound).
+    The status is then ``feasible`` unless the bound meets the objective.
+    """
+    better = res.has_solution and (
+        res.objective >= incumbent_objective - 1e-9
+        if maximize
+        else res.objective <= incumbent_objective + 1e-9
+    )
+    if res.status == "optimal" and better:
+        return res
+    if res.status == "infeasible":
+        return res
+    bound = res.bound if math.isfinite(res.bound) else fallback_bound
+    if res.status == "optimal":  # proven, but the heuristic's tie-break is not worse
+        bound = res.objective
+    obj, values = (res.objective, res.values) if better else (incumbent_objective, incumbent)
+    bound = min(bound, fallback_bound) if maximize else max(bound, fallback_bound)
+    proven = abs(bound - obj) <= 1e-9 * max(1.0, abs(obj))
+    return MipResult(
+        "optimal" if proven else "feasible",
+        obj,
+        obj if proven else bound,
+        values,
+        res.seconds,
+        res.backend,
+    )
+
+
+def _covering_matrix(reach: NDArray[np.bool_]) -> csr_matrix:
+    return csr_matrix(reach.astype(np.float64))
+
+
 # ------------------------------------------------------------------------------------------
 # Set covering
 # ------------------------------------------------------------------------------------------
@@ -211,7 +258,8 @@ def lscp(problem: SitingProblem, cutoff_h: float, *, params: MipParams = SCIP) -
     """The cheapest set of new sites that covers every point within ``cutoff_h``.
 
     Points no candidate can cover are listed in ``uncoverable`` and the status is
-    ``infeasible``; the sites returned then cover every other point.
+    ``infeasible``; the sites returned then cover every other point. A greedy cover (most
+    points per unit cost) is the incumbent handed to the solver.
     """
     _check_cutoff(cutoff_h)
     reach = problem.hours <= cutoff_h + 1e-9
@@ -224,10 +272,13 @@ def lscp(problem: SitingProblem, cutoff_h: float, *, params: MipParams = SCIP) -
     need = ~done & reach[new].any(axis=0)
     uncoverable = np.flatnonzero(~done & ~reach.any(axis=0))
     pts = np.flatnonzero(need)
-    j, i = np.nonzero(reach[np.ix_(new, pts)])
+    sub = reach[np.ix_(new, pts)]
+    cost = problem.cost[new]
+    greedy = _greedy_cover(sub, cost)
+    j, i = np.nonzero(sub)
     matrix = _rows([(i, j, np.ones(len(i)))], len(pts), len(new)).tocsr()
     res = solve_mip(
-        problem.cost[new],
+        cost,
         matrix,
         np.ones(len(pts)),
         np.full(len(pts), np.inf),
@@ -236,6 +287,14 @@ def lscp(problem: SitingProblem, cutoff_h: float, *, params: MipParams = SCIP) -
         integer=np.ones(len(new), bool),
         maximize=False,
         params=params,
+        hint=greedy.astype(float),
+    )
+    res = settle(
+        res,
+        maximize=False,
+        incumbent=greedy.astype(float),
+        incumbent_objective=float(cost[greedy].sum()),
+        fallback_bound=float(cost.min()) if len(pts) and len(cost) else 0.0,
     )
     open_mask = _open_from(problem, new, res.values)
     out = _result(problem, "lscp", res, open_mask, cutoff_h, uncoverable=uncoverable)
@@ -244,24 +303,24 @@ def lscp(problem: SitingProblem, cutoff_h: float, *, params: MipParams = SCIP) -
     return out
 
 
+def _greedy_cover(reach: NDArray[np.bool_], cost: FloatArray) -> NDArray[np.bool_]:
+    """Chvátal's greedy: the site covering most uncovered points per unit cost, repeated."""
+    chosen = np.zeros(reach.shape[0], bool)
+    left = np.ones(reach.shape[1], bool)
+    matrix = _covering_matrix(reach)
+    while left.any():
+        counts = matrix @ left.astype(float)
+        counts[chosen] = 0
+        if counts.max() <= 0:
+            break
+        j = int(np.argmax(counts / np.maximum(cost, 1e-12)))
+        chosen[j] = True
+        left &= ~reach[j]
+    return chosen
+
+
 def _replace_status(s: Siting, status: str) -> Siting:
-    return Siting(
-        s.model,
-        status,
-        s.objective,
-        s.bound,
-        s.gap,
-        s.opened,
-        s.open_mask,
-        s.assignment,
-        s.coverage_before,
-        s.coverage_after,
-        s.cutoff_h,
-        s.seconds,
-        s.backend,
-        s.uncoverable,
-        s.detail,
-    )
+    return dataclasses.replace(s, status=status)
 
 
 # ------------------------------------------------------------------------------------------
@@ -269,10 +328,12 @@ def _replace_status(s: Siting, status: str) -> Siting:
 # ------------------------------------------------------------------------------------------
 
 
-def mclp(problem: SitingProblem, cutoff_h: float, p: int, *, params: MipParams = SCIP) -> Siting:
+def mclp(problem: SitingProblem, cutoff_h: float, p: int, *, params: MipParams = HIGHS) -> Siting:
     """``p`` new sites that cover the most people within ``cutoff_h`` (existing sites kept).
 
-    The objective is the people covered by all open sites, existing ones included.
+    The objective is the people covered by all open sites, existing ones included. Points
+    with the same covering sites are merged (their people added) before the MIP; greedy +
+    swap gives the incumbent.
     """
     _check_cutoff(cutoff_h)
     _check_p(problem, p)
@@ -283,27 +344,29 @@ def mclp(problem: SitingProblem, cutoff_h: float, p: int, *, params: MipParams =
         else np.zeros(reach.shape[1], bool)
     )
     new = problem.new
-    pts = np.flatnonzero(~done & reach[new].any(axis=0))
-    n_y, n_z = len(new), len(pts)
-    j, i = np.nonzero(reach[np.ix_(new, pts)])
-    # z_i - sum_{j covers i} y_j <= 0 ; sum y <= p (a site that adds nothing is not opened)
+    pts = np.flatnonzero(~done & reach[new].any(axis=0) & (problem.weights > 0))
+    offset = float(problem.weights[done].sum())
+    sub = _covering_matrix(reach[np.ix_(new, pts)])
+    groups, gw = _merge_columns(sub.tocsc(), problem.weights[pts].astype(float))
+    n_y, n_z = len(new), groups.shape[1]
+    heur = mclp_heuristic(groups, gw, np.zeros(n_y, bool), min(p, n_y), deadline=None)
+    heur_z = (groups[np.flatnonzero(heur)].sum(axis=0) > 0).A1 if heur.any() else np.zeros(n_z)
+    heur_value = offset + float(gw @ heur_z)
+    trivial = offset + float(gw.sum())
+    gc = groups.tocoo()
+    # z_g - sum_{j covers g} y_j <= 0 ; sum y <= p
     matrix = _rows(
         [
             (np.arange(n_z), n_y + np.arange(n_z), np.ones(n_z)),
-            (i, j, -np.ones(len(i))),
+            (gc.col, gc.row, -np.ones(gc.nnz)),
             (np.full(n_y, n_z), np.arange(n_y), np.ones(n_y)),
         ],
         n_z + 1,
         n_y + n_z,
     ).tocsr()
-    # Each site costs a little less than the smallest weight can gain, so the optimum
-    # coverage is kept and no site that adds nothing is opened.
-    positive = problem.weights[problem.weights > 0]
-    eps = 1e-3 * (float(positive.min()) if len(positive) else 1.0) / max(p, 1)
-    objective = np.concatenate([np.full(n_y, -eps), problem.weights[pts].astype(float)])
-    offset = float(problem.weights[done].sum())
+    hint = np.concatenate([heur.astype(float), heur_z.astype(float)])
     res = solve_mip(
-        objective,
+        np.concatenate([np.zeros(n_y), gw]),
         matrix,
         np.concatenate([np.full(n_z, -np.inf), [0.0]]),
         np.concatenate([np.zeros(n_z), [p]]),
@@ -313,22 +376,51 @@ def mclp(problem: SitingProblem, cutoff_h: float, p: int, *, params: MipParams =
         maximize=True,
         params=params,
         offset=offset,
+        hint=hint,
     )
-    open_mask = _open_from(problem, new, res.values[:n_y])
-    # Report people covered, without the site costs; the bound loses at most p * eps.
+    res = settle(
+        res, maximize=True, incumbent=hint, incumbent_objective=heur_value, fallback_bound=trivial
+    )
+    y = res.values[:n_y]
+    # Open only sites that add people: a site covering nothing new is left closed.
+    keep = _useful(groups, gw, y > 0.5)
+    open_mask = _open_from(problem, new, keep.astype(float))
     covered = float(problem.weights[problem.covered(open_mask, cutoff_h)].sum())
-    bound = res.bound + eps * p if math.isfinite(res.bound) else res.bound
-    if res.status == "optimal":
-        bound = covered
     res = MipResult(
-        res.status,
-        covered if res.has_solution else res.objective,
-        bound,
-        res.values,
-        res.seconds,
-        res.backend,
+        res.status, covered, max(res.bound, covered), res.values, res.seconds, res.backend
     )
-    return _result(problem, "mclp", res, open_mask, cutoff_h, p=p)
+    if res.status == "optimal":
+        res = MipResult("optimal", covered, covered, res.values, res.seconds, res.backend)
+    return _result(problem, "mclp", res, open_mask, cutoff_h, p=p, merged_points=int(n_z))
+
+
+def _merge_columns(matrix: csc_matrix, weights: FloatArray) -> tuple[csr_matrix, FloatArray]:
+    """Merge columns with the same nonzero rows, adding their weights."""
+    matrix = csc_matrix(matrix)
+    matrix.sort_indices()
+    keys: dict[bytes, int] = {}
+    group = np.empty(matrix.shape[1], np.int64)
+    for c in range(matrix.shape[1]):
+        key = matrix.indices[matrix.indptr[c] : matrix.indptr[c + 1]].tobytes()
+        group[c] = keys.setdefault(key, len(keys))
+    first = np.unique(group, return_index=True)[1]
+    merged = matrix[:, first].tocsr()
+    return merged, np.bincount(group, weights=weights, minlength=len(first)).astype(np.float64)
+
+
+def _useful(
+    groups: csr_matrix, weights: FloatArray, chosen: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
+    """Drop chosen sites that cover nobody the other chosen sites miss."""
+    keep = chosen.copy()
+    for j in np.flatnonzero(chosen)[::-1]:
+        rest = keep.copy()
+        rest[j] = False
+        before = (groups[np.flatnonzero(keep)].sum(axis=0) > 0).A1
+        after = (groups[np.flatnonzero(rest)].sum(axis=0) > 0).A1 if rest.any() else 0 * before
+        if float(weights @ before) - float(weights @ after) <= 0:
+            keep = rest
+    return keep
 
 
 # ------------------------------------------------------------------------------------------
@@ -339,101 +431,31 @@ def mclp(problem: SitingProblem, cutoff_h: float, p: int, *, params: MipParams =
 def pmedian(problem: SitingProblem, p: int, *, params: MipParams = HIGHS) -> Siting:
     """``p`` new sites minimising people-weighted hours to the nearest open site.
 
-    Radius formulation: for each point and each distinct distance level, ``z`` is 1 when no
-    open site lies within that level; its chained constraints have one nonzero per
-    candidate-point pair, against n^2 in the classic assignment form, with the same LP bound.
-    Points no candidate reaches are left out and listed in ``uncoverable``.
+    Exact by :func:`solver.siting_pmedian.solve_pmedian` (heuristic, Lagrangian bound,
+    reduction, radius formulation). A point that some candidate reaches but no open site
+    does costs a penalty (10 x the longest time + 1 h) and is reported ``unserved``; points
+    no candidate reaches are left out and listed in ``uncoverable``.
     """
     _check_p(problem, p)
-    n_c, n_p = problem.hours.shape
     fixed = problem.existing
-    total_open = p + int(fixed.sum())
-    if total_open == 0:
-        raise DataError("p = 0 with no existing depot leaves nothing open", field="p")
-    w = problem.weights.astype(float)
-    rows: list[NDArray[np.int64]] = []
-    cols: list[NDArray[np.int64]] = []
-    vals: list[FloatArray] = []
-    row_lb: list[float] = []
-    z_cost: list[float] = []
-    offset = 0.0
-    r = 0
-    uncoverable = []
-    z_point: list[int] = []
-    z_level: list[float] = []
+    if p + int(fixed.sum()) == 0:
+        raise DataError(
+            "p = 0 with no existing depot leaves nothing open",
+            field="p",
+            problem_zh="新建数量为 0 且没有现有储备库,无站点可用",
+        )
     finite = problem.hours[np.isfinite(problem.hours)]
-    # A point no open site reaches costs this many hours (reported as unserved).
     penalty_h = 10.0 * float(finite.max()) + 1.0 if finite.size else 1.0
-    for i in range(n_p):
-        d = problem.hours[:, i]
-        ok = np.isfinite(d)
-        if not ok.any():
-            uncoverable.append(i)
-            continue
-        levels, inv = np.unique(d[ok], return_inverse=True)
-        cand = np.flatnonzero(ok)
-        if ok.all():
-            # With total_open sites open, one lies among any n - total_open + 1 candidates:
-            # the levels beyond that rank are never needed.
-            k_max = min(len(levels), max(1, n_c - total_open + 1))
-            steps = list(levels[1:k_max])
-        else:
-            # Not every candidate reaches this point: it may be left unserved, at a penalty.
-            k_max = len(levels) + 1
-            steps = [*levels[1:], penalty_h]
-        offset += w[i] * levels[0]
-        for k in range(1, k_max):
-            js = cand[inv == k - 1]
-            z = n_c + len(z_cost)
-            rows += [np.full(len(js) + 1, r)]
-            cols += [np.concatenate([js, [z]])]
-            vals += [np.ones(len(js) + 1)]
-            if k > 1:
-                rows.append(np.array([r]))
-                cols.append(np.array([z - 1]))
-                vals.append(np.array([-1.0]))
-                row_lb.append(0.0)
-            else:
-                row_lb.append(1.0)
-            prev = levels[k - 1]
-            z_cost.append(w[i] * (steps[k - 1] - prev))
-            z_point.append(i)
-            z_level.append(prev)
-            r += 1
-    n_z = len(z_cost)
-    rows.append(np.full(n_c, r))
-    cols.append(np.arange(n_c))
-    vals.append(np.ones(n_c))
-    matrix = coo_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(r + 1, n_c + n_z),
-    ).tocsr()
-    # Start the solver from a greedy + interchange solution.
-    start = pmedian_heuristic(problem, p)
-    nearest = np.where(start[:, None], problem.hours, np.inf).min(axis=0)
-    z_hint = (
-        (nearest[np.array(z_point, dtype=np.int64)] > np.array(z_level) + 1e-12).astype(float)
-        if n_z
-        else np.zeros(0)
-    )
-    hint = np.concatenate([start.astype(float), z_hint])
-    lb = np.concatenate([fixed.astype(float), np.zeros(n_z)])
-    res = solve_mip(
-        np.concatenate([np.zeros(n_c), z_cost]),
-        matrix,
-        np.array([*row_lb, total_open], float),
-        np.concatenate([np.full(r, np.inf), [total_open]]),
-        lb=lb,
-        ub=np.ones(n_c + n_z),
-        integer=np.concatenate([np.ones(n_c, bool), np.zeros(n_z, bool)]),
-        maximize=False,
-        params=params,
-        offset=offset,
-        hint=hint,
-    )
-    open_mask = _open_from(problem, np.arange(n_c), res.values[:n_c])
+    reachable = np.isfinite(problem.hours).any(axis=0)
+    uncoverable = np.flatnonzero(~reachable)
+    pts = np.flatnonzero(reachable & (problem.weights > 0))
+    hours = np.where(np.isfinite(problem.hours[:, pts]), problem.hours[:, pts], penalty_h)
+    cost = hours * problem.weights[pts].astype(float)[None, :]
+    ans = solve_pmedian(cost, fixed.copy(), p, params=params)
+    res = MipResult(ans.status, ans.objective, ans.bound, np.zeros(0), ans.seconds, ans.backend)
+    open_mask = ans.open_mask
     reach = np.where(open_mask[:, None], problem.hours, np.inf).min(axis=0)
-    unserved = [int(i) for i in np.flatnonzero(~np.isfinite(reach)) if i not in set(uncoverable)]
+    unserved = [int(i) for i in np.flatnonzero(~np.isfinite(reach) & reachable)]
     return _result(
         problem,
         "pmedian",
@@ -444,6 +466,7 @@ def pmedian(problem: SitingProblem, p: int, *, params: MipParams = HIGHS) -> Sit
         uncoverable=uncoverable,
         unserved=unserved,
         unserved_penalty_h=penalty_h,
+        stages=ans.stages,
     )
 
 
@@ -455,82 +478,126 @@ def pmedian(problem: SitingProblem, p: int, *, params: MipParams = HIGHS) -> Sit
 def pcenter(problem: SitingProblem, p: int, *, params: MipParams = SCIP) -> Siting:
     """``p`` new sites minimising the longest time from any point to its nearest open site.
 
-    Binary search over the distinct times: the answer is the smallest radius at which set
-    covering needs at most ``p`` new sites. The objective is proven optimal: the next
-    smaller radius needs more than ``p``.
+    A farthest-first + swap heuristic gives the incumbent radius; a binary search over the
+    distinct times below it asks set covering whether ``p`` new sites reach every point
+    (a greedy cover answers "yes" without a MIP). The answer is proven optimal when the
+    next smaller radius needs more than ``p``; at the time limit it is the best radius
+    found with the largest radius shown to need more than ``p`` as its bound.
     """
     _check_p(problem, p)
+    tic = time.perf_counter()
+    deadline = tic + params.time_limit_s
     reach_any = np.isfinite(problem.hours).any(axis=0)
     uncoverable = np.flatnonzero(~reach_any)
     pts = np.flatnonzero(reach_any)
-    sub = SitingProblem(
-        problem.hours[:, pts],
-        problem.weights[pts],
-        problem.existing,
-        problem.candidate_ids,
-        tuple(problem.point_ids[i] for i in pts),
-    )
-    radii = np.unique(sub.hours[np.isfinite(sub.hours)])
-    unit = MipParams(params.backend, params.time_limit_s, params.threads)
-    lo, hi = 0, len(radii) - 1
-    best: Siting | None = None
-    seconds = 0.0
+    hours = problem.hours[:, pts]
+    if p + int(problem.existing.sum()) == 0:
+        raise DataError(
+            "p = 0 with no existing depot leaves nothing open",
+            field="p",
+            problem_zh="新建数量为 0 且没有现有储备库,无站点可用",
+        )
+    best_mask = pcenter_heuristic(np.where(np.isfinite(hours), hours, 1e12), problem.existing, p)
+    best = _radius(hours, best_mask)
+    radii = np.unique(hours[np.isfinite(hours)])
+    radii = radii[radii < best]
+    lo, hi = 0, len(radii) - 1  # every radius above hi is feasible; below lo infeasible
     solves = 0
+    backend = "heuristic"
+    timed_out = False
+    new = problem.new
     while lo <= hi:
-        mid = (lo + hi) // 2
-        s = lscp(sub, float(radii[mid]) if radii[mid] > 0 else 1e-9, params=unit)
-        seconds += s.seconds
-        solves += 1
-        if s.status in ("optimal",) and len(s.opened) <= p:
-            best, hi = s, mid - 1
-        else:
-            lo = mid + 1
-    if best is None:
-        raise DataError("no radius lets p sites cover every reachable point", field="p")
-    open_mask = best.open_mask.copy()
-    radius = (
-        float(np.max(np.min(np.where(open_mask[:, None], problem.hours[:, pts], np.inf), axis=0)))
-        if len(pts)
-        else 0.0
-    )
-    res = MipResult("optimal", radius, radius, np.zeros(0), seconds, params.backend.value)
-    return _result(
-        problem, "pcenter", res, open_mask, radius, p=p, lscp_solves=solves, uncoverable=uncoverable
-    )
-
-
-def pmedian_heuristic(problem: SitingProblem, p: int, *, max_rounds: int = 50) -> NDArray[np.bool_]:
-    """A good p-median solution in milliseconds: greedy addition, then vertex substitution.
-
-    Used as the exact solver's starting point (Teitz and Bart, 1968).
-    """
-    hours = np.where(np.isfinite(problem.hours), problem.hours, 1e6)
-    w = problem.weights.astype(float)
-    open_mask = problem.existing.copy()
-    best_d = hours[open_mask].min(axis=0) if open_mask.any() else np.full(hours.shape[1], 1e7)
-    for _ in range(p):
-        gains = (np.maximum(best_d[None, :] - hours, 0.0) * w[None, :]).sum(axis=1)
-        gains[open_mask] = -1.0
-        j = int(np.argmax(gains))
-        open_mask[j] = True
-        best_d = np.minimum(best_d, hours[j])
-
-    def cost(mask: NDArray[np.bool_]) -> float:
-        return float(w @ hours[mask].min(axis=0))
-
-    current = cost(open_mask)
-    for _ in range(max_rounds):
-        improved = False
-        for j_out in np.flatnonzero(open_mask & ~problem.existing):
-            base = open_mask.copy()
-            base[j_out] = False
-            rest = hours[base].min(axis=0) if base.any() else np.full(hours.shape[1], 1e7)
-            cand = np.flatnonzero(~base)
-            totals = (np.minimum(rest[None, :], hours[cand]) * w[None, :]).sum(axis=1)
-            k = int(np.argmin(totals))
-            if totals[k] < current - 1e-9:
-                base[cand[k]] = True
-                open_mask, current, improved = base, float(totals[k]), True
-        if not improved:
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            timed_out = True
             break
-    return open_mask
+        mid = (lo + hi) // 2
+        r = float(radii[mid])
+        verdict, mask = _covers_with(problem, hours, new, r, p, MipParams(params.backend, left))
+        solves += verdict != "greedy"
+        if verdict in ("greedy", "yes"):
+            assert mask is not None
+            best_mask, best = mask, _radius(hours, mask)
+            hi = int(np.searchsorted(radii, best)) - 1
+            backend = params.backend.value if verdict == "yes" else backend
+        elif verdict == "no":
+            lo = mid + 1
+        else:
+            timed_out = True
+            break
+    bound = float(radii[lo]) if timed_out and lo < len(radii) else best
+    if not len(pts):
+        best = bound = 0.0
+    res = MipResult(
+        "optimal" if not timed_out else "feasible",
+        best,
+        bound,
+        np.zeros(0),
+        time.perf_counter() - tic,
+        backend,
+    )
+    return _result(
+        problem,
+        "pcenter",
+        res,
+        best_mask,
+        best,
+        p=p,
+        lscp_solves=solves,
+        uncoverable=uncoverable,
+    )
+
+
+def _radius(hours: FloatArray, mask: NDArray[np.bool_]) -> float:
+    if not hours.shape[1]:
+        return 0.0
+    return float(np.min(np.where(mask[:, None], hours, np.inf), axis=0).max())
+
+
+def _covers_with(
+    problem: SitingProblem,
+    hours: FloatArray,
+    new: NDArray[np.int64],
+    radius: float,
+    p: int,
+    params: MipParams,
+) -> tuple[str, NDArray[np.bool_] | None]:
+    """Whether ``p`` new sites (with the existing ones) reach every point within ``radius``.
+
+    ``greedy``/``yes`` with the sites, ``no``, or ``unknown`` at the time limit.
+    """
+    reach = hours <= radius + 1e-9
+    done = reach[problem.existing].any(axis=0) if problem.existing.any() else None
+    need = ~done if done is not None else np.ones(hours.shape[1], bool)
+    sub = reach[np.ix_(new, np.flatnonzero(need))]
+    if not sub.any(axis=0).all():
+        return "no", None
+    cost = np.ones(len(new))
+    greedy = _greedy_cover(sub, cost)
+    if greedy.sum() <= p:
+        mask = problem.existing.copy()
+        mask[new[greedy]] = True
+        return "greedy", mask
+    j, i = np.nonzero(sub)
+    matrix = _rows([(i, j, np.ones(len(i)))], sub.shape[1], len(new)).tocsr()
+    res = solve_mip(
+        cost,
+        matrix,
+        np.ones(sub.shape[1]),
+        np.full(sub.shape[1], np.inf),
+        lb=np.zeros(len(new)),
+        ub=np.ones(len(new)),
+        integer=np.ones(len(new), bool),
+        maximize=False,
+        params=params,
+        hint=greedy.astype(float),
+    )
+    if res.has_solution and res.objective <= p + 1e-9:
+        mask = problem.existing.copy()
+        mask[new[res.values > 0.5]] = True
+        return "yes", mask
+    if res.status == "optimal" or (math.isfinite(res.bound) and res.bound > p + 1e-6):
+        return "no", None
+    if res.status == "infeasible":
+        return "no", None
+    return "unknown", None
