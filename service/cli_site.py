@@ -11,25 +11,22 @@ from rich.table import Table
 
 from geodata.area import load_area
 from geodata.io import write_atomic
-from scenarios.siting import MODELS, SitingRequest, run_siting
+from scenarios.siting import SitingRequest, run_siting, siting_models
+from scenarios.siting_registry import get_model
 from scenarios.sweep import sweep_floods
 from service.cli_common import CrsOpt, LangOpt, app, console, friendly
 from service.i18n import Lang, label, pick
 from service.maps import site_map
+from service.siting_plot import curve_plot
 from solver.errors import DataError
 from solver.mip import Backend
 from solver.siting_extended import DEFAULT_TIERS, TierSpec
 from solver.timeline import parse_level
 
-MODEL_NAMES = {
-    "mclp": ("最大覆盖", "maximal coverage"),
-    "lscp": ("集合覆盖(最少站点全覆盖)", "set covering"),
-    "pmedian": ("p-中位(人口加权行程最短)", "p-median"),
-    "pcenter": ("p-中心(最远行程最短)", "p-center"),
-    "capacitated": ("容量约束覆盖(含规模等级)", "capacitated coverage with size classes"),
-    "tiered": ("市县乡三级联合选址", "joint three-tier siting"),
-    "robust": ("多洪水情景稳健选址", "robust over flood scenarios"),
-}
+
+def _names(model: str) -> tuple[str, str]:
+    m = get_model(model)
+    return m.label_zh, m.label_en
 
 
 def _tiers(values: list[str] | None) -> tuple[TierSpec, ...]:
@@ -57,7 +54,7 @@ def _tiers(values: list[str] | None) -> tuple[TierSpec, ...]:
 def site(
     out: Annotated[Path, typer.Option(help="Folder for siting.json, sites.geojson, map.png.")],
     area: Annotated[str, typer.Option(help="Bundled area or a GeoPackage.")] = "hengshui",
-    model: Annotated[str, typer.Option(help=f"One of: {', '.join(MODELS)}.")] = "mclp",
+    model: Annotated[str, typer.Option(help=f"One of: {', '.join(siting_models())}.")] = "mclp",
     p: Annotated[
         int, typer.Option(help="New sites (mclp, pmedian, pcenter, capacitated, robust).")
     ] = 5,
@@ -117,6 +114,13 @@ def site(
         str | None, typer.Option(help="scip, highs or sat (default: per model).")
     ] = None,
     time_limit: Annotated[float, typer.Option(help="Solver time limit, seconds.")] = 60.0,
+    curve: Annotated[
+        int | None,
+        typer.Option(
+            help="Also chart coverage against the number of new depots, p = 0..CURVE "
+            "(what each added depot buys): a table and curve.png."
+        ),
+    ] = None,
     crs: CrsOpt = None,
     lang: LangOpt = Lang.BOTH,
 ) -> None:
@@ -125,7 +129,9 @@ def site(
         backend = Backend(solver) if solver else None
     except ValueError:
         raise DataError(
-            f"unknown solver {solver!r}; use scip, highs or sat", field="--solver"
+            f"unknown solver {solver!r}; use scip, highs or sat",
+            field="--solver",
+            problem_zh=f"未知求解器 {solver!r},可选 scip、highs、sat",
         ) from None
     a = load_area(area, crs=crs)
     floods: list[Any] = list(flood or ())
@@ -147,6 +153,7 @@ def site(
         tiers=_tiers(tier_p),
         robust_mode=mode,
         crs=crs,
+        curve=curve,
     )
     with console.status(pick("正在求解…", "solving…", lang)):
         report = run_siting(a, req)
@@ -158,11 +165,10 @@ def site(
         pr = report.input.problem
         before = pr.covered(pr.existing, s.cutoff_h)
         after = pr.covered(s.open_mask, s.cutoff_h)
+    zh, en = _names(model)
     title = pick(
-        f"{pick(*MODEL_NAMES[model], Lang.ZH)}:覆盖率 {_pct(doc['coverage_before'])} → "
-        f"{_pct(doc['coverage_after'])}",
-        f"{MODEL_NAMES[model][1]}: coverage {_pct(doc['coverage_before'])} -> "
-        f"{_pct(doc['coverage_after'])}",
+        f"{zh}:覆盖率 {_pct(doc['coverage_before'])} → {_pct(doc['coverage_after'])}",
+        f"{en}: coverage {_pct(doc['coverage_before'])} -> {_pct(doc['coverage_after'])}",
         lang,
     )
     out.mkdir(parents=True, exist_ok=True)
@@ -183,11 +189,24 @@ def site(
         after=after,
         lang=lang,
     )
+    outputs = [out / "siting.json", out / "sites.geojson", out / "map.png"]
+    if doc["curve"]:
+        curve_plot(
+            out / "curve.png",
+            doc["curve"],
+            title=pick(
+                f"新建储备库数量与覆盖率({doc['cutoff_travel_h']:.2f} 小时行驶)",
+                f"Coverage by number of new depots ({doc['cutoff_travel_h']:.2f} h travel)",
+                lang,
+            ),
+            lang=lang,
+        )
+        outputs.append(out / "curve.png")
     _print(doc, lang)
+    if doc["curve"]:
+        _print_curve(doc, lang)
     console.print(
-        f"{label('outputs', lang)}: {out / 'siting.json'}, {out / 'sites.geojson'}, "
-        f"{out / 'map.png'}",
-        highlight=False,
+        f"{label('outputs', lang)}: {', '.join(str(o) for o in outputs)}", highlight=False
     )
 
 
@@ -196,13 +215,13 @@ def _pct(x: float | None) -> str:
 
 
 def _print(doc: dict[str, Any], lang: Lang) -> None:
-    t = Table(title=pick(*MODEL_NAMES[doc["model"]], lang))
+    t = Table(title=pick(*_names(doc["model"]), lang))
     t.add_column(label("layer", lang))
     t.add_column(label("value", lang), justify="right")
     cut = doc["cutoff_travel_h"]
     gap = "—" if doc["gap"] is None else f"{doc['gap']:.2%}"
     rows = [
-        (pick("求解状态", "status", lang), doc["status"]),
+        (pick("求解状态", "status", lang), _status(doc, lang)),
         (
             pick("目标值 / 界 / 间隙", "objective / bound / gap", lang),
             f"{_num(doc['objective'])} / {_num(doc['bound'])} / {gap}",
@@ -281,3 +300,46 @@ def _print(doc: dict[str, Any], lang: Lang) -> None:
 
 def _num(x: float | None) -> str:
     return "—" if x is None else f"{x:,.2f}"
+
+
+def _status(doc: dict[str, Any], lang: Lang) -> str:
+    if doc["status"] == "optimal":
+        return pick("已证明最优", "optimal (proven)", lang)
+    if doc["status"] == "feasible":
+        gap = "—" if doc["gap"] is None else f"{doc['gap']:.2%}"
+        return pick(f"可行解,间隙 {gap}(达到时限)", f"feasible, gap {gap} (time limit)", lang)
+    return str(doc["status"])
+
+
+def _print_curve(doc: dict[str, Any], lang: Lang) -> None:
+    """What each added depot buys: people newly covered and hours saved on the clock."""
+    t = Table(
+        title=pick(
+            "每增加一个储备库的效果(各 p 分别求最优)",
+            "What each added depot buys (each p solved to optimality)",
+            lang,
+        )
+    )
+    for zh, en in (
+        ("新建数", "p"),
+        ("覆盖率", "coverage"),
+        ("新增覆盖人口", "people newly covered"),
+        ("平均到达(时钟小时)", "mean clock h"),
+        ("节省小时", "hours saved"),
+        ("最晚到达(时钟小时)", "latest clock h"),
+        ("新增站址", "sites added"),
+        ("求解状态", "status"),
+    ):
+        t.add_column(pick(zh, en, lang), justify="right" if en != "sites added" else "left")
+    for c in doc["curve"]:
+        t.add_row(
+            str(c["p"]),
+            _pct(c["coverage"]),
+            f"{c['newly_covered'] or 0:,.0f}",
+            "—" if c["mean_clock_h"] is None else f"{c['mean_clock_h']:.2f}",
+            "—" if c["hours_saved"] is None else f"{c['hours_saved']:.2f}",
+            "—" if c["longest_clock_h"] is None else f"{c['longest_clock_h']:.2f}",
+            ", ".join(c["added"]) or "—",
+            c["status"] if c["status"] != "feasible" else f"gap {100 * (c['gap'] or 0):.2f}%",
+        )
+    console.print(t)

@@ -1,3 +1,4 @@
+import itertools
 import json
 
 import geopandas as gpd
@@ -72,6 +73,8 @@ def test_robust_needs_floods(tiny_gpkg, candidates, tmp_path):
         "robust",
         "--candidates",
         candidates,
+        "--p",
+        1,
         "--out",
         tmp_path / "o",
     )
@@ -109,20 +112,110 @@ def test_robust_with_a_flood(tiny_gpkg, candidates, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("args", "text"),
+    ("args", "text", "field"),
     [
-        (["--model", "mclp", "--p", 9], "exceeds"),
-        (["--model", "voronoi"], "unknown model"),
-        (["--model", "mclp", "--target", 2], "leaves no time to travel"),
-        (["--model", "mclp", "--solver", "gurobi"], "unknown solver"),
+        (["--model", "mclp", "--p", 9], "exceeds the 3 new candidate", "p"),
+        (["--model", "pmedian", "--p", 4], "exceeds the 3 new candidate", "p"),
+        (["--model", "voronoi"], "unknown model", "model"),
+        (["--model", "mclp", "--p", 1, "--target", 2], "leaves no time to travel", "target"),
+        (["--model", "mclp", "--p", 1, "--curve", 0], "whole number >= 1", "curve"),
+        (["--model", "mclp", "--p", 1, "--solver", "gurobi"], "unknown solver", "--solver"),
     ],
 )
-def test_bad_requests(tiny_gpkg, candidates, tmp_path, args, text):
-    """Bad requests end with exit code 2 and a message naming the problem."""
+def test_bad_requests(tiny_gpkg, candidates, tmp_path, args, text, field):
+    """Bad requests end with exit code 2 and a bilingual message naming the field."""
     result = run("--area", tiny_gpkg, "--candidates", candidates, *args, "--out", tmp_path / "o")
     assert result.exit_code == 2, result.output
-    assert text in result.output
+    assert text in result.output and f"field '{field}'" in result.output
+    assert "错误" in result.output
     assert not (tmp_path / "o" / "siting.json").exists()
+
+
+def test_cutoff_nobody_meets(tiny_gpkg, tmp_path):
+    """A travel cutoff shorter than every candidate's nearest trip is an error naming it."""
+    path = tmp_path / "z.csv"
+    pd.DataFrame({"id": ["Z"], "lon": [115.625], "lat": [37.705]}).to_csv(path, index=False)
+    result = run(
+        "--area",
+        tiny_gpkg,
+        "--candidates",
+        path,
+        "--p",
+        1,
+        "--travel-hours",
+        0.01,
+        "--out",
+        tmp_path / "o",
+    )
+    assert result.exit_code == 2, result.output
+    assert "reaches anyone" in result.output and "field 'travel_hours'" in result.output
+
+
+def test_all_candidates_excluded(tiny_gpkg, candidates, tmp_path):
+    """An exclusion zone over every new candidate is an error naming the exclusion."""
+    zone = tmp_path / "zone.geojson"
+    zone.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+        '"geometry":{"type":"Polygon","coordinates":[[[115.5,37.6],[115.7,37.6],'
+        "[115.7,37.8],[115.5,37.8],[115.5,37.6]]]}}]}"
+    )
+    result = run(
+        "--area",
+        tiny_gpkg,
+        "--candidates",
+        candidates,
+        "--p",
+        1,
+        "--exclude",
+        zone,
+        "--out",
+        tmp_path / "o",
+    )
+    assert result.exit_code == 2, result.output
+    assert "were excluded" in result.output and "field 'exclude'" in result.output
+
+
+def test_duplicate_candidate_ids(tiny_gpkg, tmp_path):
+    """A candidate file listing an id twice is refused, naming the id."""
+    path = tmp_path / "dup.csv"
+    pd.DataFrame({"id": ["A", "A"], "lon": [115.61, 115.62], "lat": [37.71, 37.72]}).to_csv(
+        path, index=False
+    )
+    result = run("--area", tiny_gpkg, "--candidates", path, "--p", 1, "--out", tmp_path / "o")
+    assert result.exit_code == 2, result.output
+    assert "duplicate" in result.output and "A" in result.output
+
+
+def test_curve_table_and_plot(tiny_gpkg, candidates, tmp_path):
+    """--curve K writes curve.png and a curve p = 0..K whose coverage never falls."""
+    out = tmp_path / "c"
+    result = run(
+        "--area",
+        tiny_gpkg,
+        "--candidates",
+        candidates,
+        "--p",
+        1,
+        "--travel-hours",
+        0.05,
+        "--curve",
+        3,
+        "--lang",
+        "en",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "siting.json").read_text(encoding="utf-8"))
+    curve = doc["curve"]
+    assert [c["p"] for c in curve] == [0, 1, 2, 3]
+    cover = [c["coverage"] for c in curve]
+    assert all(b >= a - 1e-12 for a, b in itertools.pairwise(cover))
+    assert curve[1]["newly_covered"] == pytest.approx(
+        curve[1]["people_covered"] - curve[0]["people_covered"]
+    )
+    assert (out / "curve.png").read_bytes()[:4] == b"\x89PNG"
+    assert "What each added depot buys" in result.output
 
 
 def test_infeasible_covering_lists_the_points(tiny_gpkg, tmp_path):
@@ -137,7 +230,7 @@ def test_infeasible_covering_lists_the_points(tiny_gpkg, tmp_path):
         "--candidates",
         path,
         "--travel-hours",
-        0.02,
+        0.078,
         "--out",
         tmp_path / "o",
     )
