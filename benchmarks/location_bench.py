@@ -10,15 +10,19 @@ Readers accept any file of these OR-Library / Swain formats (not only the shippe
 * set covering (OR-Library ``scpNN.txt``): ``rows cols``, the ``cols`` costs, then for each
   row its count and the 1-based columns covering it.
 
-A ``BKS.csv`` beside the instances gives best-known values; instances without a row are
-still solved (p-median: its own p; maximal covering: p in 2,4,6,8 x radius in 5,8,10).
+A ``BKS.csv`` beside the instances gives best-known values (for p-median, OR-Library's
+``pmedopt.txt`` in the folder also serves, and is never read as an instance); instances
+without a row are still solved (p-median: its own p; maximal covering: p in 2,4,6,8 x
+radius in 5,8,10). The optional peer (spopt) is skipped, with a note, when not installed.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import multiprocessing as mp
+import re
 import resource
 import sys
 import time
@@ -38,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-peer", action="store_true", help="skip PySAL spopt")
     parser.add_argument("--only", nargs="*", default=None, help="instance names to run")
+    parser.add_argument(
+        "--pcenter", action="store_true", help="pmedian: also solve each instance as p-center"
+    )
 
 
 def log(msg: str) -> None:
@@ -143,6 +150,17 @@ def _spopt_worker(dist: np.ndarray, p: int, limit: float, conn: Any) -> None:
     conn.close()
 
 
+def peer_missing() -> str | None:
+    """Why the optional peer (PySAL spopt with PuLP/CBC) cannot run, or None if it can."""
+    missing = [m for m in ("spopt", "pulp") if importlib.util.find_spec(m) is None]
+    if missing:
+        return (
+            f"peer skipped: {', '.join(missing)} not installed (optional 'bench' group: "
+            "`.tools/bin/uv sync --frozen --group bench`)"
+        )
+    return None
+
+
 def _run_spopt(dist: np.ndarray, p: int, limit: float) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
@@ -153,53 +171,101 @@ def _run_spopt(dist: np.ndarray, p: int, limit: float) -> dict[str, Any]:
     if proc.is_alive():
         proc.kill()
         return {"objective": float("nan"), "seconds": limit + 60, "status": "killed"}
-    return (
-        parent.recv()
-        if parent.poll()
-        else {"objective": float("nan"), "seconds": 0, "status": "error"}
-    )
+    try:
+        return dict(parent.recv())
+    except (EOFError, OSError):
+        # The worker died before answering (an import error, a crash): say so, go on.
+        return {
+            "objective": float("nan"),
+            "seconds": 0.0,
+            "status": f"error (exit code {proc.exitcode})",
+        }
+
+
+def pmed_files(folder: Path) -> list[Path]:
+    """The ``pmedN.txt`` instances in ``folder``, by N (``pmedopt.txt`` and others skipped)."""
+    files = [p for p in folder.glob("pmed*.txt") if re.fullmatch(r"pmed\d+", p.stem)]
+    return sorted(files, key=lambda p: int(p.stem[4:]))
+
+
+def pmed_optima(folder: Path) -> dict[str, float]:
+    """Best-known values: ``BKS.csv`` (column ``optimal``), else OR-Library's ``pmedopt.txt``."""
+    bks = {r["instance"]: float(r["optimal"]) for r in _bks(folder) if r.get("optimal")}
+    opt = folder / "pmedopt.txt"
+    if opt.exists():
+        for line in opt.read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 2 and re.fullmatch(r"pmed\d+", parts[0]):
+                bks.setdefault(parts[0], float(parts[1]))
+    return bks
 
 
 def run_pmedian(args: argparse.Namespace) -> list[dict[str, Any]]:
     from solver.mip import Backend, MipParams
-    from solver.siting import pmedian
+    from solver.siting import pcenter, pmedian
 
     folder = Path(args.dir)
-    bks = {r["instance"]: float(r["optimal"]) for r in _bks(folder)}
-    files = sorted(
-        folder.glob("pmed*.txt"), key=lambda p: int("".join(filter(str.isdigit, p.stem)) or 0)
-    )
-    rows = []
-    totals = {"ours": 0.0, "spopt": 0.0}
+    bks = pmed_optima(folder)
+    files = pmed_files(folder)
+    if not files:
+        raise SystemExit(f"no pmedN.txt files in {folder}")
+    skip_peer = args.no_peer or peer_missing() is not None
+    if not args.no_peer and peer_missing():
+        log(str(peer_missing()))
+    rows: list[dict[str, Any]] = []
+    totals = {"ours": 0.0, "spopt": 0.0, "pcenter": 0.0}
+    proven = {"ours": 0, "spopt": 0, "pcenter": 0}
+    counted = 0
+    spopt_done = 0
     for path in files:
         name = path.stem
         if args.only and name not in args.only:
             continue
+        counted += 1
         dist, p = read_pmed(path)
         best = bks.get(name)
-        res = pmedian(
-            _problem(dist, np.ones(dist.shape[0])),
-            p,
-            params=MipParams(Backend.HIGHS, args.time_limit),
-        )
+        prob = _problem(dist, np.ones(dist.shape[0]))
+        res = pmedian(prob, p, params=MipParams(Backend.HIGHS, args.time_limit))
         totals["ours"] += res.seconds
-        log(f"{name}: ours {res.objective:.0f} in {res.seconds:.2f} s")
+        proven["ours"] += res.status == "optimal"
+        stages = res.detail.get("stages", {})
+        log(f"{name}: ours {res.objective:.0f} ({res.status}) in {res.seconds:.2f} s")
         rows.append(
             {
                 "instance": name,
-                "solver": "ours (HiGHS, radius form)",
+                "solver": "ours (Lagrangian + tree)",
                 "objective": res.objective,
                 "best_known": best,
                 "gap_pct": _gap(res.objective, best, False),
                 "seconds": res.seconds,
                 "status": res.status,
-                "note": f"n={dist.shape[0]} p={p}",
+                "note": f"n={dist.shape[0]} p={p}; {_stage_note(stages)}",
                 "bound": res.bound,
+                "stages": stages,
             }
         )
-        if not args.no_peer:
+        if args.pcenter:
+            pc = pcenter(prob, p, params=MipParams(Backend.SCIP, args.time_limit))
+            totals["pcenter"] += pc.seconds
+            proven["pcenter"] += pc.status == "optimal"
+            log(f"{name}: p-center {pc.objective:.0f} ({pc.status}) in {pc.seconds:.2f} s")
+            rows.append(
+                {
+                    "instance": name,
+                    "solver": "ours p-center (bisection + SCIP)",
+                    "objective": pc.objective,
+                    "seconds": pc.seconds,
+                    "status": pc.status,
+                    "note": f"radius; bound {pc.bound:g}; {pc.detail.get('lscp_solves')} MIPs",
+                    "bound": pc.bound,
+                }
+            )
+        if not skip_peer:
             peer = _run_spopt(dist, p, args.time_limit)
             totals["spopt"] += peer["seconds"]
+            finished = peer["status"] == "optimal" and peer["seconds"] < args.time_limit
+            proven["spopt"] += finished and _gap(peer["objective"], best, False) in (0.0, None)
+            spopt_done += finished
             log(f"{name}: spopt {peer['objective']:.0f} in {peer['seconds']:.2f} s")
             rows.append(
                 {
@@ -209,19 +275,43 @@ def run_pmedian(args: argparse.Namespace) -> list[dict[str, Any]]:
                     "best_known": best,
                     "gap_pct": _gap(peer["objective"], best, False),
                     "seconds": peer["seconds"],
-                    "status": peer["status"],
+                    "status": peer["status"] if finished else f"{peer['status']} (time limit)",
                     "note": f"n={dist.shape[0]} p={p}",
                 }
             )
+    peer_note = (
+        "peer not run (--no-peer)"
+        if args.no_peer
+        else (peer_missing() or f"spopt total {totals['spopt']:.1f} s, {spopt_done} finished")
+    )
     rows.append(
         {
             "instance": "TOTAL",
             "solver": "ours",
             "seconds": totals["ours"],
-            "note": f"spopt total {totals['spopt']:.1f} s" if not args.no_peer else "",
+            "status": f"{proven['ours']} of {counted} proven optimal",
+            "note": peer_note,
         }
     )
+    if args.pcenter:
+        rows.append(
+            {
+                "instance": "TOTAL",
+                "solver": "ours p-center",
+                "seconds": totals["pcenter"],
+                "status": f"{proven['pcenter']} of {counted} proven optimal",
+            }
+        )
     return rows
+
+
+def _stage_note(stages: dict[str, Any]) -> str:
+    """Where the proof came from: the root bound, or the tree (with its node count)."""
+    if "tree" in stages:
+        return f"tree {stages['tree']['nodes']} nodes"
+    if "mip" in stages:
+        return f"radius MIP ({stages['mip']['status']})"
+    return "root bound"
 
 
 def run_mclp(args: argparse.Namespace) -> list[dict[str, Any]]:

@@ -108,6 +108,13 @@ FAMILIES: dict[str, Family] = {
             "optimiser's own plans",
         ),
         Family(
+            "cflp",
+            "benchmarks.cflp_bench",
+            "OR-Library capacitated facility location: multi- and single-source (HiGHS, SCIP)",
+            dir_arg="required",
+            dir_help="folder of capNN.txt files (and BKS.csv)",
+        ),
+        Family(
             "mclp-province",
             "benchmarks.mclp_province_bench",
             "synthetic province maximal covering: 2,000 candidates x 40,000 points",
