@@ -47,9 +47,9 @@ def prepare_flood(
     """Check a WGS84 flood layer: polygons only, finite depths in [0, 30] m, shapes repaired.
 
     A self-intersecting or otherwise invalid polygon is repaired with
-    :func:`shapely.make_valid`, and a feature with no area (a sliver) is left out; each
-    with a warning naming the feature. A feature that cannot be repaired into a polygon is
-    refused, as is a layer with no area at all. Features that overlap are kept (the deeper
+    :func:`shapely.make_valid`, and a feature with no area (a sliver, or one whose repair
+    leaves none) is left out; each with a warning naming the feature. A layer with no area
+    at all is refused. Features that overlap are kept (the deeper
     water counts where they do), with one warning naming them.
 
     A feature without its own depth takes ``default_depth_m`` (the depth its scenario entry
@@ -83,14 +83,9 @@ def prepare_flood(
         fixed = shapely.make_valid(geoms[i])
         polys = shapely.get_parts(fixed)
         polys = [p for p in polys if p.geom_type in ("Polygon", "MultiPolygon") and p.area > 0]
-        if not polys:
-            raise DataError(
-                f"invalid polygon ({reason}) that cannot be repaired",
-                source=source,
-                record=ids[i],
-                field="geometry",
-                problem_zh="多边形无效且无法修复",
-            )
+        if not polys:  # nothing with area left: a sliver, left out below
+            geoms[i] = shapely.Polygon()
+            continue
         geoms[i] = shapely.union_all(polys)
         log.warning("%s: feature '%s': invalid polygon (%s) repaired", source, ids[i], reason)
     out = out.set_geometry(geoms, crs=out.crs)

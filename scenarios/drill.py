@@ -63,7 +63,7 @@ from scenarios.dispatch_build import (
 )
 from scenarios.dispatch_doc import plan_document, stop_eta_h
 from scenarios.exercise import run_exercise
-from scenarios.model import Affected, Closure, Inject, Scenario, _Strict
+from scenarios.model import Affected, Closure, Inject, Scenario, _Strict, problem_zh_of
 from solver.errors import DataError
 from solver.routing import FORBIDDEN
 from solver.timeline import open_windows, work_finish_h
@@ -106,7 +106,7 @@ def decision_from_dict(data: object) -> Decision:
         err = exc.errors()[0]
         where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in err["loc"])
         raise DataError(
-            err["msg"], field=where.lstrip(".") or "decision", problem_zh="调度决定无效"
+            err["msg"], field=where.lstrip(".") or "decision", problem_zh=problem_zh_of(err)
         ) from None
     if not d.trips and not d.replace_pending:
         raise DataError(

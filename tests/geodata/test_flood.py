@@ -12,6 +12,7 @@ from geodata.flood import (
     flood_conditions,
     prepare_flood,
     read_flood,
+    water_text,
 )
 from geodata.io import read_layer
 from geodata.roads import roads_from_lines
@@ -106,3 +107,66 @@ def test_depth_at_places():
     """Places inside the flood get its depth, others 0."""
     flood = box_flood(115.605, 37.695, 115.62, 37.705, depth=1.2)
     assert depth_at([115.61, 115.65], [37.70, 37.70], flood).tolist() == [1.2, 0.0]
+
+
+def test_a_thousand_small_overlapping_polygons_and_slivers_are_repaired(grid, caplog):
+    """1,200 small squares (overlapping in pairs), a zero-area sliver and a bow-tie: the
+    sliver is left out, the bow-tie repaired, the overlaps named, and road conditions built."""
+    rng = np.random.default_rng(7)
+    xs = rng.uniform(115.60, 115.64, 1200)
+    ys = rng.uniform(37.69, 37.73, 1200)
+    geoms = [shapely.box(x, y, x + 0.002, y + 0.002) for x, y in zip(xs, ys, strict=True)]
+    geoms.append(shapely.Polygon([(115.61, 37.71), (115.62, 37.71), (115.61, 37.71)]))
+    geoms.append(
+        shapely.Polygon([(115.60, 37.70), (115.61, 37.71), (115.61, 37.70), (115.60, 37.71)])
+    )
+    ids = [f"f{i}" for i in range(len(geoms))]
+    ids[-2], ids[-1] = "sliver", "bowtie"
+    frame = gpd.GeoDataFrame({"id": ids, "depth_m": 0.5}, geometry=geoms, crs=4326)
+    with caplog.at_level(logging.WARNING):
+        flood = prepare_flood(frame, source="many")
+    assert "sliver" not in set(flood["id"]) and len(flood) == len(geoms) - 1
+    assert flood.geometry.is_valid.all() and (shapely.area(flood.geometry.to_numpy()) > 0).all()
+    assert "'sliver'" in caplog.text and "no area" in caplog.text
+    assert "'bowtie'" in caplog.text and "repaired" in caplog.text
+    assert "overlap" in caplog.text and "more" in caplog.text
+    cond = flood_conditions(grid, flood)
+    assert np.isfinite(cond.depth_m).all() and (cond.flooded_fraction <= 1 + 1e-9).all()
+    assert cond.flooded_fraction.max() > 0
+
+
+def test_a_feature_without_depth_takes_its_scenario_entry_depth():
+    """No depth of its own: the entry's depth; none anywhere: unknown, never a number."""
+    frame = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "depth_m": [1.2, None]},
+        geometry=[
+            shapely.box(115.60, 37.69, 115.61, 37.70),
+            shapely.box(115.62, 37.69, 115.63, 37.70),
+        ],
+        crs=4326,
+    )
+    flood = prepare_flood(frame, default_depth_m=0.7)
+    assert flood["depth_m"].tolist() == [1.2, 0.7] and flood["depth_known"].all()
+    unknown = prepare_flood(frame)
+    assert unknown["depth_known"].tolist() == [True, False]
+    assert water_text(unknown["depth_m"].iloc[1]) == "water of unknown depth"
+    assert water_text(1.2) == "1.2 m of water"
+    # Prepared again (as a stored layer is), unknown stays unknown.
+    again = prepare_flood(unknown)
+    assert again["depth_known"].tolist() == [True, False]
+
+
+@pytest.mark.parametrize("depth", [float("nan"), float("inf"), 1e308, 31.0, -0.5])
+def test_non_finite_or_absurd_depths_are_refused(depth):
+    """NaN counts as no depth (unknown); inf, 1e308, over 30 m and negative are refused."""
+    frame = gpd.GeoDataFrame(
+        {"id": ["a"], "depth_m": [depth]},
+        geometry=[shapely.box(115.6, 37.69, 115.61, 37.7)],
+        crs=4326,
+    )
+    if np.isnan(depth):
+        assert not prepare_flood(frame)["depth_known"].iloc[0]
+        return
+    with pytest.raises(DataError) as info:
+        prepare_flood(frame)
+    assert info.value.record == "a" and info.value.field == "depth_m" and info.value.problem_zh

@@ -73,7 +73,7 @@ EXPECTED: dict[str, str] = {
     "flood_UnknownGeometryType.geojson": "unknown geometry type 'Circle'",
     "flood_VrtLocalCsv.geojson": "looks like XML",
     "flood_VrtUrl.geojson": "looks like XML",
-    "flood_ZeroArea.geojson": "cannot be repaired",
+    "flood_ZeroArea.geojson": "no flood polygon has any area",
     "points_DuplicateIds.csv": "duplicate id 'P1'",
     "points_Empty.csv": "file is empty",
     "points_MissingLat.csv": "no latitude column",
