@@ -25,7 +25,8 @@ from scipy.sparse import coo_matrix
 from solver.defaults import SIZE_CLASSES, SizeClass
 from solver.errors import DataError
 from solver.mip import MipParams, solve_mip
-from solver.siting import SCIP, Siting, SitingProblem, _check_cutoff, _check_p, _result
+from solver.siting import SCIP, Siting, SitingProblem, _check_cutoff, _check_p, _result, settle
+from solver.siting_incumbents import capacitated_greedy, robust_greedy, tiered_greedy
 
 #: Building cost per m2 of a depot ("depot-cost-assumed"): a planning placeholder, not a
 #: quoted price; pass real costs where known.
@@ -151,6 +152,19 @@ def capacitated(
     # Cheaper plans break ties: the cost weight is below one person per whole budget.
     scale = 0.5 / max(float(costs.sum()), 1.0)
     objective = np.concatenate([-costs * scale, w[pi]])
+    y0, a0 = capacitated_greedy(
+        reach,
+        w,
+        problem.existing,
+        cap_exist,
+        new,
+        caps,
+        np.array([o.cost for o in options], float),
+        (cj, pi),
+        p=p,
+        budget=budget,
+    )
+    start = np.concatenate([y0, a0])
     res = solve_mip(
         objective,
         matrix,
@@ -161,6 +175,14 @@ def capacitated(
         integer=np.concatenate([np.ones(n_y, bool), np.zeros(n_a, bool)]),
         maximize=True,
         params=params,
+        hint=start,
+    )
+    res = settle(
+        res,
+        maximize=True,
+        incumbent=start,
+        incumbent_objective=float(objective @ start),
+        fallback_bound=float(w.sum()),
     )
     built = (np.nan_to_num(res.values[:n_y]) > 0.5).reshape(len(new), n_o)
     open_mask = problem.existing.copy()
@@ -276,9 +298,12 @@ def tiered(
     objective: list[NDArray[np.float64]] = [np.zeros(n_y)]
     z_cols = n_y
     row = 0
-    done_by_tier = []
+    done_by_tier: list[NDArray[np.bool_]] = []
+    reach_by_tier = []
+    pts_by_tier = []
     for k, t in enumerate(tiers):
         reach = problem.hours <= t.cutoff_h + 1e-9
+        reach_by_tier.append(reach)
         serving_existing = (
             np.array(
                 [ex_tier[j] is not None and rank.get(str(ex_tier[j]), -1) >= k for j in range(n_c)],
@@ -289,8 +314,9 @@ def tiered(
         done = (
             reach[serving_existing].any(axis=0) if serving_existing.any() else np.zeros(n_p, bool)
         )
-        done_by_tier.append(done)
+        done_by_tier.append(np.asarray(done, bool))
         pts = np.flatnonzero(~done & reach[new].any(axis=0))
+        pts_by_tier.append(pts)
         jj, ii = np.nonzero(reach[np.ix_(new, pts)])
         # z_{i,t} <= sum over new sites j reaching i, tiers t' >= t, of y_{j,t'}
         higher = np.arange(k, n_t)
@@ -322,8 +348,17 @@ def tiered(
         shape=(row, n_var),
     ).tocsr()
     offset = float(sum(t.weight * w[d].sum() for t, d in zip(tiers, done_by_tier, strict=True)))
+    y0 = tiered_greedy(
+        reach_by_tier, [t.weight for t in tiers], [t.p for t in tiers], w, done_by_tier, new
+    ).reshape(len(new), n_t)
+    z0 = [
+        reach_by_tier[k][np.ix_(new[y0[:, k:].any(axis=1)], pts_by_tier[k])].any(axis=0)
+        for k in range(n_t)
+    ]
+    start = np.concatenate([y0.ravel(), *[z.astype(float) for z in z0]])
+    obj = np.concatenate(objective)
     res = solve_mip(
-        np.concatenate(objective),
+        obj,
         matrix,
         np.concatenate(lbs),
         np.concatenate(ubs),
@@ -333,6 +368,14 @@ def tiered(
         maximize=True,
         params=params,
         offset=offset,
+        hint=start,
+    )
+    res = settle(
+        res,
+        maximize=True,
+        incumbent=start,
+        incumbent_objective=float(obj @ start) + offset,
+        fallback_bound=offset + float(obj.sum()),
     )
     built = (np.nan_to_num(res.values[:n_y]) > 0.5).reshape(len(new), n_t)
     open_mask = problem.existing.copy()
@@ -412,10 +455,16 @@ def robust(
     col = n_y + 1  # y | W | z per scenario
     row = 0
     share_rows: list[tuple[NDArray[np.int64], NDArray[np.float64], float]] = []
+    reaches: list[NDArray[np.bool_]] = []
+    dones: list[NDArray[np.bool_]] = []
+    pts_by: list[NDArray[np.int64]] = []
     for sc in scenarios:
         reach = sc.hours <= cutoff_h + 1e-9
         done = reach[sc.existing].any(axis=0) if sc.existing.any() else np.zeros(len(w), bool)
         pts = np.flatnonzero(~done & reach[new].any(axis=0))
+        reaches.append(reach)
+        dones.append(np.asarray(done, bool))
+        pts_by.append(pts)
         jj, ii = np.nonzero(reach[np.ix_(new, pts)])
         entries.append((row + ii, jj, -np.ones(len(ii))))
         entries.append((row + np.arange(len(pts)), col + np.arange(len(pts)), np.ones(len(pts))))
@@ -460,6 +509,15 @@ def robust(
     ub = np.ones(n_var)
     integer = np.zeros(n_var, bool)
     integer[:n_y] = True
+    chosen = robust_greedy(reaches, w, dones, new, p, prob, mode)
+    start = np.zeros(n_var)
+    start[:n_y] = chosen
+    shares = []
+    for (cols, coef, const), r, pts in zip(share_rows, reaches, pts_by, strict=True):
+        z = r[np.ix_(new[chosen], pts)].any(axis=0).astype(float)
+        start[cols] = z
+        shares.append(const + float(coef @ z))
+    start[n_y] = min(shares)
     res = solve_mip(
         objective,
         matrix,
@@ -471,6 +529,14 @@ def robust(
         maximize=True,
         params=params,
         offset=offset,
+        hint=start,
+    )
+    res = settle(
+        res,
+        maximize=True,
+        incumbent=start,
+        incumbent_objective=float(objective @ start) + offset,
+        fallback_bound=1.0,
     )
     open_mask = base.existing.copy()
     if res.has_solution:
