@@ -233,7 +233,7 @@ def run_pmedian(args: argparse.Namespace) -> list[dict[str, Any]]:
         rows.append(
             {
                 "instance": name,
-                "solver": "ours (Lagrangian + tree)",
+                "solver": "ours (Lagrange + tree/MIP)",
                 "objective": res.objective,
                 "best_known": best,
                 "gap_pct": _gap(res.objective, best, False),

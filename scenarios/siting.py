@@ -157,6 +157,7 @@ class SitingReport:
                     "mean_clock_h": _plain(c.mean_h + self.overhead_h),
                     "longest_clock_h": _plain(c.longest_h + self.overhead_h),
                     "hours_saved": _plain(c.hours_saved),
+                    "person_hours_saved": _plain(c.person_hours_saved),
                     "status": c.status,
                     "gap": _plain(c.gap),
                 }

@@ -55,9 +55,13 @@ def curve_plot(path: Path, curve: list[dict[str, Any]], *, title: str, lang: Lan
         ax2.set_ylabel(
             pick("救灾时钟上的平均到达(小时)", "mean arrival on the relief clock (h)", lang)
         )
+        known = [h for h in clock if h is not None]
+        mid = (max(known) + min(known)) / 2
+        half = max((max(known) - min(known)) / 2 * 1.2, 0.5)  # never magnify minutes into hours
+        ax2.set_ylim(mid - half, mid + half)
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
-    ax.legend(handles, labels, loc="lower right", fontsize=8, framealpha=0.9)
+    ax.legend(handles, labels, loc="center right", fontsize=8, framealpha=0.9)
     ax.set_title(title, fontsize=11)
     fig.tight_layout()
     write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))

@@ -34,20 +34,32 @@ class CurveStep:
     mean_h: float
     longest_h: float
     hours_saved: float
+    person_hours_saved: float
     status: str
     gap: float
 
 
 def _travel(problem: SitingProblem, open_mask: np.ndarray) -> tuple[float, float]:
     """People-weighted mean and longest hours to the nearest open site (reachable people)."""
-    if not open_mask.any():
-        return math.nan, math.nan
-    near = np.where(open_mask[:, None], problem.hours, np.inf).min(axis=0)
+    near = _nearest_h(problem, open_mask)
     ok = np.isfinite(near) & (problem.weights > 0)
     if not ok.any():
         return math.nan, math.nan
     w = problem.weights[ok]
     return float(w @ near[ok] / w.sum()), float(near[ok].max())
+
+
+def _nearest_h(problem: SitingProblem, open_mask: np.ndarray) -> np.ndarray:
+    if not open_mask.any():
+        return np.full(problem.hours.shape[1], np.inf)
+    return np.asarray(np.where(open_mask[:, None], problem.hours, np.inf).min(axis=0))
+
+
+def _person_hours_saved(problem: SitingProblem, before: np.ndarray, after: np.ndarray) -> float:
+    """People x hours of travel saved by people reachable both before and after."""
+    a, b = _nearest_h(problem, before), _nearest_h(problem, after)
+    ok = np.isfinite(a) & np.isfinite(b)
+    return float(problem.weights[ok] @ (a[ok] - b[ok]))
 
 
 def coverage_curve(
@@ -82,6 +94,7 @@ def coverage_curve(
                 mean_h,
                 longest_h,
                 prev_mean - mean_h if math.isfinite(prev_mean) and math.isfinite(mean_h) else 0.0,
+                _person_hours_saved(problem, prev.open_mask, s.open_mask) if prev else 0.0,
                 s.status,
                 s.gap,
             )
