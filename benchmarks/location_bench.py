@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pcenter", action="store_true", help="pmedian: also solve each instance as p-center"
     )
+    parser.add_argument(
+        "--like-orlib",
+        action="store_true",
+        help="pmedian: also solve seeded synthetic graphs the size and p of OR-Library "
+        "pmed31-40 (a cycle plus random edges, costs 1-100), when those files are not in DIR",
+    )
 
 
 def log(msg: str) -> None:
@@ -182,6 +188,27 @@ def _run_spopt(dist: np.ndarray, p: int, limit: float) -> dict[str, Any]:
         }
 
 
+#: n, edges and p of OR-Library pmed31-40 (Beasley 1985; pmedopt.txt).
+ORLIB_31_40 = {
+    31: (700, 9800, 5), 32: (700, 9800, 10), 33: (700, 9800, 70), 34: (700, 9800, 140),
+    35: (800, 12800, 5), 36: (800, 12800, 10), 37: (800, 12800, 80),
+    38: (900, 16200, 5), 39: (900, 16200, 10), 40: (900, 16200, 90),
+}  # fmt: skip
+
+
+def like_orlib(k: int, seed: int = 0) -> tuple[np.ndarray, int]:
+    """A synthetic graph shaped like pmed``k``: a Hamiltonian cycle plus random edges with
+    costs 1-100 (the OR-Library generator's shape), all-pairs shortest paths, its p."""
+    n, m, p = ORLIB_31_40[k]
+    rng = np.random.default_rng(seed * 1000 + k)
+    i = np.concatenate([np.arange(n), rng.integers(0, n, m - n)])
+    j = np.concatenate([(np.arange(n) + 1) % n, rng.integers(0, n, m - n)])
+    keep = i != j
+    cost = rng.integers(1, 101, m).astype(float)[keep]
+    graph = csr_matrix((cost, (i[keep], j[keep])), shape=(n, n))
+    return shortest_path(graph, directed=False).round().astype(np.int64), p
+
+
 def pmed_files(folder: Path) -> list[Path]:
     """The ``pmedN.txt`` instances in ``folder``, by N (``pmedopt.txt`` and others skipped)."""
     files = [p for p in folder.glob("pmed*.txt") if re.fullmatch(r"pmed\d+", p.stem)]
@@ -217,12 +244,15 @@ def run_pmedian(args: argparse.Namespace) -> list[dict[str, Any]]:
     proven = {"ours": 0, "spopt": 0, "pcenter": 0}
     counted = 0
     spopt_done = 0
-    for path in files:
-        name = path.stem
+    have = {int(f.stem[4:]) for f in files}
+    extra = [k for k in ORLIB_31_40 if k not in have] if args.like_orlib else []
+    jobs: list[tuple[str, Path | int]] = [(f.stem, f) for f in files]
+    jobs += [(f"pmed{k}-like (synthetic)", k) for k in extra]
+    for name, source in jobs:
         if args.only and name not in args.only:
             continue
         counted += 1
-        dist, p = read_pmed(path)
+        dist, p = read_pmed(source) if isinstance(source, Path) else like_orlib(source)
         best = bks.get(name)
         prob = _problem(dist, np.ones(dist.shape[0]))
         res = pmedian(prob, p, params=MipParams(Backend.HIGHS, args.time_limit))

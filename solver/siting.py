@@ -275,20 +275,7 @@ def lscp(problem: SitingProblem, cutoff_h: float, *, params: MipParams = SCIP) -
     sub = reach[np.ix_(new, pts)]
     cost = problem.cost[new]
     greedy = _greedy_cover(sub, cost)
-    j, i = np.nonzero(sub)
-    matrix = _rows([(i, j, np.ones(len(i)))], len(pts), len(new)).tocsr()
-    res = solve_mip(
-        cost,
-        matrix,
-        np.ones(len(pts)),
-        np.full(len(pts), np.inf),
-        lb=np.zeros(len(new)),
-        ub=np.ones(len(new)),
-        integer=np.ones(len(new), bool),
-        maximize=False,
-        params=params,
-        hint=greedy.astype(float),
-    )
+    res = _cover_mip(sub, cost, greedy, params)
     res = settle(
         res,
         maximize=False,
@@ -301,6 +288,27 @@ def lscp(problem: SitingProblem, cutoff_h: float, *, params: MipParams = SCIP) -
     if len(uncoverable) and out.status == "optimal":
         return _replace_status(out, "infeasible")
     return out
+
+
+def _cover_mip(
+    reach: NDArray[np.bool_], cost: FloatArray, start: NDArray[np.bool_], params: MipParams
+) -> MipResult:
+    """Set covering: the cheapest sites (rows of ``reach``) covering every column."""
+    j, i = np.nonzero(reach)
+    n_sites, n_pts = reach.shape
+    matrix = _rows([(i, j, np.ones(len(i)))], n_pts, n_sites).tocsr()
+    return solve_mip(
+        cost,
+        matrix,
+        np.ones(n_pts),
+        np.full(n_pts, np.inf),
+        lb=np.zeros(n_sites),
+        ub=np.ones(n_sites),
+        integer=np.ones(n_sites, bool),
+        maximize=False,
+        params=params,
+        hint=start.astype(float),
+    )
 
 
 def _greedy_cover(reach: NDArray[np.bool_], cost: FloatArray) -> NDArray[np.bool_]:
@@ -578,20 +586,7 @@ def _covers_with(
         mask = problem.existing.copy()
         mask[new[greedy]] = True
         return "greedy", mask
-    j, i = np.nonzero(sub)
-    matrix = _rows([(i, j, np.ones(len(i)))], sub.shape[1], len(new)).tocsr()
-    res = solve_mip(
-        cost,
-        matrix,
-        np.ones(sub.shape[1]),
-        np.full(sub.shape[1], np.inf),
-        lb=np.zeros(len(new)),
-        ub=np.ones(len(new)),
-        integer=np.ones(len(new), bool),
-        maximize=False,
-        params=params,
-        hint=greedy.astype(float),
-    )
+    res = _cover_mip(sub, cost, greedy, params)
     if res.has_solution and res.objective <= p + 1e-9:
         mask = problem.existing.copy()
         mask[new[res.values > 0.5]] = True

@@ -41,6 +41,8 @@ LEVELS_FOR_MIP = 16.0
 #: The tree branches on open sites: beyond this many it is deep and the MIP, whose LP is
 #: nearly integral at large p, does better (pmed30, p = 200: tree open after 300 s).
 P_FOR_TREE = 30
+#: Below this many seconds left, the tree (which stops on time) is used instead of the MIP.
+MIN_MIP_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -129,7 +131,10 @@ def solve_pmedian(
     levels = _levels_kept(cost, red)
     stages["reduction"]["mean_levels_kept"] = levels
     many = levels > LEVELS_FOR_MIP and p <= P_FOR_TREE
-    if method == "tree" or (method == "auto" and many):
+    # HiGHS may overrun a short time limit by seconds in presolve (pmed30 at 5 s: 13 s);
+    # the tree stops on time, so it takes short remainders.
+    short = remaining < MIN_MIP_SECONDS
+    if method == "tree" or (method == "auto" and (many or short)):
         tree = branch_and_bound(
             cost,
             fixed,
