@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from geodata.limits import TooLargeError
 from scenarios.model import problem_zh_of
@@ -129,6 +130,8 @@ def _loader(cfg: Settings) -> Callable[[Session, str], Any]:
 
 def _errors(app: FastAPI, cfg: Settings) -> None:
     app.add_middleware(BodyLimit, limit=cfg.max_body_bytes)
+    # Other JSON answers compressed on the fly (cached ones come compressed already).
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

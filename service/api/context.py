@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +24,7 @@ from service.api.auth import (
     Role,
     find_token,
 )
+from service.api.cache import AnswerCache
 from service.api.db import StoredScenario, Token
 from service.api.jobs import JobRunner
 from service.api.registry import area_with_stock, extra_areas
@@ -99,6 +100,8 @@ class Ctx:
     submitter: Any
     drill_controller: Any
     drill_player: Any
+    #: Serialised answers (results, depot lists, layers) with their gzip and ETag.
+    answers: AnswerCache = field(default_factory=AnswerCache)
 
 
 def make_ctx(cfg: Settings, sessions: Any, runner: JobRunner) -> Ctx:

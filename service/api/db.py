@@ -196,11 +196,15 @@ def open_db(url: str) -> tuple[Engine, sessionmaker]:  # type: ignore[type-arg]
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     migrate(url)
+    sqlite = url.startswith("sqlite")
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False} if url.startswith("sqlite") else {},
+        connect_args={"check_same_thread": False} if sqlite else {},
+        # One connection per request thread (the server runs sync routes on up to 40
+        # threads): a pool of 5 would make most of 50 concurrent readers wait for one.
+        **({} if sqlite else {"pool_size": 20, "max_overflow": 25, "pool_pre_ping": True}),
     )
-    if url.startswith("sqlite"):
+    if sqlite:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(conn, _record):  # type: ignore[no-untyped-def]

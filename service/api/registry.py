@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from geodata.area import BUNDLED, Area, load_area
@@ -89,6 +89,28 @@ def depots_csv(base: Area, added: list[dict[str, Any]]) -> str:
 def with_depots(spec: str, added: list[dict[str, Any]]) -> Area:
     """The area ``spec`` with depots ``added`` (loaded and checked like a depots file)."""
     return _area_with_depots(spec, depots_csv(_base_area(spec), added))
+
+
+def registry_version(session: Session, name: str) -> tuple[int, ...]:
+    """What changes whenever the registry changes for area ``name`` (one query).
+
+    Versions only grow, so counts and version sums of stock, shelters and added depots
+    differ after any edit: a key for answers derived from the area's current state.
+    """
+
+    def sub(*cols: Any, table: Any) -> Any:
+        return select(*cols).where(table.area == name).scalar_subquery()
+
+    row = session.execute(
+        select(
+            sub(func.count(), table=Stock),
+            sub(func.coalesce(func.sum(Stock.version), 0), table=Stock),
+            sub(func.count(), table=Shelter),
+            sub(func.coalesce(func.sum(Shelter.version), 0), table=Shelter),
+            sub(func.count(), table=NewDepot),
+        )
+    ).one()
+    return tuple(int(x) for x in row)
 
 
 def area_with_stock(session: Session, name: str, extra: dict[str, Path]) -> Area:

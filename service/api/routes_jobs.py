@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-from fastapi import Depends, FastAPI
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from scenarios.model import problem_zh_of
 from service.api.auth import DRILL_CONTROLLERS, Role
+from service.api.cache import Entry, answer, make_entry
 from service.api.context import (
     ApiError,
     Ctx,
@@ -86,22 +86,44 @@ def register(app: FastAPI, c: Ctx) -> None:
         """A job's status and progress."""
         return job_out(_job(s, job_id))
 
-    @app.get("/jobs/{job_id}/result")
-    def result(job_id: str, tok: Token = reader, s: Session = Depends(db)) -> FileResponse:  # noqa: B008
-        """The result of a finished job (JSON with GeoJSON layers inside)."""
-        return FileResponse(_result_file(s, job_id, tok), media_type="application/json")
+    @app.get("/jobs/{job_id}/result", response_class=Response)
+    def result(
+        job_id: str,
+        request: Request,
+        tok: Token = reader,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> Response:
+        """The result of a finished job (JSON with GeoJSON layers inside).
 
-    @app.get("/jobs/{job_id}/result/{layer}")
-    def result_layer(job_id: str, layer: str, tok: Token = reader, s: Session = Depends(db)) -> Any:  # noqa: B008
+        Read from memory after the first time; ``ETag`` / ``If-None-Match`` and gzip.
+        """
+        entry = c.answers.file(_result_file(s, job_id, tok))
+        return answer(request, entry, "application/json")
+
+    @app.get("/jobs/{job_id}/result/{layer}", response_class=Response)
+    def result_layer(
+        job_id: str,
+        layer: str,
+        request: Request,
+        tok: Token = reader,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> Response:
         """One GeoJSON layer of a finished job's result, as ``application/geo+json``.
 
         Layers: ``points`` (check), ``routes`` (dispatch), ``flood``, ``sites`` (siting).
         """
-        doc = json.loads(_result_file(s, job_id, tok).read_text(encoding="utf-8"))
-        found = doc.get(layer)
-        if not (isinstance(found, dict) and found.get("type") == "FeatureCollection"):
-            raise ApiError(404, f"no layer {layer!r} in this result", "layer", "结果中无此图层")
-        return JSONResponse(found, media_type="application/geo+json")
+        path = _result_file(s, job_id, tok)
+
+        def make() -> Entry:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            found = doc.get(layer)
+            if not (isinstance(found, dict) and found.get("type") == "FeatureCollection"):
+                raise ApiError(404, f"no layer {layer!r} in this result", "layer", "结果中无此图层")
+            return make_entry(json.dumps(found, ensure_ascii=False).encode())
+
+        st = path.stat()
+        entry = c.answers.get(("layer", str(path), st.st_mtime_ns, layer), make)
+        return answer(request, entry, "application/geo+json")
 
 
 def _job(s: Session, job_id: str) -> Job:

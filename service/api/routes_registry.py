@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import Depends, FastAPI
-from fastapi.responses import FileResponse
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 
 from geodata.area import BUNDLED
 from service.api import analyses
+from service.api.cache import answer, make_entry
 from service.api.context import STATIC, ApiError, Ctx
 from service.api.db import Audit, NewDepot, Shelter, Stock, Token
 from service.api.registry import (
     StaleVersionError,
     area_spec,
     extra_areas,
+    registry_version,
     set_capacity,
     set_stock,
     with_depots,
@@ -43,31 +45,71 @@ def register(app: FastAPI, c: Ctx) -> None:
         """Areas the service knows: bundled, configured and uploaded."""
         return sorted([*BUNDLED, *extra_areas(s, cfg.areas)])
 
-    @app.get("/areas/{area}/depots")
-    def depots(area: str, _: Token = reader, s: Session = Depends(db)) -> list[DepotOut]:  # noqa: B008
-        """Depots of an area with their current stock (registry changes applied)."""
-        a = known_area(s, area)
-        versions: dict[tuple[str, str], int] = {
-            (r.depot, r.item): r.version
-            for r in s.scalars(select(Stock).where(Stock.area == area)).all()
-        }
-        return [
-            DepotOut(
-                id=d.id,
-                name=d.name,
-                tier=d.tier.value,
-                lon=d.lon,
-                lat=d.lat,
-                stock=dict(d.stock),
-                versions={i: versions.get((d.id, i), 0) for i in d.stock},
-            )
-            for d in a.network.depots
-        ]
+    def current(s: Session, area: str, what: str, make: Any) -> Any:
+        """The cached answer ``what`` for ``area`` at the registry's current version."""
+        try:
+            area_spec(area, extra_areas(s, cfg.areas))
+        except DataError as exc:  # an unknown name in a path is a 404, as everywhere
+            raise ApiError(404, exc.problem, "area", exc.problem_zh) from None
+        key = (what, area, registry_version(s, area))
+        return c.answers.get(key, lambda: make_entry(make()))
+
+    @app.get("/areas/{area}/depots", response_model=list[DepotOut])
+    def depots(
+        area: str,
+        request: Request,
+        _: Token = reader,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> Response:
+        """Depots of an area with their current stock (registry changes applied).
+
+        Made once per registry version; ``ETag`` / ``If-None-Match`` and gzip supported.
+        """
+
+        def make() -> bytes:
+            a = known_area(s, area)
+            versions: dict[tuple[str, str], int] = {
+                (r.depot, r.item): r.version
+                for r in s.scalars(select(Stock).where(Stock.area == area)).all()
+            }
+            out = [
+                DepotOut(
+                    id=d.id,
+                    name=d.name,
+                    tier=d.tier.value,
+                    lon=d.lon,
+                    lat=d.lat,
+                    stock=dict(d.stock),
+                    versions={i: versions.get((d.id, i), 0) for i in d.stock},
+                ).model_dump(mode="json")
+                for d in a.network.depots
+            ]
+            return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
+
+        return answer(request, current(s, area, "depots", make), "application/json")
 
     @app.get("/areas/{area}/layers/{layer}")
-    def layer(area: str, layer: str, _: Token = reader, s: Session = Depends(db)) -> Any:  # noqa: B008
-        """A layer as GeoJSON: ``boundaries``, ``roads``, ``depots`` (current stock), ``points``."""
-        a = known_area(s, area)
+    def layer(
+        area: str,
+        layer: str,
+        request: Request,
+        _: Token = reader,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> Response:
+        """A layer as GeoJSON: ``boundaries``, ``roads``, ``depots`` (current stock), ``points``.
+
+        Made once per registry version; ``ETag`` / ``If-None-Match`` and gzip supported.
+        """
+        if layer not in ("boundaries", "roads", "depots", "points"):
+            raise ApiError(404, f"unknown layer {layer!r}", "layer", "未知图层")
+
+        def make() -> bytes:
+            doc = _layer(known_area(s, area), layer)
+            return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+        return answer(request, current(s, area, f"layer:{layer}", make), "application/geo+json")
+
+    def _layer(a: Any, layer: str) -> Any:
         if layer == "boundaries":
             frame = a.boundaries
             if frame is None:
@@ -97,7 +139,7 @@ def register(app: FastAPI, c: Ctx) -> None:
                     "population": p.population,
                 },
             )
-        raise ApiError(404, f"unknown layer {layer!r}", "layer", "未知图层")
+        raise ApiError(404, f"unknown layer {layer!r}", "layer", "未知图层")  # pragma: no cover
 
     @app.get("/map", include_in_schema=False)
     def map_page() -> FileResponse:
