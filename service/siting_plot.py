@@ -61,7 +61,7 @@ def curve_plot(path: Path, curve: list[dict[str, Any]], *, title: str, lang: Lan
         ax2.set_ylim(mid - half, mid + half)
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
-    ax.legend(handles, labels, loc="center right", fontsize=8, framealpha=0.9)
+    ax.legend(handles, labels, loc="lower center", fontsize=8, framealpha=0.9)
     ax.set_title(title, fontsize=11)
     fig.tight_layout()
     write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
