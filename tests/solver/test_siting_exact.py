@@ -49,7 +49,7 @@ def median_instances(draw):
     return cost, fixed, p
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(median_instances(), st.sampled_from(["auto", "tree", "mip"]))
 def test_exact_pmedian_matches_enumeration(inst, method):
     """Every method proves the optimum that enumeration finds; the bound meets it."""
