@@ -33,3 +33,9 @@ def test_site_job_carries_the_curve_and_refuses_unknown_models(tmp_path, tiny_gp
         assert doc["status"] == "optimal" and doc["status_text"] == "optimal"
         gained = [c["newly_covered"] for c in doc["curve"][1:]]
         assert all(g >= 0 for g in gained)
+        # Bad input found only when the job runs fails it with the field named, bilingually.
+        body = {"kind": "site", "area": "tiny", "options": {"p": 1}}
+        job_id = client.post("/jobs", json=body, headers=heads["planner"]).json()["id"]
+        job = wait(client, heads["viewer"], job_id)
+        assert job["status"] == "failed"
+        assert job["error"]["field"] == "candidates" and job["error"]["problem_zh"]
