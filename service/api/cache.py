@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -73,11 +74,51 @@ class AnswerCache:
                     self._bytes -= old.size
         return entry
 
+    def peek(self, key: Hashable) -> Entry | None:
+        """The entry for ``key`` if it is made already."""
+        with self._lock:
+            got = self._items.get(key)
+            if got is not None:
+                self._items.move_to_end(key)
+            return got
+
+    @staticmethod
+    def file_key(path: Path) -> Hashable:
+        """A file's key: its path, size and modification time."""
+        st = path.stat()
+        return ("file", str(path), st.st_size, st.st_mtime_ns)
+
     def file(self, path: Path) -> Entry:
         """A file's bytes, keyed by its path, size and modification time."""
-        st = path.stat()
-        key = ("file", str(path), st.st_size, st.st_mtime_ns)
-        return self.get(key, lambda: make_entry(path.read_bytes()))
+        return self.get(self.file_key(path), lambda: make_entry(path.read_bytes()))
+
+
+class Versions:
+    """The registry version last read per area, trusted for ``ttl`` seconds.
+
+    Edits made through this process forget their area at once (so its next read sees
+    them); edits made elsewhere (another process on the same database) show within
+    ``ttl``.
+    """
+
+    def __init__(self, ttl: float = 1.0) -> None:
+        self.ttl = ttl
+        self._seen: dict[str, tuple[tuple[int, ...], float]] = {}
+
+    def get(self, area: str) -> tuple[int, ...] | None:
+        """The version read for ``area`` less than ``ttl`` ago, else None."""
+        got = self._seen.get(area)
+        if got is None or time.monotonic() - got[1] > self.ttl:
+            return None
+        return got[0]
+
+    def put(self, area: str, version: tuple[int, ...]) -> None:
+        """Remember ``version`` as read now."""
+        self._seen[area] = (version, time.monotonic())
+
+    def forget(self, area: str) -> None:
+        """An edit to ``area`` was just committed."""
+        self._seen.pop(area, None)
 
 
 def answer(request: Request, entry: Entry, media_type: str) -> Response:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from scenarios.model import Scenario
 from service.api import analyses
@@ -22,9 +23,10 @@ from service.api.auth import (
     JOB_SUBMITTERS,
     STOCK_WRITERS,
     Role,
+    digest,
     find_token,
 )
-from service.api.cache import AnswerCache
+from service.api.cache import AnswerCache, Versions
 from service.api.db import StoredScenario, Token
 from service.api.jobs import JobRunner
 from service.api.registry import area_with_stock, extra_areas
@@ -102,6 +104,10 @@ class Ctx:
     drill_player: Any
     #: Serialised answers (results, depot lists, layers) with their gzip and ETag.
     answers: AnswerCache = field(default_factory=AnswerCache)
+    #: Registry version per area (see :class:`service.api.cache.Versions`).
+    versions: Versions = field(default_factory=Versions)
+    #: Result files of finished jobs, by job id (a finished job never changes).
+    done_jobs: dict[str, Path] = field(default_factory=dict)
 
 
 def make_ctx(cfg: Settings, sessions: Any, runner: JobRunner) -> Ctx:
@@ -111,15 +117,25 @@ def make_ctx(cfg: Settings, sessions: Any, runner: JobRunner) -> Ctx:
         with sessions() as s:
             yield s
 
-    def caller(allowed: frozenset[Role] | None = None) -> Callable[..., Token]:
-        def check(
-            authorization: Annotated[str | None, Header()] = None,
-            s: Session = Depends(db),  # noqa: B008
-        ) -> Token:
+    known_tokens: dict[str, Token] = {}  # tokens never change once made: kept per process
+
+    def lookup(secret: str) -> Token | None:
+        with sessions() as s:
+            return find_token(s, secret)
+
+    def caller(allowed: frozenset[Role] | None = None) -> Callable[..., Any]:
+        # On the event loop: a known token costs no thread and no query.
+        async def check(authorization: Annotated[str | None, Header()] = None) -> Token:
             scheme, _, secret = (authorization or "").partition(" ")
-            if scheme.lower() != "bearer" or not secret.strip():
+            secret = secret.strip()
+            if scheme.lower() != "bearer" or not secret:
                 raise ApiError(401, "missing bearer token", "Authorization", "缺少访问令牌")
-            tok = find_token(s, secret.strip())
+            key = digest(secret)  # kept by digest, as stored: never the secret itself
+            tok = known_tokens.get(key)
+            if tok is None:
+                tok = await run_in_threadpool(lookup, secret)
+                if tok is not None and len(known_tokens) < 10_000:
+                    known_tokens[key] = tok
             if tok is None:
                 raise ApiError(401, "unknown token", "Authorization", "访问令牌无效")
             if allowed is not None and Role(tok.role) not in allowed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -11,10 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from geodata.area import BUNDLED
 from service.api import analyses
-from service.api.cache import answer, make_entry
+from service.api.cache import Entry, answer, make_entry
 from service.api.context import STATIC, ApiError, Ctx
 from service.api.db import Audit, NewDepot, Shelter, Stock, Token
 from service.api.registry import (
@@ -32,7 +34,7 @@ from solver.errors import DataError
 
 def register(app: FastAPI, c: Ctx) -> None:
     """Add the registry routes to ``app``."""
-    cfg, db, known_area = c.cfg, c.db, c.known_area
+    cfg, db, known_area, sessions = c.cfg, c.db, c.known_area, c.sessions
     reader, stock_writer = c.reader, c.stock_writer
 
     @app.get("/health")
@@ -45,28 +47,44 @@ def register(app: FastAPI, c: Ctx) -> None:
         """Areas the service knows: bundled, configured and uploaded."""
         return sorted([*BUNDLED, *extra_areas(s, cfg.areas)])
 
-    def current(s: Session, area: str, what: str, make: Any) -> Any:
-        """The cached answer ``what`` for ``area`` at the registry's current version."""
-        try:
-            area_spec(area, extra_areas(s, cfg.areas))
-        except DataError as exc:  # an unknown name in a path is a 404, as everywhere
-            raise ApiError(404, exc.problem, "area", exc.problem_zh) from None
-        key = (what, area, registry_version(s, area))
-        return c.answers.get(key, lambda: make_entry(make()))
+    def version_of(area: str) -> tuple[int, ...]:
+        """The registry version of ``area`` (404 for an unknown area); in a thread."""
+        with sessions() as s:
+            try:
+                area_spec(area, extra_areas(s, cfg.areas))
+            except DataError as exc:  # an unknown name in a path is a 404, as everywhere
+                raise ApiError(404, exc.problem, "area", exc.problem_zh) from None
+            return registry_version(s, area)
+
+    def made(area: str, what: str, make: Callable[[Session], bytes]) -> Entry:
+        with sessions() as s:
+            return c.answers.get(
+                (what, area, registry_version(s, area)), lambda: make_entry(make(s))
+            )
+
+    async def current(area: str, what: str, make: Callable[[Session], bytes]) -> Entry:
+        """The answer ``what`` for ``area`` at the registry's current version.
+
+        On the event loop when it is made already and the version was read within the last
+        second (edits through this process forget it at once); else in a thread.
+        """
+        version = c.versions.get(area)
+        if version is None:
+            version = await run_in_threadpool(version_of, area)
+            c.versions.put(area, version)
+        got = c.answers.peek((what, area, version))
+        if got is not None:
+            return got
+        return await run_in_threadpool(made, area, what, make)
 
     @app.get("/areas/{area}/depots", response_model=list[DepotOut])
-    def depots(
-        area: str,
-        request: Request,
-        _: Token = reader,
-        s: Session = Depends(db),  # noqa: B008
-    ) -> Response:
+    async def depots(area: str, request: Request, _: Token = reader) -> Response:
         """Depots of an area with their current stock (registry changes applied).
 
         Made once per registry version; ``ETag`` / ``If-None-Match`` and gzip supported.
         """
 
-        def make() -> bytes:
+        def make(s: Session) -> bytes:
             a = known_area(s, area)
             versions: dict[tuple[str, str], int] = {
                 (r.depot, r.item): r.version
@@ -86,16 +104,10 @@ def register(app: FastAPI, c: Ctx) -> None:
             ]
             return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
 
-        return answer(request, current(s, area, "depots", make), "application/json")
+        return answer(request, await current(area, "depots", make), "application/json")
 
     @app.get("/areas/{area}/layers/{layer}")
-    def layer(
-        area: str,
-        layer: str,
-        request: Request,
-        _: Token = reader,
-        s: Session = Depends(db),  # noqa: B008
-    ) -> Response:
+    async def layer(area: str, layer: str, request: Request, _: Token = reader) -> Response:
         """A layer as GeoJSON: ``boundaries``, ``roads``, ``depots`` (current stock), ``points``.
 
         Made once per registry version; ``ETag`` / ``If-None-Match`` and gzip supported.
@@ -103,11 +115,12 @@ def register(app: FastAPI, c: Ctx) -> None:
         if layer not in ("boundaries", "roads", "depots", "points"):
             raise ApiError(404, f"unknown layer {layer!r}", "layer", "未知图层")
 
-        def make() -> bytes:
+        def make(s: Session) -> bytes:
             doc = _layer(known_area(s, area), layer)
             return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
-        return answer(request, current(s, area, f"layer:{layer}", make), "application/geo+json")
+        entry = await current(area, f"layer:{layer}", make)
+        return answer(request, entry, "application/geo+json")
 
     def _layer(a: Any, layer: str) -> Any:
         if layer == "boundaries":
@@ -195,6 +208,7 @@ def register(app: FastAPI, c: Ctx) -> None:
         except IntegrityError:
             s.rollback()
             raise ApiError(409, f"depot {body.id!r} exists", "id", "储备库编号已存在") from None
+        c.versions.forget(area)
         return DepotOut(
             id=d.id,
             name=d.name,
@@ -241,6 +255,7 @@ def register(app: FastAPI, c: Ctx) -> None:
             raise ApiError(
                 409, "changed concurrently; read again", "expected_version", "库存已被他人修改"
             ) from None
+        c.versions.forget(area)
         return {"depot": depot, "item": item, "quantity": row.quantity, "version": row.version}
 
     @app.get("/areas/{area}/shelters")
@@ -287,6 +302,7 @@ def register(app: FastAPI, c: Ctx) -> None:
             raise ApiError(
                 409, "changed concurrently", "expected_version", "已被他人修改"
             ) from None
+        c.versions.forget(area)
         p = next(p for p in a.network.points if p.id == point)
         return ShelterOut(
             id=p.id, name=p.name, lon=p.lon, lat=p.lat, capacity=row.capacity, version=row.version
