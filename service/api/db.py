@@ -128,10 +128,14 @@ class StoredScenario(Base):
 
 
 class Layer(Base):
-    """An uploaded layer (a flood), stored as WGS84 GeoJSON under the data folder."""
+    """An uploaded layer (a flood) or area.
+
+    Stored as WGS84 GeoJSON / GeoPackage under the data folder and, on PostgreSQL, feature
+    by feature in PostGIS (``layer_features``).
+    """
 
     __tablename__ = "layers"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
     area: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +26,7 @@ from service.api.context import ApiError, Ctx
 from service.api.db import Audit, Layer, StoredScenario, Token, now
 from service.api.registry import area_spec, extra_areas
 from service.api.schemas import LayerOut, ScenarioIn, ScenarioOut, printable
+from service.api.spatial import layers_in_bbox, store_features
 from solver.errors import DataError
 
 
@@ -98,6 +101,10 @@ def register(app: FastAPI, c: Ctx) -> None:
                         token=who[0],
                     )
                 )
+                s.flush()
+                for sub, frame in area.layers.items():
+                    if isinstance(frame, gpd.GeoDataFrame):
+                        store_features(s, f"area:{name}", sub, frame)
                 s.add(
                     Audit(
                         token=who[0],
@@ -250,6 +257,8 @@ def register(app: FastAPI, c: Ctx) -> None:
                 token=tok.name,
             )
             s.add(row)
+            s.flush()
+            store_features(s, layer_id, "flood", frame)
             s.add(
                 Audit(
                     token=tok.name,
@@ -263,8 +272,34 @@ def register(app: FastAPI, c: Ctx) -> None:
             return LayerOut.model_validate(row)
 
     @app.get("/areas/{area}/floods")
-    def floods(area: str, _: Token = reader, s: Session = Depends(db)) -> list[LayerOut]:  # noqa: B008
-        """Flood layers uploaded for an area."""
+    def floods(
+        area: str,
+        bbox: str | None = None,
+        _: Token = reader,
+        s: Session = Depends(db),  # noqa: B008
+    ) -> list[LayerOut]:
+        """Flood layers uploaded for an area.
+
+        ``bbox=lon0,lat0,lon1,lat1`` keeps those that reach into it (a spatial-index query
+        on PostGIS).
+        """
         known_area(s, area)
         rows = s.scalars(select(Layer).where(Layer.area == area, Layer.kind == "flood")).all()
+        if bbox is not None:
+            box = _bbox(bbox)
+            hit = layers_in_bbox(s, [(r.id, r.path) for r in rows], box)
+            rows = [r for r in rows if r.id in hit]
         return [LayerOut.model_validate(r) for r in rows]
+
+    def _bbox(text: str) -> tuple[float, float, float, float]:
+        try:
+            x0, y0, x1, y1 = (float(v) for v in text.split(","))
+        except ValueError:
+            raise ApiError(
+                422, "bbox is lon0,lat0,lon1,lat1", "bbox", "bbox 须为 经度0,纬度0,经度1,纬度1"
+            ) from None
+        if not (all(map(math.isfinite, (x0, y0, x1, y1))) and x0 < x1 and y0 < y1):
+            raise ApiError(
+                422, "bbox needs finite lon0 < lon1 and lat0 < lat1", "bbox", "bbox 范围无效"
+            )
+        return x0, y0, x1, y1
