@@ -241,9 +241,18 @@ def cflp(
     elif incumbent is not None:
         option, shares = incumbent
         value = inc_value
+    elif res.status == "infeasible":
+        raise DataError(
+            "infeasible single-source: the customers' demands cannot be packed into the "
+            "facilities' capacities (allow split deliveries: multi-source)",
+            field="capacity",
+            problem_zh="单一来源不可行:需求无法装入各设施容量,请允许分批供应",
+        )
     else:
         raise DataError(
-            f"no feasible plan found within the time limit ({res.status})", field="time_limit_s"
+            f"no feasible plan found within the time limit ({res.status})",
+            field="time_limit_s",
+            problem_zh="时限内未找到可行方案",
         )
     bound = res.bound if np.isfinite(res.bound) else lp_bound
     bound = max(bound, lp_bound) if res.status != "optimal" else value
