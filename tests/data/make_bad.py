@@ -24,7 +24,11 @@ def fc(props: dict, coords=None, gtype="Polygon", extra=None) -> str:
         "type": "FeatureCollection",
         **(extra or {}),
         "features": [
-            {"type": "Feature", "properties": props, "geometry": {"type": gtype, "coordinates": ring}}
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": gtype, "coordinates": ring},
+            }
         ],
     }
     return json.dumps(doc, ensure_ascii=False)
@@ -39,8 +43,15 @@ def vrt(source: str) -> str:
 
 def texts() -> dict[str, str | bytes]:
     square = fc({"id": "F1", "depth_m": 1.0})
-    mercator = [[[12868000.0, 4537000.0], [12869000.0, 4537000.0], [12869000.0, 4538000.0],
-                 [12868000.0, 4538000.0], [12868000.0, 4537000.0]]]
+    mercator = [
+        [
+            [12868000.0, 4537000.0],
+            [12869000.0, 4537000.0],
+            [12869000.0, 4538000.0],
+            [12868000.0, 4538000.0],
+            [12868000.0, 4537000.0],
+        ]
+    ]
     return {
         # floods
         "flood_DepthNaN.geojson": square.replace('"depth_m": 1.0', '"depth_m": NaN'),
@@ -89,7 +100,9 @@ def texts() -> dict[str, str | bytes]:
             "id,name,tier,lon,lat,stock_food\nD1,一号县库,county,115.6002,37.7001,10\n"
         ).encode("gbk"),
         "depots_TextAsXlsx.xlsx": "id,name\nD1,x\n",
-        "depots_StockInfinite.csv": "id,name,tier,lon,lat,stock_food\nD1,a,county,115.6002,37.7001,inf\n",
+        "depots_StockInfinite.csv": (
+            "id,name,tier,lon,lat,stock_food\nD1,a,county,115.6002,37.7001,inf\n"
+        ),
         "depots_LonInfinite.csv": "id,name,tier,lon,lat,stock_food\nD1,a,county,inf,37.7001,10\n",
         "depots_LatNaN.csv": "id,name,tier,lon,lat,stock_food\nD1,a,county,115.6,nan,10\n",
         "points_DuplicateIds.csv": (
@@ -117,7 +130,9 @@ def texts() -> dict[str, str | bytes]:
         "roads_OutsideChina.geojson": fc({"id": "r1"}, [[2.3, 48.8], [2.4, 48.9]], "LineString"),
         # scenarios
         "scenario_DeeplyNested.yaml": "a: " + "[" * 50_000 + "]" * 50_000 + "\n",
-        "scenario_InvalidUtf8.yaml": b"name: bad\naffected:\n  - point: P1\n    people: 1\n# \xff\xfe\n",
+        "scenario_InvalidUtf8.yaml": (
+            b"name: bad\naffected:\n  - point: P1\n    people: 1\n# \xff\xfe\n"
+        ),
         "scenario_Gbk.yaml": "name: 甲\naffected:\n  - point: P1\n    people: 1\n".encode("gbk"),
         "scenario_DuplicateDepotsLost.yaml": (
             "name: dup\narea: tiny\naffected:\n  - point: P1\n    people: 10\n"
@@ -133,8 +148,10 @@ def texts() -> dict[str, str | bytes]:
             "name: x\narea: tiny\ntargets_h: [ten]\naffected:\n  - point: P1\n    people: 10\n"
         ),
         "scenario_AliasBomb.yaml": "a: &a [x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-                  for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+        + "".join(
+            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        )
         + "name: x\naffected: *i\n",
         "scenario_NegativeHorizon.yaml": (
             "name: x\narea: tiny\nhorizon_h: -1\naffected:\n  - point: P1\n    people: 10\n"
@@ -183,15 +200,29 @@ def gpkgs() -> None:
         conn.execute("VACUUM")
         conn.close()
 
-    variant("area_WithTrigger.gpkg", "CREATE TRIGGER evil AFTER INSERT ON depots BEGIN DELETE FROM points; END;")
+    variant(
+        "area_WithTrigger.gpkg",
+        "CREATE TRIGGER evil AFTER INSERT ON depots BEGIN DELETE FROM points; END;",
+    )
     variant("area_WithExtraTable.gpkg", "CREATE TABLE secrets (x TEXT);")
     variant("area_WithView.gpkg", "CREATE VIEW everything AS SELECT * FROM points;")
     nested = b"".join(struct.pack("<BII", 1, 7, 1) for _ in range(10_000))
     point = struct.pack("<BIdd", 1, 1, 115.6, 37.7)
-    variant("area_NestedCollectionBomb.gpkg", "", blob=b"GP\x00\x01" + struct.pack("<i", 4326) + nested + point)
+    variant(
+        "area_NestedCollectionBomb.gpkg",
+        "",
+        blob=b"GP\x00\x01" + struct.pack("<i", 4326) + nested + point,
+    )
     lie = struct.pack("<BII", 1, 2, 2**31 - 1) + struct.pack("<dd", 115.6, 37.7)
     variant("area_WkbCountLie.gpkg", "", blob=b"GP\x00\x01" + struct.pack("<i", 4326) + lie)
-    variant("area_MissingPoints.gpkg", "DROP TABLE points; DELETE FROM gpkg_contents WHERE table_name = 'points'; DELETE FROM gpkg_geometry_columns WHERE table_name = 'points'; DELETE FROM gpkg_ogr_contents WHERE table_name = 'points';")
+    variant(
+        "area_MissingPoints.gpkg",
+        "DROP TABLE points; "
+        + "".join(
+            f"DELETE FROM {t} WHERE table_name = 'points'; "
+            for t in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_ogr_contents")
+        ),
+    )
     sqlite = BAD / "area_SqliteNotGpkg.gpkg"
     sqlite.unlink(missing_ok=True)
     with sqlite3.connect(sqlite) as conn:
