@@ -91,15 +91,9 @@ def register(app: FastAPI, c: Ctx) -> None:
                 for r in s.scalars(select(Stock).where(Stock.area == area)).all()
             }
             out = [
-                DepotOut(
-                    id=d.id,
-                    name=d.name,
-                    tier=d.tier.value,
-                    lon=d.lon,
-                    lat=d.lat,
-                    stock=dict(d.stock),
-                    versions={i: versions.get((d.id, i), 0) for i in d.stock},
-                ).model_dump(mode="json")
+                _depot_out(d, {i: versions.get((d.id, i), 0) for i in d.stock}).model_dump(
+                    mode="json"
+                )
                 for d in a.network.depots
             ]
             return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
@@ -209,15 +203,7 @@ def register(app: FastAPI, c: Ctx) -> None:
             s.rollback()
             raise ApiError(409, f"depot {body.id!r} exists", "id", "储备库编号已存在") from None
         c.versions.forget(area)
-        return DepotOut(
-            id=d.id,
-            name=d.name,
-            tier=d.tier.value,
-            lon=d.lon,
-            lat=d.lat,
-            stock=dict(d.stock),
-            versions=dict.fromkeys(d.stock, 0),
-        )
+        return _depot_out(d, dict.fromkeys(d.stock, 0))
 
     @app.put("/areas/{area}/depots/{depot}/stock/{item}")
     def put_stock(
@@ -338,3 +324,16 @@ def _points(records: Any, properties: Any) -> dict[str, Any]:
             for r in records
         ],
     }
+
+
+def _depot_out(d: Any, versions: dict[str, int]) -> DepotOut:
+    """A depot as the API shows it, with the version of each stock item."""
+    return DepotOut(
+        id=d.id,
+        name=d.name,
+        tier=d.tier.value,
+        lon=d.lon,
+        lat=d.lat,
+        stock=dict(d.stock),
+        versions=versions,
+    )
