@@ -21,7 +21,7 @@ from geodata.area import Area
 from geodata.flood import barrier_conditions, depth_at, flood_conditions, prepare_flood, read_flood
 from geodata.io import read_layer
 from solver.roadgraph import RoadConditions
-from solver.traveltime import UNREACHABLE, TravelTimeMatrix, travel_seconds
+from solver.traveltime import UNREACHABLE, TravelTimeMatrix, place_access_s, travel_seconds
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,13 +91,10 @@ def travel_time_matrix(
     hz = hazards or no_hazards(area)
     depots, points = area.network.depots, area.network.points
     ds, ps = area.depot_snap, area.point_snap
-    d_access = ds.access_s.copy()
-    p_access = ps.access_s.copy()
-    if hz.flood is not None:
-        d_depth = hz.depth_at([d.lon for d in depots], [d.lat for d in depots])
-        p_depth = hz.depth_at([p.lon for p in points], [p.lat for p in points])
-        d_access[d_depth >= vclass.fording_depth_m] = np.inf
-        p_access[p_depth >= vclass.fording_depth_m] = np.inf
+    d_depth = hz.depth_at([d.lon for d in depots], [d.lat for d in depots])
+    p_depth = hz.depth_at([p.lon for p in points], [p.lat for p in points])
+    d_access = place_access_s(ds.access_s, d_depth, vclass)
+    p_access = place_access_s(ps.access_s, p_depth, vclass)
     seconds = travel_seconds(
         area.roads.graph,
         ds.node,

@@ -1,51 +1,53 @@
 """Run the 10/12-hour relief check on a situation and shape its report.
 
 ``run_check`` turns a :class:`scenarios.apply.Situation` into a
-:class:`solver.adequacy.CheckProblem` (demands at shelters or in place, supplies with their
-clock, travel hours by the best vehicle each depot has), solves it twice — stock and time
-only, then with the fleet bound — and returns a :class:`CheckReport` whose ``to_json`` is
-the ``report.json`` format shared with the dispatch plan.
+:class:`solver.adequacy.CheckProblem` (demands at shelters or in place, depots with their
+loading and trucks, travel hours per vehicle class from :mod:`scenarios.places`, the same
+seconds dispatch plans drive on) and solves the bound: no dispatch plan that obeys the rules
+meets more people by a target. ``CheckReport.to_json`` is the ``report.json`` format; a plan
+made for the same situation (:mod:`scenarios.dispatch`) adds its own figures beside the
+bound's.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 
-from geodata.matrix import travel_time_matrix
 from scenarios.apply import Placement, Situation, road_classes
+from scenarios.dispatch_shuttle import Shuttle, haversine_km
+from scenarios.places import FORBIDDEN, Places, build_places, coords
 from solver.adequacy import CheckProblem, CheckResult, DemandPoint, SupplyPoint, check
-from solver.fleet import Mode
+from solver.fleet import FleetClass, Mode
+from solver.loading import LoadingRule, dock_of
 from solver.sources import SOURCES
-from solver.timeline import depot_start_h, open_windows
-from solver.traveltime import UNREACHABLE
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 @dataclass(frozen=True, eq=False)
 class CheckReport:
-    """The check's results for one situation: stock-and-time plan and fleet-aware bound."""
+    """The check's bound for one situation, the problem behind it and its travel times."""
 
     situation: Situation
     problem: CheckProblem
     result: CheckResult
-    fleet_result: CheckResult | None
+    places: Places
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``report.json`` document."""
-        return report_json(self)
+    def to_json(self, plan: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The ``report.json`` document (with a plan's figures beside the bound's)."""
+        return report_json(self, plan)
 
-    def points_frame(self) -> gpd.GeoDataFrame:
-        """One row per demand location with hours to needs met, status and reason."""
-        return points_frame(self)
+    def points_frame(self, plan: dict[str, Any] | None = None) -> gpd.GeoDataFrame:
+        """One row per demand location with its figures, status and reason."""
+        return points_frame(self, plan)
 
 
-def _demands(situation: Situation) -> tuple[DemandPoint, ...]:
+def demand_points(situation: Situation) -> tuple[DemandPoint, ...]:
+    """The people to supply: one demand per place, and one for the overflow left there."""
     params = situation.params
     cat = situation.network.catalogue
     start = situation.response_start_h
@@ -62,11 +64,10 @@ def _demands(situation: Situation) -> tuple[DemandPoint, ...]:
                 need.pop(item, None)
         moved = any(pl.location != pl.origin for pl in group)
         ready = start + (params.evacuation_h + max(pl.travel_h for pl in group) if moved else 0.0)
-        pid = loc if not overflow else f"{loc}#overflow"
         p = points[loc]
         out.append(
             DemandPoint(
-                pid,
+                loc if not overflow else f"{loc}#overflow",
                 people,
                 {k: v for k, v in need.items() if v > 0},
                 ready,
@@ -74,87 +75,118 @@ def _demands(situation: Situation) -> tuple[DemandPoint, ...]:
                 name=p.name,
                 county=p.county,
                 overflow=overflow,
+                place=loc,
             )
         )
     return tuple(out)
 
 
-def _supplies(situation: Situation) -> tuple[SupplyPoint, ...]:
+def supply_points(situation: Situation) -> tuple[SupplyPoint, ...]:
+    """Every depot with its stock, loading (:func:`solver.loading.dock_of`) and road trucks."""
     sc = situation.scenario
-    start = situation.response_start_h
+    rule = LoadingRule.of(situation.params)
     out = []
     for d in situation.network.depots:
-        begin = depot_start_h(d, start, sc.report_clock_h)
-        windows = tuple(open_windows(d, sc.report_clock_h, begin, begin + 24 * 7))
-        payload = volume = 0.0
-        for cls, n in situation.fleet.get(d.id, {}).items():
+        fleet = []
+        for cls, n in sorted(situation.fleet.get(d.id, {}).items()):
             vc = situation.network.vehicle_class(cls)
-            if vc.mode is Mode.ROAD:
-                payload += n * vc.payload_kg
-                volume += n * vc.volume_m3
+            if vc.mode is Mode.ROAD and n > 0:
+                fleet.append(FleetClass(cls, n, float(vc.payload_kg), float(vc.volume_m3)))
         out.append(
             SupplyPoint(
                 d.id,
                 dict(d.stock),
-                windows,
-                d.loading_t_per_h,
+                dock_of(d, situation.response_start_h, sc.report_clock_h, rule),
+                tuple(fleet),
                 tier=d.tier.value,
                 name=d.name,
                 county=d.county,
-                fleet_payload_kg=payload,
-                fleet_volume_m3=volume,
             )
         )
     return tuple(out)
 
 
-def _travel_hours(situation: Situation, demands: tuple[DemandPoint, ...]) -> np.ndarray:
-    """Hours from each remaining depot to each demand location, by its best road vehicle."""
-    area = situation.area
-    all_depots = [d.id for d in area.network.depots]
-    rows = [all_depots.index(d.id) for d in situation.network.depots]
-    point_ids = [p.id for p in area.network.points]
-    cols = [point_ids.index(d.id.split("#")[0]) for d in demands]
-    best = np.full((len(rows), len(cols)), np.inf)
-    per_class = {}
-    for cls in road_classes(situation):
-        m = travel_time_matrix(area, vehicle=cls, hazards=situation.hazards)
-        sub = m.seconds[np.ix_(rows, cols)]
-        per_class[cls] = np.where(sub < UNREACHABLE, sub / 3600.0, np.inf)
-    for r, d in enumerate(situation.network.depots):
-        have = [c for c, n in situation.fleet.get(d.id, {}).items() if n > 0 and c in per_class]
-        for cls in have or ["medium"]:
-            best[r] = np.minimum(best[r], per_class[cls][r])
-    return best
+def travel_arrays(
+    situation: Situation, demands: tuple[DemandPoint, ...], classes: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Places]:
+    """Hours per class, depot and demand: goods reach the people, truck out, truck back.
+
+    Places no truck of a class reaches are reached through the best staging point: by road
+    to it, unloading there, then a boat or helicopter of the pooled fleet
+    (:mod:`scenarios.dispatch_shuttle`); the bound counts neither craft queues nor capacity.
+    A truck that gets there but cannot get back still delivers (its return is not counted).
+    """
+    depots = [d.id for d in situation.network.depots]
+    targets = list(dict.fromkeys(d.place for d in demands))
+    crafts = Shuttle.fleet(situation)
+    staging = [g for g in situation.network.staging if g.mode in crafts]
+    places = build_places(situation, depots + targets + [g.id for g in staging], classes)
+    n_c, n_s, n_d = len(classes), len(depots), len(demands)
+    arrive = np.full((n_c, n_s, n_d), np.inf)
+    out = np.full((n_c, n_s, n_d), np.inf)
+    back = np.full((n_c, n_s, n_d), np.inf)
+    s_rows = np.array([places.index(d) for d in depots], dtype=np.int64)
+    d_cols = np.array([places.index(d.place) for d in demands], dtype=np.int64)
+    g_cols = np.array([places.index(g.id) for g in staging], dtype=np.int64)
+    unload = situation.params.unload_h
+    # Craft leg from each staging point to each demand's place (load, fly or sail, unload).
+    craft = np.array(
+        [
+            [
+                crafts[g.mode].one_way_h(haversine_km((g.lon, g.lat), coords(situation, d.place)))
+                for d in demands
+            ]
+            for g in staging
+        ]
+    ).reshape(len(staging), n_d)
+
+    def hours(m: np.ndarray) -> np.ndarray:
+        return np.where(m >= FORBIDDEN, np.inf, m / 3600.0)
+
+    for c in range(n_c):
+        m = places.durations[c]
+        to = hours(m[np.ix_(s_rows, d_cols)])
+        fro = hours(m[np.ix_(d_cols, s_rows)]).T
+        arrive[c], out[c] = to, to
+        back[c] = np.where(np.isfinite(to) & ~np.isfinite(fro), 0.0, fro)
+        if len(staging):
+            to_g = hours(m[np.ix_(s_rows, g_cols)])  # (S, G)
+            fro_g = hours(m[np.ix_(g_cols, s_rows)]).T
+            via = to_g[:, :, None] + unload + craft[None, :, :]  # (S, G, D)
+            cut = ~np.isfinite(to)
+            best = via.min(axis=1)
+            arrive[c] = np.where(cut, best, arrive[c])
+            out[c] = np.where(cut & np.isfinite(best), to_g.min(axis=1)[:, None], out[c])
+            back[c] = np.where(
+                cut & np.isfinite(best),
+                np.where(np.isfinite(fro_g), fro_g, 0.0).min(axis=1)[:, None],
+                back[c],
+            )
+    return arrive, out, back, places
 
 
-def run_check(
-    situation: Situation, *, targets_h: tuple[float, ...] | None = None, fleet_bound: bool = True
-) -> CheckReport:
-    """Solve the relief check for ``situation`` (targets from the scenario unless given)."""
+def run_check(situation: Situation, *, targets_h: tuple[float, ...] | None = None) -> CheckReport:
+    """The bound for ``situation`` (targets from the scenario unless given)."""
     targets = tuple(targets_h) if targets_h else tuple(situation.scenario.targets_h)
-    demands = _demands(situation)
-    supplies = _supplies(situation)
-    travel = _travel_hours(situation, demands)
+    demands = demand_points(situation)
+    supplies = supply_points(situation)
+    classes = road_classes(situation)
+    arrive, out, back, places = travel_arrays(situation, demands, classes)
     params = situation.params
     problem = CheckProblem(
         demands,
         supplies,
-        travel,
         situation.network.catalogue,
+        tuple(classes),
+        arrive,
+        out,
+        back,
         targets_h=targets,
         checkpoints_h=params.checkpoints_h,
-        loading_step_h=params.loading_step_h,
         unload_h=params.unload_h,
         tier_penalty=dict(situation.scenario.tier_preference),
     )
-    if not fleet_bound:
-        return CheckReport(situation, problem, check(problem), None)
-    # GLOP releases the GIL: the two solves share the machine's cores.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        plain = pool.submit(check, problem)
-        fleet = pool.submit(check, problem, fleet_aware=True)
-        return CheckReport(situation, problem, plain.result(), fleet.result())
+    return CheckReport(situation, problem, check(problem), places)
 
 
 # ------------------------------------------------------------------------------------------
@@ -189,15 +221,42 @@ def _origin_counties(sit: Situation, res: CheckResult) -> dict[float, dict[str, 
     return out
 
 
-def _targets_json(res: CheckResult, sit: Situation) -> list[dict[str, Any]]:
+def _plan_targets(plan: dict[str, Any] | None) -> dict[float, dict[str, Any]]:
+    if plan is None:
+        return {}
+    return {float(t["hours"]): t for t in plan["kpis"]["targets"]}
+
+
+def _plan_demands(plan: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    if plan is None:
+        return {}
+    return {d["demand"]: d for d in plan.get("demands", [])}
+
+
+def _targets_json(
+    res: CheckResult, sit: Situation, plan: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     counties = _origin_counties(sit, res)
-    return [
-        {
+    planned = _plan_targets(plan)
+    out = []
+    for t in res.targets:
+        row: dict[str, Any] = {
             "hours": t.hours,
             "people_total": t.people_total,
             "people_met": int(t.people_met + 1e-6),
             "share_met": round(t.share_met, 4),
+            "bound": res.bound,
             "binding": t.binding,
+            "limits": {k: int(v + 1e-6) for k, v in sorted(t.limits.items())},
+            "pinches": [
+                {
+                    "family": p.family,
+                    "depot": p.depot,
+                    "what": p.what,
+                    "people_per_unit": round(p.value, 3),
+                }
+                for p in t.pinches
+            ],
             "by_county": [
                 {
                     "county": c,
@@ -209,27 +268,42 @@ def _targets_json(res: CheckResult, sit: Situation) -> list[dict[str, Any]]:
             ],
             "by_need_group": {
                 g: {
-                    "people_met": int(n),
+                    "people_met": int(n + 1e-6),
                     "share_met": round(n / t.people_total, 4) if t.people_total else 1.0,
                 }
                 for g, n in t.by_group.items()
             },
         }
-        for t in res.targets
-    ]
+        mine = planned.get(t.hours)
+        if mine is not None:
+            row["plan_people_met"] = mine["people_met"]
+            row["plan_share_met"] = mine["share_met"]
+            row["gap_people"] = max(0, row["people_met"] - mine["people_met"])
+            row["gap_points"] = round(100 * (row["share_met"] - mine["share_met"]), 1)
+        out.append(row)
+    return out
 
 
-def report_json(rep: CheckReport) -> dict[str, Any]:
-    """The ``report.json`` document (see scenarios/README.md for every field)."""
+def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``report.json`` document (see scenarios/README.md for every field).
+
+    ``targets[].share_met`` is the bound: no plan obeying the rules meets more. With a
+    ``plan`` (a dispatch plan document for the same situation) its figures stand beside the
+    bound's (``plan_people_met``, ``plan_share_met``, ``gap_points``), and each place's
+    hours to needs met are the plan's.
+    """
     sit, res = rep.situation, rep.result
     first = min(t.hours for t in res.targets)
     demand_lookup = {d.id: d for d in rep.problem.demands}
     pts = {p.id: p for p in sit.area.network.points}
+    planned = _plan_demands(plan)
     points = []
     for pt in res.points:
-        base = pts[pt.id.split("#")[0]]
-        finding = pt.findings.get(first)
         dem = demand_lookup[pt.id]
+        base = pts[dem.place]
+        finding = pt.findings.get(first)
+        mine = planned.get(pt.id)
+        plan_by = {float(b["hours"]): b for b in mine["by_target"]} if mine else {}
         points.append(
             {
                 "id": pt.id,
@@ -240,7 +314,7 @@ def report_json(rep: CheckReport) -> dict[str, Any]:
                 "lon": base.lon,
                 "lat": base.lat,
                 "people": pt.people,
-                "hours_to_met": _r(pt.hours_to_met),
+                "hours_to_met": _r(mine["met_h"]) if mine else None,
                 "status": pt.status(first),
                 "reason": finding.reason.value if finding else None,
                 "reason_item": finding.item if finding else None,
@@ -251,6 +325,7 @@ def report_json(rep: CheckReport) -> dict[str, Any]:
                         "people_met": int(pt.met_by_target[t] + 1e-6),
                         "status": pt.status(t),
                         "reason": pt.findings[t].reason.value if t in pt.findings else None,
+                        **({"plan_people_met": plan_by[t]["people_met"]} if t in plan_by else {}),
                     }
                     for t in sorted(pt.met_by_target)
                 ],
@@ -277,6 +352,8 @@ def report_json(rep: CheckReport) -> dict[str, Any]:
             "evacuation_h": sit.params.evacuation_h,
             "unload_h": sit.params.unload_h,
             "distribution_people_per_h": sit.params.distribution_people_per_h,
+            "bay_t_per_h": sit.params.bay_t_per_h,
+            "dock_h": sit.params.dock_h,
             "sources": {
                 k: SOURCES[k].url or SOURCES[k].text
                 for k in (
@@ -286,14 +363,18 @@ def report_json(rep: CheckReport) -> dict[str, Any]:
                     "unload-half-hour",
                     "distribution-assumed",
                     "dispatch-lag",
+                    "houston-unload",
+                    "dock-turnaround-assumed",
                 )
             },
         },
         "people_affected": sit.people_affected,
         "people_sheltered": sum(p.people for p in sit.placements if p.indoor),
         "people_without_shelter_place": sum(p.people for p in sit.placements if p.overflow),
-        "targets": _targets_json(res, sit),
-        "everyone_met_h": _r(res.everyone_met_h),
+        "bound": res.bound,
+        "targets": _targets_json(res, sit, plan),
+        "everyone_met_h": _r(plan["kpis"].get("everyone_met_h")) if plan else None,
+        "bound_everyone_met_by_h": _r(res.everyone_met_h),
         "never_met": res.never_met,
         "points": points,
         "items": [
@@ -308,31 +389,28 @@ def report_json(rep: CheckReport) -> dict[str, Any]:
                 "quantity": round(s.quantity, 2),
                 "depart_h": _r(s.depart_h),
                 "arrive_h": _r(s.arrive_h),
+                "by_h": s.by_h,
             }
             for s in res.shipments
         ],
         "notes": list(sit.notes),
-        "solver": {k: round(v, 3) for k, v in res.stats.items()},
+        "solver": {
+            **{k: round(v, 3) for k, v in res.stats.items()},
+            "lp_solvers": list(res.solvers),
+        },
     }
-    if rep.fleet_result is not None:
-        out["fleet_bound"] = {
-            "targets": _targets_json(rep.fleet_result, sit),
-            "everyone_met_h": _r(rep.fleet_result.everyone_met_h),
-            "binding": {
-                str(t.hours): (
-                    "fleet"
-                    if t.people_met < res.target(t.hours).people_met - 0.5
-                    else res.target(t.hours).binding
-                )
-                for t in rep.fleet_result.targets
-            },
+    if plan is not None:
+        out["plan"] = {
+            "seconds": plan["kpis"].get("seconds"),
+            "engine": plan["kpis"].get("engine"),
+            "status": plan["kpis"].get("status"),
         }
     return out
 
 
-def points_frame(rep: CheckReport) -> gpd.GeoDataFrame:
+def points_frame(rep: CheckReport, plan: dict[str, Any] | None = None) -> gpd.GeoDataFrame:
     """Demand locations as points with their hours to needs met, status and reason."""
-    doc = report_json(rep)
+    doc = report_json(rep, plan)
     rows = [
         {k: v for k, v in p.items() if k not in ("by_target", "need_group_hours")}
         for p in doc["points"]

@@ -1,21 +1,23 @@
-"""Flood dispatch: which vehicle loads what where, which road it takes, when it arrives.
+"""Flood dispatch: which truck loads what where and when, and when the goods arrive.
 
-``plan_dispatch`` turns a situation into a timed plan:
+``plan_dispatch`` turns a situation into a timed plan, by the rules the relief check's bound
+relaxes (:mod:`solver.loading`, :mod:`solver.met`), so the two figures can be read together:
 
-1. the relief check's allocation (which depot sends which items to which point, respecting
-   stock) becomes orders, split into truck-sized jobs (split delivery);
-2. every road vehicle of every depot is a routing vehicle that may make several trips,
-   reloading at its depot; it leaves once the depot is alerted and it is loaded (trucks
-   load one after another at the depot's rate);
-3. travel times per vehicle class come from the flooded road network; a job no vehicle of
-   its depot can reach goes by road to the best reachable helicopter or boat staging point
-   and on by air or water (:mod:`scenarios.dispatch_shuttle`), or is reported cut off;
-4. the routing engines (:func:`solver.routing.solve_routes`) plan routes; the targets
-   (10 h, 12 h) are step costs per job weighted by the people it serves and by priority
-   (medical loads, people left in place), or one hard deadline on request.
+1. the check's bound at the first target allocates stock and trips (which depot sends what
+   to which demand, with which truck class); what it leaves for the second target is
+   allocated by the bound's LP on the rest; what is still needed after that comes from the
+   nearest depots that hold it (to arrive after the targets);
+2. the allocation becomes truckloads (:mod:`scenarios.dispatch_build`): whole units, sized
+   for their truck class, through a staging point and on by boat or helicopter where no
+   truck of the depot gets through;
+3. the scheduler (:func:`solver.schedule.solve_schedule`) decides each truckload's truck and
+   loading start together: the most people met by the first target, then the next, every
+   truck's trips one after another within its crew's shift, no depot loading more at once
+   than it has bays; the plan is played by the loading rule and its figures are the
+   played ones.
 
-Everything not delivered is listed with its reason. :func:`redispatch` re-plans from a plan
-at a given hour after new closures, keeping what is delivered and every leg being driven.
+Everything not delivered is listed with its reason. :mod:`scenarios.redispatch` re-plans a
+stored plan at an hour after roads close, people are added or depots are lost.
 """
 
 from __future__ import annotations
@@ -27,38 +29,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from scenarios.apply import Situation
 from scenarios.check import CheckReport, run_check
-from scenarios.dispatch_build import (
-    JobInfo,
-    Places,
-    Vehicle,
-    build_jobs,
-    build_places,
-    road_vehicles,
-    unserved_rows,
-    vehicle_specs,
-)
+from scenarios.dispatch_build import Built, Order, Unserved, VehicleState, build
 from scenarios.dispatch_doc import plan_document
-from scenarios.dispatch_shuttle import Shuttle, coords, haversine_km, plan_transfers
+from scenarios.dispatch_shuttle import haversine_km, plan_transfers
+from scenarios.places import coords
+from solver.adequacy import solve_at
+from solver.check_types import Reason, Shipment
 from solver.errors import DataError
-from solver.fleet import Mode
-from solver.routing import (
-    FORBIDDEN,
-    Engine,
-    RoutingParams,
-    RoutingProblem,
-    RoutingSolution,
-    solve_routes,
-)
+from solver.schedule import ENGINES, Schedule, ScheduleParams, solve_schedule
 
 #: A crew's duty shift, hours from the vehicle's start ("shift-assumed").
 SHIFT_H = 12.0
-#: Worth of one person's needs met by a target, in seconds of truck driving
-#: ("person-value-assumed"): a 1,000-person load is worth ~17 hours of driving.
-PERSON_VALUE_S = 60
 #: Trips per vehicle and shift: load, deliver, come back, reload ("trips-assumed").
 TRIPS = 4
 
@@ -67,40 +50,35 @@ Progress = Callable[[str, float], None]
 
 @dataclass(frozen=True)
 class DispatchRequest:
-    """How to plan: engine, limits, deadline handling, priorities (all overridable)."""
+    """How to plan: time limit, seed, deadline handling, crews (all overridable)."""
 
     time_limit_s: float = 30.0
     seed: int = 1
-    engine: Engine = Engine.PORTFOLIO
+    engine: str = "grasp"
     hard_deadline: bool = False
     targets_h: tuple[float, ...] | None = None
     trips: int = TRIPS
     shift_h: float = SHIFT_H
-    person_value_s: int = PERSON_VALUE_S
-    solution_limit: int | None = None
-    #: Loads are cut to this share of the depot's median truck (1: full truckloads).
+    #: Truckloads are cut to this share of their truck class's payload and volume.
     load_share: float = 1.0
     #: Shelter receiving hours: point id -> (opens, closes), hours after the report; goods
-    #: arrive (start unloading) within them. Points not listed receive at any hour.
+    #: arrive within them. Points not listed receive at any hour.
     receiving: dict[str, tuple[float, float]] = field(default_factory=dict)
-    #: Multipliers of a job's worth: medical loads and people left in place go first
-    #: ("person-value-assumed").
-    priority: dict[str, float] = field(default_factory=lambda: {"medical": 3.0, "in_place": 2.0})
+    #: Stop CP-SAT on its deterministic clock, so the same seed gives the same plan.
+    deterministic: bool = True
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "engine", Engine(self.engine))
-        except ValueError:
+        if self.engine not in ENGINES:
             raise DataError(
-                f"unknown engine {self.engine!r}; one of " + ", ".join(e.value for e in Engine),
+                f"unknown engine {self.engine!r}; one of " + ", ".join(ENGINES),
                 field="engine",
-                problem_zh="未知求解器",
-            ) from None
+                problem_zh="未知求解方法(可选 " + "、".join(ENGINES) + ")",
+            )
         if not (math.isfinite(self.time_limit_s) and self.time_limit_s > 0):
             raise DataError("must be > 0 seconds", field="time_limit", problem_zh="须大于0秒")
         if self.trips < 1:
             raise DataError("must be >= 1", field="trips", problem_zh="须至少为1")
-        if not (self.shift_h > 0):
+        if not (math.isfinite(self.shift_h) and self.shift_h > 0):
             raise DataError("must be > 0 hours", field="shift_h", problem_zh="须大于0小时")
         if not (0 < self.load_share <= 1):
             raise DataError(
@@ -108,8 +86,6 @@ class DispatchRequest:
                 field="load_share",
                 problem_zh="装载比例须在0到1之间",
             )
-        if self.person_value_s < 1:
-            raise DataError("must be >= 1", field="person_value_s")
         for t in self.targets_h or ():
             if not (math.isfinite(t) and t > 0):
                 raise DataError(
@@ -124,72 +100,51 @@ class DispatchRequest:
                     field=f"receiving.{pid}",
                     problem_zh="接收时段须为 开始<结束 的小时数",
                 )
-        for key, w in self.priority.items():
-            if key not in ("medical", "in_place") or not (w > 0):
-                raise DataError(
-                    f"{key}={w}: keys are medical, in_place; weights > 0", field="priority"
-                )
 
-
-@dataclass(frozen=True)
-class Order:
-    """What one depot sends to one demand (possibly split over several jobs)."""
-
-    depot: str
-    demand: str
-    items: dict[str, int]
-    people: int
-    in_place: bool
-    #: Only this vehicle may carry it (goods already on board in a re-plan).
-    vehicle: str | None = None
-    #: In a re-plan: the hour it is (or will be, as planned before) loaded on a truck; it
-    #: then waits for no loading bay.
-    ready_h: float | None = None
-
-    @property
-    def point(self) -> str:
-        """The place the goods go to (a demand id may carry '#overflow')."""
-        return self.demand.split("#")[0]
-
-
-@dataclass(frozen=True)
-class VehicleState:
-    """Where a vehicle is free again in a re-dispatch, and from when."""
-
-    at: str
-    free_h: float
-    #: The crew's shift end if it started earlier (else a shift from ``free_h``).
-    shift_end_h: float | None = None
+    def params(self) -> ScheduleParams:
+        """The scheduler's parameters."""
+        return ScheduleParams(
+            self.time_limit_s, self.seed, deterministic=self.deterministic, engine=self.engine
+        )
 
 
 @dataclass
 class DispatchPlan:
-    """A dispatch plan: its document (plan.json) and the routing solution behind it."""
+    """A dispatch plan: its document (plan.json), the schedule behind it, its situation."""
 
     doc: dict[str, Any]
-    solution: RoutingSolution | None = None
-    #: The situation planned for (a re-dispatch builds its own, with the closures).
+    schedule: Schedule | None = None
     situation: Situation | None = None
+    report: CheckReport | None = None
 
 
-def _whole_units(
-    situation: Situation, shipments: Sequence[Any], demands: dict[str, Any]
+# ------------------------------------------------------------------------------------------
+# Allocation
+# ------------------------------------------------------------------------------------------
+
+
+def whole_units(
+    situation: Situation,
+    shipments: Sequence[Shipment],
+    need: dict[str, dict[str, float]],
+    left: dict[str, dict[str, int]],
 ) -> dict[tuple[str, str], dict[str, int]]:
-    """The check's (fractional) shipments in whole units, (depot, demand) -> items.
+    """The bound's (fractional) shipments in whole units: (depot, demand) -> items.
 
-    Per demand and item, the total is the shipped amount rounded (never above the need);
+    Per demand and item the total is the shipped amount rounded (never above the need);
     each depot gets its whole part and the remaining units go to the largest fractions,
-    never beyond a depot's stock.
+    never beyond what the depot has ``left`` (which is reduced by what is taken).
     """
     frac: dict[tuple[str, str], dict[str, float]] = {}
     for sh in shipments:
         got = frac.setdefault((sh.demand, sh.item), {})
         got[sh.supply] = got.get(sh.supply, 0.0) + sh.quantity
-    left = {d.id: {k: int(v) for k, v in d.stock.items()} for d in situation.network.depots}
     out: dict[tuple[str, str], dict[str, int]] = {}
     for (demand, item), by_depot in sorted(frac.items()):
-        need = round(demands[demand].need.get(item, 0))
-        total = min(need, math.floor(sum(by_depot.values()) + 0.5))
+        total = min(
+            math.floor(need[demand].get(item, 0) + 1e-9),
+            math.floor(sum(by_depot.values()) + 0.5),
+        )
         whole = {
             dep: min(math.floor(q + 1e-9), left[dep].get(item, 0)) for dep, q in by_depot.items()
         }
@@ -203,122 +158,134 @@ def _whole_units(
         for dep, q in whole.items():
             if q > 0:
                 left[dep][item] = left[dep].get(item, 0) - q
+                need[demand][item] = need[demand].get(item, 0) - q
                 out.setdefault((dep, demand), {})[item] = q
     return out
 
 
-def orders_from_check(
-    situation: Situation,
-) -> tuple[list[Order], list[dict[str, Any]], CheckReport]:
-    """Orders from the relief check's allocation, and what it could not place (with why)."""
-    from solver.check_types import Reason
-
-    report = run_check(situation, fleet_bound=False)
-    res = report.result
-    demands = {d.id: d for d in report.problem.demands}
-    indoor = {pl.location for pl in situation.placements if pl.indoor}
-    per = _whole_units(situation, res.shipments, demands)
-    orders = []
-    shipped: dict[str, dict[str, float]] = {}
-    for (depot, demand), items in sorted(per.items()):
-        for k, v in items.items():
-            shipped.setdefault(demand, {})[k] = shipped.get(demand, {}).get(k, 0.0) + v
-        if items:
-            point = demand.split("#")[0]
-            in_place = "#overflow" in demand or point not in indoor
-            orders.append(Order(depot, demand, items, demands[demand].people, in_place))
-    unplaced = []
-    reasons = {Reason.UNREACHABLE: "cut_off", Reason.SHELTER_OVER_CAPACITY: "over_capacity"}
-    for pt in res.points:
-        reason = "no_stock"
-        finding = next(iter(pt.findings.values()), None)
-        if finding is not None:
-            reason = reasons.get(finding.reason, "no_stock")
-        for item, need in demands[pt.id].need.items():
-            short = need - shipped.get(pt.id, {}).get(item, 0.0)
-            if short >= 1:
-                unplaced.append(
-                    {
-                        "point": pt.id.split("#")[0],
-                        "demand": pt.id,
-                        "item": item,
-                        "quantity": int(short),
-                        "reason": reason,
-                    }
-                )
-    extra, unplaced = _cut_off_orders(situation, report, per, unplaced)
-    return orders + extra, unplaced, report
-
-
-def _cut_off_orders(
-    situation: Situation,
-    report: CheckReport,
-    shipped: dict[tuple[str, str], dict[str, int]],
-    unplaced: list[dict[str, Any]],
-) -> tuple[list[Order], list[dict[str, Any]]]:
-    """Orders for places the check found cut off, from stock it left unused.
-
-    The relief check counts only road deliveries; dispatch can still reach a cut-off place
-    through a staging point. Each short item is taken from the nearest depots (straight
-    line) that still hold it, larger places first. What no depot holds stays unplaced.
-    """
-    if not situation.network.staging or not unplaced:
-        return [], unplaced
-    left: dict[str, dict[str, float]] = {
-        d.id: {k: float(v) for k, v in d.stock.items()} for d in situation.network.depots
-    }
-    for (depot, _), items in shipped.items():
-        for item, q in items.items():
-            left[depot][item] = left[depot].get(item, 0) - q
-    demands = {d.id: d for d in report.problem.demands}
-    indoor = {pl.location for pl in situation.placements if pl.indoor}
-    cut = [u for u in unplaced if u["reason"] == "cut_off"]
-    rest = [u for u in unplaced if u["reason"] != "cut_off"]
-    per: dict[tuple[str, str], dict[str, int]] = {}
-    for u in sorted(cut, key=lambda u: (-demands[u["demand"]].people, u["demand"], u["item"])):
-        need = take_nearest(situation, left, per, u["demand"], u["item"], int(u["quantity"]))
-        if need > 0:
-            rest.append({**u, "quantity": need, "reason": "no_stock"})
-    orders = [
-        Order(
-            depot,
-            demand,
-            items,
-            demands[demand].people,
-            "#overflow" in demand or demand.split("#")[0] not in indoor,
-        )
-        for (depot, demand), items in sorted(per.items())
-    ]
-    return orders, rest
-
-
 def take_nearest(
     situation: Situation,
-    left: dict[str, dict[str, float]],
-    per: dict[tuple[str, str], dict[str, int]],
+    left: dict[str, dict[str, int]],
     demand: str,
+    place: str,
     item: str,
     quantity: int,
-) -> int:
-    """Take ``quantity`` of ``item`` for ``demand`` from the nearest depots still holding it.
+) -> tuple[dict[str, int], int]:
+    """Take ``quantity`` of ``item`` from the nearest depots still holding it.
 
-    Nearest is straight-line; adds to ``per`` ((depot, demand) -> items), takes from ``left``,
-    and returns what no depot could give.
+    Nearest is straight-line. Returns what each depot gives and what none could.
     """
-    here = coords(situation, demand.split("#")[0])
+    here = coords(situation, place)
+    got: dict[str, int] = {}
     need = quantity
     for near in sorted(
         situation.network.depots, key=lambda d: (haversine_km((d.lon, d.lat), here), d.id)
     ):
         if need <= 0:
             break
-        take = min(need, math.floor(left[near.id].get(item, 0) + 1e-9))
+        take = min(need, left.get(near.id, {}).get(item, 0))
         if take > 0:
-            got = per.setdefault((near.id, demand), {})
-            got[item] = got.get(item, 0) + take
+            got[near.id] = take
             left[near.id][item] -= take
             need -= take
-    return max(0, need)
+    del demand
+    return got, max(0, need)
+
+
+def allocate(
+    situation: Situation, report: CheckReport, targets: Sequence[float]
+) -> tuple[list[Order], list[Unserved]]:
+    """Orders for every need the stock can cover, and what it cannot (with why).
+
+    The bound's LP, restricted to truckloads of whole person-kits (every item in the demand's
+    proportion: a real truckload, where the bound may spread items over many part-trips),
+    allocates for the first target, then for the second keeping the first target's goods
+    (whose trips use the same trucks and bays). After that: nearest depots.
+    """
+    prob = report.problem
+    demands = {d.id: d for d in prob.demands}
+    need = {d.id: {i: float(q) for i, q in d.need.items()} for d in prob.demands}
+    left = {d.id: {i: int(q) for i, q in d.stock.items()} for d in situation.network.depots}
+    per: dict[tuple[str, str, float | None], dict[str, int]] = {}
+    hints: dict[tuple[str, str, float | None], tuple[str, float]] = {}
+    floor: dict[tuple[str, str], float] = {}
+    before: dict[tuple[str, str, str], float] = {}
+    for n, target in enumerate(sorted(targets)[:2]):
+        # The second target's LP keeps the first one's goods (their trips count there too)
+        # and adds what else fits by then.
+        sol = solve_at(prob, target, kits=True, floor=floor if n else None)
+        shipments: list[Shipment] = []
+        for sh in sol.shipments:
+            key = (sh.supply, sh.demand, sh.item)
+            more = sh.quantity - before.get(key, 0.0)
+            if more > 1e-6:
+                shipments.append(replace(sh, quantity=more))
+            before[key] = before.get(key, 0.0) + max(0.0, more)
+            d = demands[sh.demand]
+            per_person = d.need.get(sh.item, 0) / max(1, d.people)
+            if per_person > 0:
+                pair = (sh.supply, sh.demand)
+                floor[pair] = max(floor.get(pair, 0.0), before[key] / per_person)
+        hint: dict[tuple[str, str], tuple[str, float]] = {}
+        for t in sol.trips:
+            key2 = (t.supply, t.demand)
+            old = hint.get(key2)
+            hint[key2] = (t.cls if old is None else old[0], (old[1] if old else 0.0) + t.trips)
+        for (dep, dem), units in whole_units(situation, shipments, need, left).items():
+            mine = per.setdefault((dep, dem, target), {})
+            for i, q in units.items():
+                mine[i] = mine.get(i, 0) + q
+            if (dep, dem) in hint:
+                hints[dep, dem, target] = hint[dep, dem]
+    # What is still needed: from the nearest depots, to arrive after the targets.
+    unserved: list[Unserved] = []
+    for d in prob.demands:
+        for item, still in sorted(need[d.id].items()):
+            short = math.floor(still + 1e-9)
+            if short <= 0:
+                continue
+            given, missing = take_nearest(situation, left, d.id, d.place, item, short)
+            for dep, g in given.items():
+                extra = per.setdefault((dep, d.id, None), {})
+                extra[item] = extra.get(item, 0) + g
+            if missing > 0:
+                unserved.append(Unserved(d.place, d.id, item, missing, _why_short(report, d.id)))
+    # One order per depot, place and target: demands at the same place ride together.
+    grouped: dict[tuple[str, str, float | None], list[tuple[str, dict[str, int]]]] = {}
+    trips: dict[tuple[str, str, float | None], float] = {}
+    cls_of: dict[tuple[str, str, float | None], str | None] = {}
+    for (dep, dem, by), items in sorted(
+        per.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 1e9)
+    ):
+        place = demands[dem].place
+        group = (dep, place, by)
+        grouped.setdefault(group, []).append((dem, items))
+        cls, n_trips = hints.get((dep, dem, by), (None, 0.0))
+        trips[group] = trips.get(group, 0.0) + n_trips
+        if cls_of.get(group) is None:
+            cls_of[group] = cls
+    orders = [
+        Order(dep, place, tuple(parts), by, cls_of.get((dep, place, by)), trips[dep, place, by])
+        for (dep, place, by), parts in grouped.items()
+    ]
+    return orders, unserved
+
+
+def _why_short(report: CheckReport, demand: str) -> str:
+    """The unserved reason for need no depot's stock covers."""
+    pt = next((p for p in report.result.points if p.id == demand), None)
+    if pt is not None:
+        for f in pt.findings.values():
+            if f.reason is Reason.UNREACHABLE:
+                return "cut_off"
+            if f.reason is Reason.SHELTER_OVER_CAPACITY:
+                return "over_capacity"
+    return "no_stock"
+
+
+# ------------------------------------------------------------------------------------------
+# Planning
+# ------------------------------------------------------------------------------------------
 
 
 def plan_dispatch(
@@ -327,11 +294,13 @@ def plan_dispatch(
     *,
     folder: Path | None = None,
     progress: Progress | None = None,
+    report: CheckReport | None = None,
 ) -> DispatchPlan:
     """Plan who carries what, where and when, for ``situation``.
 
-    ``folder`` is where the scenario's relative files live (kept in the plan so that
-    :func:`redispatch` can rebuild the situation); ``progress`` gets (stage, fraction).
+    ``folder`` is where the scenario's relative files live (kept in the plan so that a
+    re-plan can rebuild the situation); ``progress`` gets (stage, fraction); ``report`` is
+    the relief check of ``situation`` if already made.
     """
     req = request or DispatchRequest()
     known = {p.id for p in situation.network.points}
@@ -342,189 +311,61 @@ def plan_dispatch(
             )
     say = progress or (lambda stage, frac: None)
     say("check", 0.0)
-    orders, unplaced, report = orders_from_check(situation)
-    plan = _plan(situation, req, orders, unplaced, report, states={}, progress=say)
+    report = report or run_check(situation, targets_h=req.targets_h)
+    targets = tuple(sorted(req.targets_h or situation.scenario.targets_h))
+    say("allocation", 0.3)
+    orders, unplaced = allocate(situation, report, targets)
+    plan = make_plan(situation, req, report, orders, unplaced, progress=say)
     plan.doc["scenario"]["folder"] = str((folder or Path(".")).resolve())
     return plan
 
 
-# ------------------------------------------------------------------------------------------
-# Planning
-# ------------------------------------------------------------------------------------------
-
-
-def _place_ids(
-    vehicles: list[Vehicle], orders: list[Order], situation: Situation, extra: list[str]
-) -> list[str]:
-    ids: list[str] = []
-    for pid in (
-        [v.depot for v in vehicles]
-        + [o.point for o in orders]
-        + [s.id for s in situation.network.staging]
-        + extra
-    ):
-        if pid not in ids:
-            ids.append(pid)
-    return ids
-
-
-def place_names(situation: Situation) -> dict[str, str]:
-    """Chinese names of depots, points and staging points by id."""
-    net = situation.network
-    out = {d.id: d.name for d in net.depots}
-    out.update({p.id: p.name for p in net.points})
-    out.update({s.id: s.name for s in net.staging})
-    return out
-
-
-def _route_docs(
-    situation: Situation,
-    solution: RoutingSolution,
-    problem: RoutingProblem,
-    vehicles: list[Vehicle],
-    usable: list[int],
-    info: list[JobInfo],
-    places: Places,
-) -> list[dict[str, Any]]:
-    """Routes as plan.json records; each stop says when the truck leaves for it."""
-    names = place_names(situation)
-    routes = []
-    for r in solution.routes:
-        v = vehicles[usable[r.vehicle]]
-        spec = problem.vehicles[r.vehicle]
-        mat = problem.durations[spec.profile]
-        stops = []
-        prev_loc, prev_trip = spec.start, r.visits[0].trip if r.visits else 0
-        trip_no = {t: n + 1 for n, t in enumerate(sorted({vis.trip for vis in r.visits}))}
-        for visit in r.visits:
-            meta = info[visit.job]
-            loc = problem.jobs[visit.job].location
-            if visit.trip != prev_trip:
-                prev_loc, prev_trip = spec.end, visit.trip
-            place = meta.via["staging"] if meta.via else meta.order.point
-            stops.append(
-                {
-                    "point": place,
-                    "name": names.get(meta.order.point, ""),
-                    "demand": meta.order.demand,
-                    "depot": meta.order.depot,
-                    "trip": trip_no[visit.trip],  # numbered among trips driven
-                    # Latest it can leave the previous place (depot or stop) and be on time.
-                    "leave_h": round((visit.arrive_s - int(mat[prev_loc, loc])) / 3600, 3),
-                    "arrive_h": round(visit.arrive_s / 3600, 3),
-                    "depart_h": round(visit.depart_s / 3600, 3),
-                    "items": meta.items,
-                    "loaded_by_h": round(meta.release_h, 3),
-                    **({"via": meta.via} if meta.via else {}),
-                }
-            )
-            prev_loc = loc
-        routes.append(
-            {
-                "vehicle": v.id,
-                "vehicle_class": v.cls,
-                "depot": v.depot,
-                "start": places.ids[spec.start],
-                "start_h": round(r.start_s / 3600, 3),
-                "shift_end_h": round(spec.shift_end_s / 3600, 3),
-                "end_h": round(r.end_s / 3600, 3),
-                "drive_h": round(r.cost / 3600, 3),
-                "stops": stops,
-            }
-        )
-    return routes
-
-
-def _solve(
+def make_plan(
     situation: Situation,
     req: DispatchRequest,
-    orders: list[Order],
     report: CheckReport,
+    orders: Sequence[Order],
+    unplaced: Sequence[Unserved],
     *,
-    states: dict[str, VehicleState],
-    not_before_h: float,
-    only: set[str] | None = None,
-    trips: int | None = None,
-    open_end: bool = False,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], RoutingSolution | None, dict[Mode, Shuttle]]:
-    """Routes, unserved rows, the solution and the shuttle pool for ``orders``.
-
-    ``open_end``: routes end at their last stop instead of the depot (goods on board in a
-    re-plan are delivered even if the truck cannot get home afterwards).
-    """
-    vehicles = [v for v in road_vehicles(situation) if only is None or v.id in only]
-    classes = sorted({v.cls for v in vehicles}) or ["medium"]
-    extra = [st.at for st in states.values()]
-    places = build_places(situation, _place_ids(vehicles, orders, situation, extra), classes)
-    sub = replace(req, trips=trips) if trips is not None else req
-    specs = vehicle_specs(situation, sub, vehicles, places, states, not_before_h)
-    crafts = Shuttle.fleet(situation)
-    jobs, info, unserved = build_jobs(
-        situation, req, orders, report, vehicles, specs, places, crafts, not_before_h
-    )
-    if not jobs:
-        return [], unserved, None, crafts
-    usable = [k for k, s in enumerate(specs) if s is not None]
-    index = {k: n for n, k in enumerate(usable)}
-    mats = list(places.durations)
-    fleet = [s for s in specs if s is not None]
-    if open_end:
-        # One more place, "wherever the last stop is": free to reach, never left.
-        n = len(places.ids)
-        for p, m in enumerate(mats):
-            big = np.full((n + 1, n + 1), FORBIDDEN, dtype=np.int64)
-            big[:n, :n] = m
-            big[:, n] = 0
-            mats[p] = big
-        fleet = [replace(s, end=n) for s in fleet]
-    problem = RoutingProblem(
-        tuple(mats),
-        tuple(replace(j, allowed=tuple(index[k] for k in j.allowed or ())) for j in jobs),
-        tuple(fleet),
-    )
-    solution = solve_routes(
-        problem, params=RoutingParams(req.engine, req.time_limit_s, req.seed, req.solution_limit)
-    )
-    routes = _route_docs(situation, solution, problem, vehicles, usable, info, places)
-    for r in routes:
-        r["open_end"] = open_end
-    for j in solution.dropped:
-        unserved += unserved_rows(info[j].order, "no_vehicle_in_time", info[j].items)
-    return routes, unserved, solution, crafts
-
-
-def _plan(
-    situation: Situation,
-    req: DispatchRequest,
-    orders: list[Order],
-    unplaced: list[dict[str, Any]],
-    report: CheckReport,
-    *,
-    states: dict[str, VehicleState],
     progress: Progress,
+    states: dict[str, VehicleState] | None = None,
+    only: set[str] | None = None,
     not_before_h: float = 0.0,
     committed: Sequence[dict[str, Any]] = (),
-    continued: Sequence[dict[str, Any]] = (),
-    extra_unserved: Sequence[dict[str, Any]] = (),
-    only: set[str] | None = None,
+    docks: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> DispatchPlan:
+    """Schedule ``orders`` and write the plan document."""
     tic = time.perf_counter()
-    progress("routing", 0.0)
-    routes, unserved, solution, crafts = _solve(
-        situation, req, orders, report, states=states, not_before_h=not_before_h, only=only
+    targets = tuple(sorted(req.targets_h or situation.scenario.targets_h))
+    built: Built = build(
+        situation,
+        report,
+        orders,
+        trips=req.trips,
+        shift_h=req.shift_h,
+        load_share=req.load_share,
+        receiving=req.receiving,
+        hard_deadline=req.hard_deadline,
+        targets_h=targets,
+        states=states,
+        only=only,
+        docks=docks,
+        not_before_h=not_before_h,
     )
-    transfers = plan_transfers(situation, list(continued) + routes, crafts, busy=committed)
-    progress("document", 0.0)
+    progress("scheduling", 0.4)
+    schedule = solve_schedule(built.problem, req.params())
+    progress("document", 0.9)
     doc = plan_document(
         situation,
         req,
-        routes=routes,
-        continued=list(continued),
-        committed=list(committed),
-        transfers=transfers,
-        unserved=list(unplaced) + list(extra_unserved) + unserved,
+        built=built,
+        schedule=schedule,
         report=report,
-        solution=solution,
+        unserved=list(unplaced) + built.unserved,
+        committed=list(committed),
+        transfers_fn=plan_transfers,
         seconds=time.perf_counter() - tic,
+        extra=extra,
     )
-    return DispatchPlan(doc, solution, situation)
+    return DispatchPlan(doc, schedule, situation, report)

@@ -1,27 +1,32 @@
-"""The dispatch plan document (plan.json): routes, transfers, unserved, KPIs, and reading it back.
+"""The dispatch plan document (plan.json): routes, loading lists, unserved, KPIs; reading it.
 
-The KPIs are computed the way the relief check computes its own (people whose every need
-is handed out by each target hour), so the two can be read side by side on one scenario:
-the check allocates stock with loading and trips relaxed; the plan is what concrete
-vehicles on concrete roads achieve.
+The plan's figures use the one meaning of "met" (:mod:`solver.met`) that the relief check's
+bound uses, so ``kpis.targets`` (the plan) and ``kpis.relief_check_targets`` (the bound: no
+plan can meet more) are read side by side: the plan is at or below the bound at every
+target, and ``gap_points`` says by how much.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scenarios.apply import Situation
+from scenarios.dispatch_build import Unserved
 from solver.errors import DataError
+from solver.met import Arrival, met_h, share_met
 
 if TYPE_CHECKING:
     from scenarios.check import CheckReport
     from scenarios.dispatch import DispatchRequest
-    from solver.routing import RoutingSolution
+    from scenarios.dispatch_build import Built
+    from solver.check_types import DemandPoint
+    from solver.schedule import Schedule
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 PLAN_KIND = "dispatch_plan"
 
 
@@ -41,35 +46,67 @@ def definition_fingerprint(area: str, definition: dict[str, Any]) -> str:
 
 def stop_eta_h(stop: dict[str, Any]) -> float:
     """When the goods of a stop reach the people's place (after any air/boat transfer)."""
-    return float(stop.get("transfer", {}).get("arrive_h", stop["arrive_h"]))
+    return float(stop.get("transfer", {}).get("arrive_h", stop.get("people_h", stop["arrive_h"])))
 
 
-def _people_met(
-    report: CheckReport, stops: list[dict[str, Any]], targets: list[float]
-) -> list[dict[str, Any]]:
-    demands = report.problem.demands
-    arrivals: dict[str, list[tuple[float, str, int]]] = {}
+def stop_parts(stop: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
+    """(demand, items) carried by a stop."""
+    parts = stop.get("parts")
+    if parts:
+        return [(p["demand"], dict(p["items"])) for p in parts]
+    return [(stop["demand"], dict(stop["items"]))]
+
+
+def arrivals_of(stops: Sequence[dict[str, Any]]) -> dict[str, list[Arrival]]:
+    """Per demand, what reaches its people and when, over the given stops."""
+    out: dict[str, list[Arrival]] = {}
     for s in stops:
-        for item, q in s["items"].items():
-            arrivals.setdefault(s["demand"], []).append((stop_eta_h(s), item, q))
-    total = sum(d.people for d in demands)
+        eta = stop_eta_h(s)
+        for demand, items in stop_parts(s):
+            out.setdefault(demand, []).extend(Arrival(i, q, eta) for i, q in items.items())
+    return out
+
+
+def demand_outcomes(
+    demands: Sequence[DemandPoint], stops: Sequence[dict[str, Any]], targets: Sequence[float]
+) -> list[dict[str, Any]]:
+    """Per demand: when its needs are wholly met and the people met by each target."""
+    got = arrivals_of(stops)
     out = []
-    for t in targets:
-        met = 0.0
-        for d in demands:
-            if d.people == 0 or d.ready_h + d.handover_h > t + 1e-9:
-                continue
-            share = 1.0
-            for item, need in d.need.items():
-                if need <= 0:
-                    continue
-                got = sum(
-                    q
-                    for eta, it, q in arrivals.get(d.id, [])
-                    if it == item and eta + d.handover_h <= t + 1e-9
-                )
-                share = min(share, got / need)
-            met += share * d.people
+    for d in demands:
+        mine = got.get(d.id, [])
+        out.append(
+            {
+                "demand": d.id,
+                "point": d.place,
+                "people": d.people,
+                "met_h": _r(met_h(d.need, mine, d.ready_h, d.handover_h)) if d.people else 0.0,
+                "by_target": [
+                    {
+                        "hours": t,
+                        "people_met": d.people
+                        * share_met(d.need, mine, d.ready_h, d.handover_h, t),
+                    }
+                    for t in targets
+                ],
+            }
+        )
+    return out
+
+
+def _r(x: float | None, nd: int = 3) -> float | None:
+    return None if x is None else round(float(x), nd)
+
+
+def people_met(
+    demands: Sequence[DemandPoint], stops: Sequence[dict[str, Any]], targets: Sequence[float]
+) -> list[dict[str, Any]]:
+    """People met by each target over ``stops`` (the one meaning of "met")."""
+    total = sum(d.people for d in demands)
+    rows = demand_outcomes(demands, stops, targets)
+    out = []
+    for k, t in enumerate(targets):
+        met = sum(r["by_target"][k]["people_met"] for r in rows)
         out.append(
             {
                 "hours": t,
@@ -81,54 +118,233 @@ def _people_met(
     return out
 
 
+def place_names(situation: Situation) -> dict[str, str]:
+    """Chinese names of depots, points and staging points by id."""
+    net = situation.network
+    out = {d.id: d.name for d in situation.area.network.depots}
+    out.update({d.id: d.name for d in net.depots})
+    out.update({p.id: p.name for p in net.points})
+    out.update({s.id: s.name for s in net.staging})
+    return out
+
+
+def route_docs(situation: Situation, built: Built, schedule: Schedule) -> list[dict[str, Any]]:
+    """Per vehicle its trips in order: one stop per trip, the goods merged per place."""
+    prob = built.problem
+    names = place_names(situation)
+    by_truck: dict[int, list[Any]] = {}
+    for tr in schedule.trips:
+        by_truck.setdefault(tr.truck, []).append(tr)
+    routes = []
+    for v, trips in sorted(by_truck.items(), key=lambda kv: prob.trucks[kv[0]].id):
+        truck = prob.trucks[v]
+        vehicle = next(x for x in built.vehicles if x.id == truck.id)
+        trips = sorted(trips, key=lambda t: t.start_h)
+        stops = []
+        drive = 0.0
+        for n, tr in enumerate(trips):
+            order = built.orders[built.load_order[tr.order]]
+            via = built.via[tr.order]
+            parts = [
+                {"demand": built.need_ids[p.demand], "items": dict(p.items)} for p in tr.parts(prob)
+            ]
+            merged: dict[str, int] = {}
+            for part in parts:
+                for i, q in part["items"].items():
+                    merged[i] = merged.get(i, 0) + int(q)
+            out_h = tr.arrive_h - tr.depart_h
+            back_h = (tr.back_h - tr.arrive_h - prob.unload_h) if tr.back_h is not None else 0.0
+            drive += out_h + max(0.0, back_h)
+            stop = {
+                "point": built.place_ids[prob.orders[tr.order].place],
+                "name": names.get(order.place, ""),
+                "place": order.place,
+                "demand": parts[0]["demand"],
+                "parts": parts,
+                "depot": order.depot,
+                "trip": n + 1,
+                "bay": None if tr.bay is None else tr.bay + 1,
+                "load_start_h": _r(tr.start_h),
+                "loaded_by_h": _r(tr.loaded_h),
+                "leave_h": _r(tr.depart_h),
+                "arrive_h": _r(tr.arrive_h),
+                "depart_h": _r(tr.arrive_h + prob.unload_h),
+                "people_h": _r(tr.people_h),
+                "back_h": _r(tr.back_h),
+                "items": merged,
+                "kg": tr.kg(prob),
+                "litres": tr.litres(prob),
+                "by_h": order.by_h,
+            }
+            if via is not None:
+                stop["via"] = via
+            stops.append(stop)
+        last = trips[-1]
+        routes.append(
+            {
+                "vehicle": truck.id,
+                "vehicle_class": vehicle.cls,
+                "depot": vehicle.depot,
+                "start": vehicle.depot,
+                "start_h": _r(trips[0].start_h),
+                "shift_end_h": _r(truck.shift_end_h),
+                "end_h": _r(last.back_h if last.back_h is not None else last.arrive_h),
+                "drive_h": _r(drive),
+                "capacity_kg": truck.kg,
+                "capacity_litres": truck.litres,
+                "stops": stops,
+                "open_end": last.back_h is None,
+            }
+        )
+    return routes
+
+
+def loading_lists(routes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per depot, its truckloads in loading order (the depot keeper's list, 出库单)."""
+    per: dict[str, list[dict[str, Any]]] = {}
+    for r in routes:
+        for s in r["stops"]:
+            if s.get("load_start_h") is None:
+                continue
+            per.setdefault(s["depot"], []).append(
+                {
+                    "vehicle": r["vehicle"],
+                    "trip": s["trip"],
+                    "bay": s.get("bay"),
+                    "load_start_h": s["load_start_h"],
+                    "loaded_by_h": s["loaded_by_h"],
+                    "to": s["point"],
+                    "items": s["items"],
+                    "kg": s.get("kg"),
+                }
+            )
+    return [
+        {"depot": dep, "loads": sorted(rows, key=lambda x: (x["load_start_h"], x["vehicle"]))}
+        for dep, rows in sorted(per.items())
+    ]
+
+
 def plan_document(
     situation: Situation,
     req: DispatchRequest,
     *,
-    routes: list[dict[str, Any]],
-    continued: list[dict[str, Any]],
-    committed: list[dict[str, Any]],
-    transfers: list[dict[str, Any]],
-    unserved: list[dict[str, Any]],
+    built: Built,
+    schedule: Schedule,
     report: CheckReport,
-    solution: RoutingSolution | None,
+    unserved: list[Unserved],
+    committed: list[dict[str, Any]],
+    transfers_fn: Callable[..., list[dict[str, Any]]],
     seconds: float,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The plan as a JSON-ready document (see scenarios/README.md, "Dispatch plans")."""
+    from scenarios.dispatch_shuttle import Shuttle
+
+    routes = route_docs(situation, built, schedule)
+    transfers = transfers_fn(situation, routes, Shuttle.fleet(situation), busy=committed)
+    # What the schedule could not fit: every unit nobody carries.
+    missed: list[Unserved] = []
+    for j, first, n in schedule.unplanned:
+        goods = built.problem.orders[j]
+        order = built.orders[built.load_order[j]]
+        for chunk in goods.chunks[first : first + n]:
+            for part in chunk:
+                for item, q in part.items.items():
+                    missed.append(
+                        Unserved(
+                            order.place,
+                            built.need_ids[part.demand],
+                            item,
+                            int(q),
+                            "no_vehicle_in_time",
+                            order.depot,
+                        )
+                    )
+    return document(
+        situation,
+        req,
+        routes=routes,
+        transfers=transfers,
+        committed=committed,
+        unserved=[u.to_json() for u in list(unserved) + missed],
+        report=report,
+        solver={
+            "engine": schedule.engine,
+            "status": schedule.status,
+            "objective": None if schedule.objective != schedule.objective else schedule.objective,
+            "objective_bound": None if schedule.bound != schedule.bound else schedule.bound,
+            "solver_gap": round(schedule.gap, 4),
+            "solve_s": round(schedule.seconds, 2),
+        },
+        seconds=seconds,
+        extra=extra,
+    )
+
+
+def document(
+    situation: Situation,
+    req: DispatchRequest,
+    *,
+    routes: list[dict[str, Any]],
+    transfers: list[dict[str, Any]],
+    committed: list[dict[str, Any]],
+    unserved: list[dict[str, Any]],
+    report: CheckReport,
+    solver: dict[str, Any],
+    seconds: float,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """plan.json from routes (a plan's, or trips played in a drill), with its KPIs."""
     sc = situation.scenario
     targets = sorted(req.targets_h or sc.targets_h)
-    handover = {d.id: d.handover_h for d in report.problem.demands}
-    all_routes = continued + routes
+    all_unserved = unserved
+    demands = report.problem.demands
+    handover = {d.id: d.handover_h for d in demands}
+    ready = {d.id: d.ready_h for d in demands}
     late = []
-    for r in all_routes:
+    for r in routes:
         for s in r["stops"]:
-            met_h = stop_eta_h(s) + handover.get(s["demand"], 0.0)
-            s["met_h"] = round(met_h, 3)
-            missed = [t for t in targets if met_h > t + 1e-9]
-            if missed:
+            met_at = max(stop_eta_h(s), max(ready[p] for p, _ in stop_parts(s))) + max(
+                handover[p] for p, _ in stop_parts(s)
+            )
+            s["met_h"] = round(met_at, 3)
+            missed_t = [t for t in targets if met_at > t + 1e-9]
+            if missed_t:
                 late.append(
                     {
-                        "point": s["demand"].split("#")[0],
+                        "point": s.get("place", s["point"]),
                         "demand": s["demand"],
                         "vehicle": r["vehicle"],
-                        "met_h": round(met_h, 3),
-                        "missed_targets_h": missed,
+                        "met_h": round(met_at, 3),
+                        "missed_targets_h": missed_t,
                     }
                 )
-    stops = [s for r in all_routes for s in r["stops"]] + committed
+    stops = [s for r in routes for s in r["stops"]] + list(committed)
     reasons: dict[str, int] = {}
-    for u in unserved:
-        reasons[u["reason"]] = reasons.get(u["reason"], 0) + int(u["quantity"])
-    check_targets = [
-        {
-            "hours": x.hours,
-            "people_met": int(x.people_met + 1e-6),
-            "share_met": round(x.share_met, 4),
-        }
-        for x in report.result.targets
-        if x.hours in targets
-    ]
-    return {
+    for u in all_unserved:
+        reasons[str(u["reason"])] = reasons.get(str(u["reason"]), 0) + int(u["quantity"])
+    planned = people_met(demands, stops, targets)
+    bound = {t.hours: t for t in report.result.targets}
+    check_targets = []
+    for row in planned:
+        b = bound.get(row["hours"])
+        if b is None:
+            continue
+        check_targets.append(
+            {
+                "hours": b.hours,
+                "people_met": int(b.people_met + 1e-6),
+                "share_met": round(b.share_met, 4),
+                "binding": b.binding,
+                "bound": report.result.bound,
+            }
+        )
+        row["bound_people_met"] = int(b.people_met + 1e-6)
+        row["gap_points"] = round(100 * (round(b.share_met, 4) - row["share_met"]), 1)
+    outcomes = demand_outcomes(demands, stops, targets)
+    met_times = [o["met_h"] for o in outcomes if o["people"] > 0]
+    everyone = max(met_times) if met_times and all(t is not None for t in met_times) else None
+    doc: dict[str, Any] = {
         "version": PLAN_VERSION,
         "kind": PLAN_KIND,
         "scenario": {
@@ -142,39 +358,41 @@ def plan_document(
         "request": {
             "time_limit_s": req.time_limit_s,
             "seed": req.seed,
-            "engine": req.engine.value,
+            "engine": req.engine,
             "hard_deadline": req.hard_deadline,
             "targets_h": targets,
             "trips": req.trips,
             "shift_h": req.shift_h,
-            "person_value_s": req.person_value_s,
-            "priority": dict(req.priority),
-            "solution_limit": req.solution_limit,
             "load_share": req.load_share,
             "receiving": {k: list(v) for k, v in req.receiving.items()},
+            "deterministic": req.deterministic,
         },
-        "routes": all_routes,
+        "routes": routes,
+        "loading": loading_lists(routes),
         "transfers": transfers,
         "committed": committed,
-        "unserved": unserved,
+        "unserved": all_unserved,
         "late": late,
+        "demands": outcomes,
         "kpis": {
-            "targets": _people_met(report, stops, targets),
+            "targets": planned,
             "relief_check_targets": check_targets,
-            "vehicles_used": len({r["vehicle"] for r in all_routes}),
-            "trips": sum(len({s["trip"] for s in r["stops"]}) for r in all_routes),
+            "everyone_met_h": everyone,
+            "vehicles_used": len({r["vehicle"] for r in routes}),
+            "trips": sum(len(r["stops"]) for r in routes),
             "stops": len(stops),
             "late_stops": len(late),
-            "drive_h": round(sum(r["drive_h"] for r in all_routes), 2),
+            "drive_h": round(sum(r["drive_h"] or 0.0 for r in routes), 2),
             "transfers": len(transfers),
-            "unserved_units": sum(int(u["quantity"]) for u in unserved),
+            "unserved_units": sum(int(u["quantity"]) for u in all_unserved),
             "unserved_units_by_reason": dict(sorted(reasons.items())),
-            "engine": solution.engine if solution else None,
-            "objective": solution.objective if solution else None,
-            "solve_s": round(solution.seconds, 2) if solution else 0.0,
+            **solver,
             "seconds": round(seconds, 2),
         },
     }
+    if extra:
+        doc.update(extra)
+    return doc
 
 
 def read_plan(path: Path) -> dict[str, Any]:
@@ -196,10 +414,11 @@ def read_plan(path: Path) -> dict[str, Any]:
         )
     if doc.get("version") != PLAN_VERSION:
         raise DataError(
-            f"plan version {doc.get('version')!r}; this program reads version {PLAN_VERSION}",
+            f"plan version {doc.get('version')!r}; this program reads version {PLAN_VERSION}"
+            " (make the plan again with this version)",
             source=str(path),
             field="version",
-            problem_zh="计划文件版本不符",
+            problem_zh=f"计划文件版本不符(本程序读取第 {PLAN_VERSION} 版,请重新生成计划)",
         )
     sc = doc.get("scenario")
     if not isinstance(sc, dict) or not {"area", "definition", "fingerprint"} <= set(sc):

@@ -22,8 +22,8 @@ import numpy as np
 from shapely.geometry import LineString
 
 from scenarios.apply import Situation
-from scenarios.dispatch_build import road_access
-from scenarios.dispatch_shuttle import coords, haversine_km
+from scenarios.dispatch_shuttle import haversine_km
+from scenarios.places import coords, road_access
 from solver.traveltime import path_nodes, shortest_paths
 
 

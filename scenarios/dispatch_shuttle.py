@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scenarios.apply import Situation
-from solver.errors import DataError
+from scenarios.places import coords
 from solver.fleet import Mode, VehicleClass
-from solver.network import Depot, Point, StagingPoint
 from solver.timeline import depot_start_h
 
 #: Loading at the staging point, and unloading at the place, per craft trip (assumption).
@@ -72,16 +71,6 @@ class Shuttle:
     def one_way_h(self, km: float) -> float:
         """Load, travel ``km``, unload."""
         return 2 * HANDLING_H + km / self.craft.cruise_kmh
-
-
-def coords(situation: Situation, place: str) -> tuple[float, float]:
-    """(lon, lat) of a depot, point or staging point."""
-    net = situation.network
-    records: tuple[Depot | Point | StagingPoint, ...] = (*net.depots, *net.points, *net.staging)
-    for rec in records:
-        if rec.id == place:
-            return rec.lon, rec.lat
-    raise DataError(f"unknown place {place!r}", field="place", problem_zh="未知地点")
 
 
 def staging_options(

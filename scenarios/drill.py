@@ -7,10 +7,11 @@ the injects released so far, and submit **decisions**: trips, each a vehicle and
 in order (a place and the items unloaded there). This module is pure domain: the service
 (``service/api/routes_drills.py``) stores drills and their event log.
 
-**Playing the players' trips** (:class:`DrillBook`) uses the same rules as the optimiser's
-plans: each depot loads in the order decisions arrive, at its rate, one bay per truckload,
-within its opening hours, from the hour the decision is made (:data:`BAY_T_PER_H`,
-:data:`DOCK_H`); a truck leaves once loaded and back from its previous trip; each leg is
+**Playing the players' trips** (:class:`DrillBook`) uses the loading rule of the optimiser's
+plans (:mod:`solver.loading`): each depot's loading list is the trips in the order the
+decisions ordered them; a truckload is loaded onto its truck at one bay (dock time plus its
+tonnes at the bay's rate), within opening hours, no earlier than the decision, once its truck
+is back and a bay is free; the truck leaves when loaded; each leg is
 timed on the roads known when it begins (a closure released while a truck is out changes
 its later legs and its way home; the leg under way is driven, as in a re-dispatch);
 unloading takes the scenario's handover parameters. A stop the roads no longer reach is not
@@ -51,22 +52,14 @@ from pydantic import Field, ValidationError
 from geodata.area import Area
 from scenarios.apply import Situation, apply_scenario
 from scenarios.check import CheckReport, run_check
-from scenarios.dispatch import DispatchRequest, place_names
-from scenarios.dispatch_build import (
-    BAY_T_PER_H,
-    DOCK_H,
-    Places,
-    build_places,
-    depot_begin_h,
-    load_of,
-    road_vehicles,
-)
-from scenarios.dispatch_doc import plan_document, stop_eta_h
+from scenarios.dispatch import DispatchRequest
+from scenarios.dispatch_build import load_of, road_vehicles
+from scenarios.dispatch_doc import document, place_names, stop_eta_h
 from scenarios.exercise import run_exercise
 from scenarios.model import Affected, Closure, Inject, Scenario, _Strict, problem_zh_of
+from scenarios.places import FORBIDDEN, Places, build_places
 from solver.errors import DataError
-from solver.routing import FORBIDDEN
-from solver.timeline import open_windows, work_finish_h
+from solver.loading import DockTrip, LoadingRule, dock_of, play_dock
 
 #: How many of the costliest decisions a score lists.
 TOP = 10
@@ -508,61 +501,78 @@ class DrillBook:
         return int(got[0].durations[0][got[1][a], got[1][b]])
 
     def _run(self, runs: list[TripRun]) -> None:
+        """Play ``runs`` by the loading rule (:func:`solver.loading.play_dock`), per depot.
+
+        Each depot's loading list is its trips in the order they were ordered; a trip
+        starts loading no earlier than the decision that ordered it.
+        """
         first = self.epochs[0][1]
-        depots = {d.id: d for d in first.network.depots}
-        clock = first.scenario.report_clock_h
+        rule = LoadingRule.of(first.params)
         unload_h = first.params.unload_h
-        free_at: dict[str, float] = {}  # each depot's loading, as a fluid queue
-        vehicle_free: dict[str, float] = {}
+        depots = {d.id: d for d in first.network.depots}
         out_of_service: dict[str, str] = {}
+        per_depot: dict[str, list[TripRun]] = {}
         for r in runs:
             r.loaded_by_h = r.leave_h = r.back_h = None
             r.visits, r.failed = {}, {}
-            d = depots[r.depot]
-            kg, _ = load_of(first, {i: q for s in r.stops for i, q in s.items.items()})
-            tonnes = kg / 1000
-            begin = max(depot_begin_h(first, r.depot, r.submitted_h), free_at.get(r.depot, 0.0))
-            hours = open_windows(d, clock, begin, begin + 24 * 7)
-            fluid = work_finish_h(hours, begin, tonnes / d.loading_t_per_h)
-            if r.cancelled_h is not None:
-                # The depot loaded it until the re-plan: that time is spent (the past stays).
-                if begin < r.cancelled_h:
-                    free_at[r.depot] = min(fluid, r.cancelled_h)
-                continue
-            why = out_of_service.get(r.vehicle)
-            if why is not None:
-                r.failed = dict.fromkeys(range(len(r.stops)), why)
-                continue
-            bay = work_finish_h(hours, begin, tonnes / min(BAY_T_PER_H, d.loading_t_per_h))
-            free_at[r.depot] = fluid
-            start = vehicle_free.get(r.vehicle, depot_begin_h(first, r.depot))
-            r.loaded_by_h = max(fluid, bay) + DOCK_H
-            leave = max(r.loaded_by_h, start, r.submitted_h)
-            if not math.isfinite(leave) or self.lost_h.get(r.depot, math.inf) <= leave:
-                r.failed = dict.fromkeys(range(len(r.stops)), "depot_lost")
-                out_of_service[r.vehicle] = "depot_lost"
-                continue
-            r.leave_h = leave
-            ids = [r.depot] + [s.point for s in r.stops]
-            t, at = leave, r.depot
-            for k, s in enumerate(r.stops):
-                # Each leg on the roads known when it begins: a closure released while the
-                # truck is out changes its later legs, as in a re-dispatch.
-                sec = self._seconds(self.epoch_at(t), r.cls, ids, at, s.point)
+            per_depot.setdefault(r.depot, []).append(r)
+        for depot_id, mine in per_depot.items():
+            dock = dock_of(
+                depots[depot_id], first.response_start_h, first.scenario.report_clock_h, rule
+            )
+            lost_h = self.lost_h.get(depot_id, math.inf)
+            free = {r.vehicle: dock.start_h for r in mine}
+
+            def drive(
+                k: int, depart: float, mine: list[TripRun] = mine, lost_h: float = lost_h
+            ) -> float | None:
+                r = mine[k]
+                if depart >= lost_h:  # the depot flooded before it left: load and truck lost
+                    r.failed = dict.fromkeys(range(len(r.stops)), "depot_lost")
+                    out_of_service[r.vehicle] = "depot_lost"
+                    return None
+                r.leave_h = depart
+                ids = [r.depot] + [s.point for s in r.stops]
+                t, at = depart, r.depot
+                for n, s in enumerate(r.stops):
+                    # Each leg on the roads known when it begins: a closure released while
+                    # the truck is out changes its later legs, as in a re-dispatch.
+                    sec = self._seconds(self.epoch_at(t), r.cls, ids, at, s.point)
+                    if sec >= FORBIDDEN:
+                        r.failed[n] = "unreachable"
+                        continue
+                    arrive = t + sec / 3600
+                    r.visits[n] = (t, arrive, arrive + unload_h)
+                    t, at = arrive + unload_h, s.point
+                sec = self._seconds(self.epoch_at(t), r.cls, ids, at, r.depot)
                 if sec >= FORBIDDEN:
-                    r.failed[k] = "unreachable"
+                    out_of_service[r.vehicle] = "vehicle_stuck"
+                    return None
+                r.back_h = t + sec / 3600
+                if lost_h <= r.back_h:
+                    out_of_service[r.vehicle] = "depot_lost"
+                    return None
+                return r.back_h
+
+            trips = [
+                DockTrip(
+                    r.vehicle,
+                    load_of(first, {i: q for s in r.stops for i, q in s.items.items()})[0] / 1000.0,
+                    r.submitted_h,
+                    cancel_h=r.cancelled_h,
+                )
+                for r in mine
+            ]
+            slots = play_dock(dock, trips, free, drive)
+            for r, slot in zip(mine, slots, strict=True):
+                if r.cancelled_h is not None:
                     continue
-                arrive = t + sec / 3600
-                r.visits[k] = (t, arrive, arrive + unload_h)
-                t, at = arrive + unload_h, s.point
-            sec = self._seconds(self.epoch_at(t), r.cls, ids, at, r.depot)
-            if sec >= FORBIDDEN:
-                out_of_service[r.vehicle] = "vehicle_stuck"
-                continue
-            r.back_h = t + sec / 3600
-            if self.lost_h.get(r.depot, math.inf) <= r.back_h:
-                out_of_service[r.vehicle] = "depot_lost"
-            vehicle_free[r.vehicle] = r.back_h + DOCK_H
+                if slot is None:
+                    if not r.failed:
+                        why = out_of_service.get(r.vehicle, "not_loaded")
+                        r.failed = dict.fromkeys(range(len(r.stops)), why)
+                    continue
+                r.loaded_by_h = slot.loaded_h
 
     # -- the players' plan as a plan document ---------------------------------------------------
 
@@ -656,16 +666,15 @@ class DrillBook:
             for (dem, item), q in sorted(left.items())
             if q > 0
         ]
-        return plan_document(
+        return document(
             final,
             self.request,
             routes=routes,
-            continued=[],
-            committed=[],
             transfers=[],
+            committed=[],
             unserved=unserved,
             report=report,
-            solution=None,
+            solver={"engine": "players", "status": "played"},
             seconds=0.0,
         )
 
@@ -804,7 +813,7 @@ def score_drill(
     req = request or DispatchRequest()
     book = DrillBook(area, scenario, released, req, folder=folder)
     runs = book.play(submitted)
-    report = run_check(book.final, fleet_bound=False)
+    report = run_check(book.final)
     player = book.plan_doc(runs, report)
     played = scenario.model_copy(update={"injects": book.injects})
     kw = {"folder": folder} if folder is not None else {}

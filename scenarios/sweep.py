@@ -43,7 +43,7 @@ def check_one(area: str, seed: int, severity: str) -> dict[str, Any]:
     a = _area(area)
     data = generate_scenario(a, seed, severity)
     situation = apply_scenario(a, scenario_from_dict(data, source=data["name"]))
-    rep = run_check(situation, fleet_bound=False)
+    rep = run_check(situation)
     first = min(t.hours for t in rep.result.targets)
     # Places (people in a shelter and any overflow left in place count as one place).
     late: dict[str, int] = {}
@@ -51,16 +51,11 @@ def check_one(area: str, seed: int, severity: str) -> dict[str, Any]:
         if p.people > 0 and p.status(first) != "met":
             place = p.id.split("#")[0]
             late[place] = late.get(place, 0) + p.people
-    # The depot each late place waited on: where its last shipment came from.
-    last: dict[str, tuple[float, str]] = {}
-    for sh in rep.result.shipments:
-        place = sh.demand.split("#")[0]
-        if sh.arrive_h >= last.get(place, (-1.0, ""))[0]:
-            last[place] = (sh.arrive_h, sh.supply)
+    # The depots the bound waits on: those whose stock, bays or trucks pinch at the first
+    # target (one count per pinching rule).
     waited: dict[str, int] = {}
-    for place in late:
-        if place in last:
-            waited[last[place][1]] = waited.get(last[place][1], 0) + 1
+    for pinch in rep.result.target(first).pinches:
+        waited[pinch.depot] = waited.get(pinch.depot, 0) + 1
     return {
         "name": data["name"],
         "seed": seed,

@@ -66,7 +66,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "affected": ("受灾人数", "People affected"),
     "sheltered": ("已安置到避难场所", "Sheltered"),
     "no_shelter_place": ("无避难场所床位", "Without a shelter place"),
-    "fleet_bound": ("考虑运力后", "With fleet bound"),
+    "plan_meets": ("调度计划可满足", "A printable plan meets"),
+    "bound_at_most": ("任何计划至多", "No plan can meet more than"),
+    "gap": ("差距(百分点)", "Gap (points)"),
+    "limits": ("未满足人数的制约因素", "What stops the rest"),
+    "pinches": (
+        "最紧的约束(每增加一个单位可多满足的人数)",
+        "Tightest rules (people per unit more)",
+    ),
     "outputs": ("输出文件", "Outputs"),
     "flood": ("洪水范围", "Flood"),
     "depot": ("储备库", "Depot"),
@@ -100,8 +107,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "evacuation_late": ("人员转移未完成", "evacuation not complete by the target"),
     "too_far": ("距离过远,时限内无法送达", "too far for the target"),
     "stock_shortfall": ("物资缺口", "stock shortfall"),
-    "dispatch_capacity": ("装车发运能力不足", "loading and dispatch capacity"),
-    "fleet_capacity": ("运力不足", "fleet capacity"),
+    "dispatch_capacity": ("储备库装车位不足", "depot loading bays"),
+    "fleet_capacity": ("车辆运力不足", "trucks (fleet capacity)"),
 }
 
 STATUSES: dict[str, tuple[str, str]] = {
@@ -114,9 +121,42 @@ STATUSES: dict[str, tuple[str, str]] = {
 BINDING: dict[str, tuple[str, str]] = {
     "none": ("无", "none"),
     "stock": ("库存", "stock"),
-    "time": ("时间(路程与装车)", "time (travel and loading)"),
-    "fleet": ("运力", "fleet"),
+    "loading": ("装车位", "loading bays"),
+    "fleet": ("车辆运力", "trucks"),
+    "roads": ("道路与时间(路程、阻断)", "roads and time (travel, cut off)"),
+    "shelters": ("避难场所容量", "shelter places"),
+    "clock": ("响应与转移时间", "response and evacuation time"),
+    "unknown": ("未分析", "not analysed"),
 }
+
+#: Units of a pinching rule's marginal value.
+PINCH_UNITS: dict[str, tuple[str, str]] = {
+    "stock": ("人/件", "people per unit"),
+    "loading": ("人/装车位小时", "people per bay-hour"),
+    "fleet": ("人/车辆小时", "people per truck-hour"),
+}
+
+
+def both_figures(row: dict[str, object], lang: Lang) -> str:
+    """The answer for one target as a planner reads it: the plan beside the bound.
+
+    ``row`` is a ``report.json`` target (``plan_share_met`` present when a plan was made).
+    """
+    hours = float(row["hours"])  # type: ignore[arg-type]
+    bound = float(row["share_met"])  # type: ignore[arg-type]
+    plan = row.get("plan_share_met")
+    if plan is None:
+        return pick(
+            f"{hours:g} 小时内任何调度计划至多满足 {bound:.1%}",
+            f"no plan can meet more than {bound:.1%} by {hours:g} h",
+            lang,
+        )
+    return pick(
+        f"可打印的调度计划 {hours:g} 小时满足 {float(plan):.1%};任何计划至多 {bound:.1%}",  # type: ignore[arg-type]
+        f"a printable plan meets {float(plan):.1%} by {hours:g} h; "  # type: ignore[arg-type]
+        f"no plan can meet more than {bound:.1%}",
+        lang,
+    )
 
 
 def reason_text(

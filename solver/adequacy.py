@@ -1,44 +1,44 @@
-"""The network-adequacy check: when are people's basic needs met, and if late, why.
+"""The network-adequacy check: an upper bound on the people whose needs are met in time.
 
-Given depots with stock, points with people and their needs per item, and depot-to-point
-travel hours, a linear programme (OR-Tools GLOP, :mod:`solver.check_lp`) allocates stock to
-points so that the most people have all their needs met by the first target (10 h), then by
-each later target (12 h) without giving up the earlier optimum.
+Given depots with stock, loading bays and trucks, places with people and their needs per
+item, and travel hours per vehicle class, a linear programme (:mod:`solver.check_lp`)
+relaxes every dispatch plan that obeys the rules of :mod:`solver.loading` and
+:mod:`solver.met`: no such plan meets more people by a target than the check reports. Each
+target is its own LP (the most people by 12 h may need another plan than the most by 10 h);
+the targets are solved side by side on the machine's cores.
 
-Each unit of stock is used once. Depot loading is a single queue per depot that works only
-in opening hours at ``loading_t_per_h``: a shipment counted at a target must finish loading
-by ``target - handover - travel``; for divisible loads with deadlines on one machine,
-earliest-deadline-first is optimal, so the cumulative tonnage due by each deadline must fit
-the depot's loading capacity by then (deadlines rounded down to ``loading_step_h``, which
-keeps the plan feasible). An optional fleet bound adds, per depot, that tonne-hours and
-m3-hours of round trips fit the depot's trucks' payload and volume over the time available.
-
-The plan's shipments are then loaded at each depot in deadline order
-(:mod:`solver.check_plan`), which gives departure and arrival times; what is still unmet
-after the last target is served greedily, earliest arrival first, so every point gets an
-estimated time to needs met (an upper bound; the figures at the targets are optimal).
-:mod:`solver.check_explain` turns the timed plan into per-point outcomes, KPIs and the
-binding reason of every late point.
+What binds is read from the LP's dual values: the people each family of rules (stock,
+loading bays, trucks) accounts for, the rules that pinch most (which depot's bays or trucks,
+by when), and, per place, why it falls short. :mod:`solver.check_explain` turns the
+solutions into per-place outcomes, KPIs and reasons.
 
 References
 ----------
 Balcik, B., Beamon, B. M. (2008). Facility location in humanitarian relief. IJLRA 11(2).
-Horn, W. A. (1974). Some simple scheduling algorithms. NRLQ 21 (EDF for deadlines).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from solver.check_explain import explain
-from solver.check_lp import ShipmentVars, shipment_vars, solve_targets
-from solver.check_plan import ProblemArrays, complete, schedule
+from solver.check_explain import TargetSolution, explain, pinches_of
+from solver.check_lp import (
+    EPS,
+    NO_RELAX,
+    LPSolution,
+    Relax,
+    candidates,
+    solve_target,
+    trip_cols,
+)
 from solver.check_types import (
     CheckProblem,
     CheckResult,
@@ -50,6 +50,7 @@ from solver.check_types import (
     Shipment,
     SupplyPoint,
     TargetKPI,
+    TripShare,
 )
 
 __all__ = [
@@ -63,89 +64,181 @@ __all__ = [
     "Shipment",
     "SupplyPoint",
     "TargetKPI",
+    "TripShare",
     "check",
+    "solve_at",
 ]
 
 
-def check(
-    problem: CheckProblem, *, fleet_aware: bool = False, initial_depots_per_point: int | None = None
-) -> CheckResult:
-    """Run the adequacy check; see the module docstring for the model.
-
-    Points and depots that share no candidate shipment are independent; each such group is
-    solved as its own LP (the sum of the optima is the optimum of the whole), which keeps
-    province-scale checks tractable without changing the answer.
-
-    Parameters
-    ----------
-    problem
-        Demands, supplies, travel hours and parameters.
-    fleet_aware
-        Also bound shipments by each depot's trucks (round trips x payload and volume).
-    initial_depots_per_point
-        With a number, column generation starts from each point's nearest depots and adds
-        any other shipment that can improve the plan (this changes speed and memory, not the
-        answer); with None every candidate shipment is in the LP from the start.
-    """
-    t0 = time.perf_counter()
-    prob = problem
-    data = ProblemArrays.of(prob)
-    full = shipment_vars(prob, np.array(prob.grid), data.need, data.stock)
-    groups = _independent_groups(len(prob.supplies), len(prob.demands), full)
-    shipments: list[Shipment] = []
-    used = np.zeros_like(data.stock)
-    queue = np.array([s.start_h for s in prob.supplies])
-    stats = dict.fromkeys(("columns", "rows", "lp_solves", "build_s", "solve_s"), 0.0)
-    for s_idx, d_idx in groups:
-        sub = dataclasses.replace(
-            prob,
-            supplies=tuple(prob.supplies[i] for i in s_idx),
-            demands=tuple(prob.demands[i] for i in d_idx),
-            travel_h=prob.travel_h[np.ix_(s_idx, d_idx)],
-        )
-        x, v, model, part = solve_targets(sub, fleet_aware, initial_depots_per_point)
-        for key, value in part.items():
-            stats[key] = stats.get(key, 0.0) + value
-        sh, q = schedule(sub, v, x, model.weight_t)
-        shipments += sh
-        queue[s_idx] = q
-        np.add.at(used, (s_idx[v.d], v.i), x)
-    late = complete(prob, data, shipments, used.copy(), queue)
-    result = explain(prob, data, used, shipments + late)
-    stats.update(
-        {
-            "groups": float(len(groups)),
-            "depots_per_point": float(prob.max_depots_per_point or len(prob.supplies)),
-            "total_s": time.perf_counter() - t0,
-        }
-    )
-    return CheckResult(
-        status="optimal",
-        targets=result["targets"],
-        points=result["points"],
-        shipments=tuple(shipments + late),
-        everyone_met_h=result["everyone"],
-        never_met=result["never"],
-        items=result["items"],
-        fleet_aware=fleet_aware,
-        stats=stats,
+def _subproblem(
+    prob: CheckProblem, s_idx: NDArray[np.int64], d_idx: NDArray[np.int64]
+) -> CheckProblem:
+    pick = np.ix_(np.arange(len(prob.classes)), s_idx, d_idx)
+    return dataclasses.replace(
+        prob,
+        supplies=tuple(prob.supplies[i] for i in s_idx),
+        demands=tuple(prob.demands[i] for i in d_idx),
+        arrive_h=prob.arrive_h[pick],
+        out_h=prob.out_h[pick],
+        back_h=prob.back_h[pick],
     )
 
 
-def _independent_groups(
-    n_s: int, n_d: int, v: ShipmentVars
+def _groups(
+    prob: CheckProblem, target: float, relax: Relax, pairs: NDArray[np.bool_] | None
 ) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
-    """Groups of depots and points linked by candidate shipments (connected components)."""
-    if len(v.d) == 0:
+    """Depots and demands linked by candidate trips (connected components)."""
+    tc = trip_cols(prob, target, relax, pairs)
+    n_s, n_d = len(prob.supplies), len(prob.demands)
+    if len(tc) == 0:
         return []
     n = n_s + n_d
-    graph = coo_array((np.ones(len(v.d)), (v.d, n_s + v.p)), shape=(n, n))
+    graph = coo_array((np.ones(len(tc)), (tc.s, n_s + tc.p)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     linked = np.zeros(n, dtype=bool)
-    linked[v.d] = True
-    linked[n_s + v.p] = True
+    linked[tc.s] = True
+    linked[n_s + tc.p] = True
     out = []
     for lab in np.unique(label[linked]):
         members = np.flatnonzero((label == lab) & linked)
         out.append((members[members < n_s], members[members >= n_s] - n_s))
     return out
+
+
+def pruned(prob: CheckProblem) -> bool:
+    """True when depots are pruned per demand (the answer is then not a bound)."""
+    return prob.max_depots_per_point is not None and prob.max_depots_per_point < len(prob.supplies)
+
+
+def solve_at(
+    prob: CheckProblem,
+    target: float,
+    relax: Relax = NO_RELAX,
+    *,
+    kits: bool = False,
+    floor: Mapping[tuple[str, str], float] | None = None,
+) -> TargetSolution:
+    """The LP at ``target``, group by group, gathered over the whole problem.
+
+    ``kits``: ship whole person-kits (dispatch's allocation; not the bound); ``floor``: at
+    least so many person-kits per (depot, demand) (see :func:`solver.check_lp.build_model`).
+    """
+    pairs = candidates(prob) if pruned(prob) else None
+    items = prob.catalogue.ids
+    share = np.zeros(len(prob.demands))
+    for j, d in enumerate(prob.demands):
+        if d.people == 0 or not d.need:
+            share[j] = 1.0  # nobody to serve, or nothing they need
+    shipments: list[Shipment] = []
+    trips: list[TripShare] = []
+    people = float(sum(d.people for d, s in zip(prob.demands, share, strict=True) if s >= 1.0))
+    stats: dict[str, float] = {}
+    solvers: list[str] = []
+    pinch: list[tuple[float, str, str, str]] = []
+    servable = np.zeros(len(prob.demands), dtype=bool)
+    for s_idx, d_idx in _groups(prob, target, relax, pairs):
+        sub = _subproblem(prob, s_idx, d_idx)
+        sub_pairs = pairs[np.ix_(s_idx, d_idx)] if pairs is not None else None
+        sol = solve_target(sub, target, relax, sub_pairs, kits=kits, floor=floor)
+        for key, value in sol.stats.items():
+            stats[key] = stats.get(key, 0.0) + value
+        servable[d_idx[np.unique(sol.model.trips.p)]] = True
+        # Demands needing nothing are counted above; the LP also counts them in its optimum.
+        trivial = np.array([(d.people == 0 or not d.need) for d in sub.demands], dtype=bool)
+        people += float(sol.people) - float(
+            sum(d.people for d, t in zip(sub.demands, trivial, strict=True) if t)
+        )
+        share[d_idx] = np.where(trivial, 1.0, np.clip(sol.f, 0.0, 1.0))
+        shipments += _shipments(sub, sol, items, target)
+        trips += _trips(sub, sol, target)
+        solvers.extend(sol.solvers)
+        pinch += pinches_of(sub, sol)
+    return TargetSolution(
+        target,
+        float(people),
+        share,
+        servable,
+        tuple(shipments),
+        tuple(trips),
+        tuple(sorted(pinch, key=lambda r: -r[0])),
+        stats,
+        tuple(solvers),
+    )
+
+
+def _shipments(
+    sub: CheckProblem, sol: LPSolution, items: tuple[str, ...], target: float
+) -> list[Shipment]:
+    m = sol.model
+    x, y = sol.x, sol.y
+    # Per pair, the latest loading deadline among the trips it uses (its "loaded by").
+    loaded_by = np.full(len(m.pair_s), -np.inf)
+    used = y > EPS
+    np.maximum.at(loaded_by, m.trip_pair[used], m.trips.load_by[used])
+    out = []
+    coef = m.coef.tocsr()
+    for j in np.flatnonzero(x > 0):
+        q = int(m.x_pair[j])
+        dem = sub.demands[int(m.pair_p[q])]
+        arrive_by = target - dem.handover_h
+        row = coef[j]
+        for i, per in zip(row.indices, row.data, strict=True):
+            if per * x[j] <= EPS:
+                continue
+            out.append(
+                Shipment(
+                    sub.supplies[int(m.pair_s[q])].id,
+                    dem.id,
+                    items[int(i)],
+                    float(per * x[j]),
+                    float(loaded_by[q]) if np.isfinite(loaded_by[q]) else arrive_by,
+                    arrive_by,
+                    target,
+                )
+            )
+    return out
+
+
+def _trips(sub: CheckProblem, sol: LPSolution, target: float) -> list[TripShare]:
+    tc = sol.model.trips
+    y, z, w = sol.y, sol.z, sol.w
+    return [
+        TripShare(
+            sub.supplies[int(tc.s[t])].id,
+            sub.classes[int(tc.c[t])],
+            sub.demands[int(tc.p[t])].id,
+            target,
+            float(y[t]),
+            float(z[t]),
+            float(w[t]),
+            float(tc.load_by[t]),
+            float(tc.arrive_by[t]),
+        )
+        for t in np.flatnonzero(y > EPS)
+    ]
+
+
+def check(problem: CheckProblem, *, workers: int = 2) -> CheckResult:
+    """The bound at every target, per-place outcomes and what binds (module docstring).
+
+    Points and depots that share no candidate trip are independent; each such group is
+    solved as its own LP (the sum of the optima is the optimum of the whole). The targets are
+    solved on ``workers`` threads (the LP solvers release the interpreter while they work).
+    """
+    t0 = time.perf_counter()
+    targets = sorted(set(map(float, problem.targets_h)))
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        solved = list(pool.map(lambda t: solve_at(problem, t), targets))
+    result = explain(problem, solved)
+    stats: dict[str, float] = {}
+    for sol in solved:
+        for key, value in sol.stats.items():
+            stats[f"{key}_{sol.target:g}h"] = value
+    stats["total_s"] = time.perf_counter() - t0
+    stats["depots_per_point"] = float(problem.max_depots_per_point or len(problem.supplies))
+    return dataclasses.replace(
+        result,
+        stats=stats,
+        bound=not pruned(problem),
+        solvers=tuple(sorted({s for sol in solved for s in sol.solvers})),
+    )

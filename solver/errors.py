@@ -73,3 +73,12 @@ class DataError(ValueError):
 
 class InfeasibleError(RuntimeError):
     """A model has no solution under its hard constraints; the message says why."""
+
+
+class SolverError(RuntimeError):
+    """No solver could answer (numerical trouble or a crash), which is not infeasibility."""
+
+    def __init__(self, problem: str, *, problem_zh: str | None = None) -> None:
+        self.problem = problem
+        self.problem_zh = problem_zh
+        super().__init__(problem)

@@ -163,3 +163,19 @@ class FleetEntry:
                 field="count",
                 problem_zh="车辆数不能为负",
             )
+
+
+@dataclass(frozen=True, slots=True)
+class FleetClass:
+    """``count`` road vehicles of one class at a depot, with the class's load limits."""
+
+    cls: str
+    count: int
+    payload_kg: float
+    volume_m3: float
+
+    def __post_init__(self) -> None:
+        if self.count < 0:
+            raise DataError("must be >= 0", record=self.cls, field="count")
+        if not (self.payload_kg > 0 and self.volume_m3 > 0):
+            raise DataError("load limits must be > 0", record=self.cls, field="payload_kg")

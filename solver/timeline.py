@@ -18,6 +18,12 @@ from solver.errors import DataError
 from solver.network import Depot
 
 
+#: Loading rate of one depot bay, t/h ("houston-unload"); see :mod:`solver.loading`.
+BAY_T_PER_H = 2.5
+#: Time at the dock per truckload: positioning, paperwork, securing ("dock-turnaround-assumed").
+DOCK_H = 0.25
+
+
 class ResponseLevel(StrEnum):
     """The four graded response levels (I is the highest)."""
 
@@ -60,9 +66,8 @@ class TimelineParams:
         people met at the targets first, then the area under the curve at all checkpoints.
     indoor_skip_items
         Items not needed by people in an indoor shelter (a school has a roof: no tent).
-    loading_step_h
-        Resolution of depot loading schedules; loading deadlines are rounded down to it, so
-        a plan never assumes more loading than the depot can do.
+    bay_t_per_h, dock_h
+        A depot bay's loading rate and the dock time per truckload (:mod:`solver.loading`).
     """
 
     response_start_h: Mapping[ResponseLevel, float] = field(default_factory=_default_response)
@@ -73,7 +78,8 @@ class TimelineParams:
     horizon_h: float = 24.0
     checkpoints_h: tuple[float, ...] = ()
     indoor_skip_items: tuple[str, ...] = ("tent",)
-    loading_step_h: float = 0.25
+    bay_t_per_h: float = BAY_T_PER_H
+    dock_h: float = DOCK_H
 
     def __post_init__(self) -> None:
         for name in ("evacuation_h", "unload_h", "max_distribution_h"):
@@ -90,8 +96,16 @@ class TimelineParams:
                 field="horizon_h",
                 problem_zh="规划时长须大于0",
             )
-        if not (self.loading_step_h > 0):
-            raise DataError("must be > 0", field="loading_step_h")
+        if not (math.isfinite(self.bay_t_per_h) and self.bay_t_per_h > 0):
+            raise DataError(
+                f"must be > 0, got {self.bay_t_per_h!r}",
+                field="bay_t_per_h",
+                problem_zh="每个装车位的装车速率须大于0",
+            )
+        if not (math.isfinite(self.dock_h) and self.dock_h >= 0):
+            raise DataError(
+                f"must be >= 0, got {self.dock_h!r}", field="dock_h", problem_zh="靠台时间不能为负"
+            )
         if any(not (math.isfinite(c) and c > 0) for c in self.checkpoints_h):
             raise DataError("checkpoints must be positive hours", field="checkpoints_h")
         missing = set(ResponseLevel) - set(self.response_start_h)
@@ -184,14 +198,6 @@ def depot_start_h(depot: Depot, response_start_h: float, report_clock_h: float) 
     ready = response_start_h + depot.alert_delay_h
     windows = open_windows(depot, report_clock_h, ready, ready + 48.0)
     return windows[0][0] if windows else math.inf
-
-
-def loading_capacity_t(
-    depot: Depot, report_clock_h: float, start_h: float, until_h: float
-) -> float:
-    """Tonnes ``depot`` can load between ``start_h`` and ``until_h`` (open hours only)."""
-    hours = sum(b - a for a, b in open_windows(depot, report_clock_h, start_h, until_h))
-    return depot.loading_t_per_h * hours
 
 
 def coverage_overhead_h(

@@ -97,6 +97,18 @@ def adjacency(graph: RoadGraph, seconds: FloatArray) -> csr_array:
     return csr_array((data[keep], (rows[keep], cols[keep])), shape=(n, n))
 
 
+def place_access_s(access_s: ArrayLike, depth_m: ArrayLike, vehicle: VehicleClass) -> FloatArray:
+    """Access seconds of places for ``vehicle``: ``inf`` where it stands in water too deep.
+
+    A place standing in water at or above the vehicle's fording depth can be neither reached
+    nor left by it; this is the one rule for flooded places, used by every matrix.
+    """
+    acc = np.asarray(access_s, dtype=float)
+    depth = np.asarray(depth_m, dtype=float)
+    out: FloatArray = np.where(depth >= vehicle.fording_depth_m, np.inf, acc)
+    return out
+
+
 def travel_seconds(
     graph: RoadGraph,
     origins: ArrayLike,
