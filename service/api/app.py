@@ -9,6 +9,7 @@ large, 422 bad input (naming the field), 429 job queue full.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,6 +32,8 @@ from service.api.registry import area_with_stock, extra_areas
 from service.api.schemas import OPTIONS, Problem
 from service.api.settings import Settings
 from solver.errors import DataError
+
+log = logging.getLogger(__name__)
 
 #: Chinese for the statuses the framework itself answers (unknown path, wrong method, ...).
 HTTP_ZH = {
@@ -152,6 +155,15 @@ def _errors(app: FastAPI, cfg: Settings) -> None:
             if methods:
                 headers["Allow"] = ", ".join(sorted(methods))
         return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def internal(_: Request, exc: Exception) -> JSONResponse:
+        # Logged with its traceback for the operator; the client gets no internals.
+        log.exception("unhandled error", exc_info=exc)
+        body = Problem(
+            problem="internal error (see the server log)", field=None, problem_zh=HTTP_ZH[500]
+        )
+        return JSONResponse(body.model_dump(), status_code=500)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:

@@ -116,3 +116,25 @@ def test_job_options_are_in_the_openapi_schema(module_service):
     }
     dispatch = doc["components"]["schemas"]["DispatchOptions"]["properties"]
     assert {"time_limit_s", "engine", "floods", "trips"} <= set(dispatch)
+
+
+def test_an_unexpected_error_is_a_500_with_problem_zh(tmp_path, tiny_gpkg, monkeypatch):
+    """A bug answers JSON with problem_zh, not a bare text page or a traceback."""
+    from fastapi.testclient import TestClient
+
+    from service.api import registry
+    from service.api.app import create_app
+    from tests.service.test_api import settings, tokens
+
+    cfg = settings(tmp_path, tiny_gpkg, f"sqlite:///{tmp_path / 'r.db'}")
+    heads = tokens(cfg)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(registry, "registry_version", broken)
+    monkeypatch.setattr("service.api.routes_registry.registry_version", broken)
+    with TestClient(create_app(cfg), raise_server_exceptions=False) as client:
+        r = client.get("/areas/tiny/depots", headers=heads["viewer"])
+    assert r.status_code == 500 and r.json()["problem_zh"] == "服务器内部错误"
+    assert "secret internals" not in r.text
