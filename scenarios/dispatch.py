@@ -148,6 +148,12 @@ def whole_units(
         whole = {
             dep: min(math.floor(q + 1e-9), left[dep].get(item, 0)) for dep, q in by_depot.items()
         }
+        # Never more than the total: trim the smallest fractions' depots first.
+        for dep in sorted(by_depot, key=lambda d: (by_depot[d], d)):
+            over = sum(whole.values()) - total
+            if over <= 0:
+                break
+            whole[dep] -= min(over, whole[dep])
         extra = total - sum(whole.values())
         for dep in sorted(by_depot, key=lambda d: (-(by_depot[d] - whole[d]), d)):
             if extra <= 0:

@@ -167,6 +167,14 @@ def split_items(items: Mapping[str, int], parts: int) -> list[dict[str, int]]:
     return [{k: v for k, v in chunk.items() if v > 0} for chunk in out]
 
 
+def weight_of(situation: Situation, items: Mapping[str, int]) -> tuple[float, float]:
+    """(kg, litres) of ``items``, exactly: the weight a bay loads (:mod:`solver.loading`)."""
+    cat = situation.network.catalogue
+    kg = sum(cat.get(i).unit_weight_kg * q for i, q in items.items())
+    litres = sum(cat.get(i).unit_volume_m3 * 1000 * q for i, q in items.items())
+    return float(kg), float(litres)
+
+
 def load_of(situation: Situation, items: Mapping[str, int]) -> tuple[int, int]:
     """(kg, litres) of ``items``, rounded up."""
     cat = situation.network.catalogue
@@ -301,6 +309,17 @@ def build(
         if not chunks:
             continue
         window = receiving.get(o.place) if leg is None else None
+        if window is not None:
+            # No truck of the depot can be there before the place stops receiving.
+            dock = dock_of[o.depot]
+            soonest = (
+                min(places.durations[t.cls][home, places.index(o.place)] / 3600.0 for t in going)
+                + max(dock.start_h, not_before_h)
+                + dock.dock_h
+            )
+            if soonest > window[1] + 1e-9:
+                unserved += unserved_of(o, "receiving_window")
+                continue
         if hard_deadline:
             deadline = min(targets[0] - demand_of[dem].handover_h - extra for dem, _ in o.parts)
             window = (
@@ -314,7 +333,7 @@ def build(
                     for i, q in items.items()
                 ]
                 continue
-        sizes = [load_of(situation, _merged(ch)) for ch in chunks]
+        sizes = [weight_of(situation, _merged(ch)) for ch in chunks]
         goods.append(
             Goods(
                 d,

@@ -304,8 +304,12 @@ def document(
     late = []
     for r in routes:
         for s in r["stops"]:
-            met_at = max(stop_eta_h(s), max(ready[p] for p, _ in stop_parts(s))) + max(
-                handover[p] for p, _ in stop_parts(s)
+            # Goods left where nobody waits (a drill's player may do that) meet nobody.
+            mine = [p for p, _ in stop_parts(s) if p in ready]
+            if not mine:
+                continue
+            met_at = max(stop_eta_h(s), max(ready[p] for p in mine)) + max(
+                handover[p] for p in mine
             )
             s["met_h"] = round(met_at, 3)
             missed_t = [t for t in targets if met_at > t + 1e-9]

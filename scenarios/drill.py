@@ -53,7 +53,7 @@ from geodata.area import Area
 from scenarios.apply import Situation, apply_scenario
 from scenarios.check import CheckReport, run_check
 from scenarios.dispatch import DispatchRequest
-from scenarios.dispatch_build import load_of, road_vehicles
+from scenarios.dispatch_build import load_of, road_vehicles, weight_of
 from scenarios.dispatch_doc import document, place_names, stop_eta_h
 from scenarios.exercise import run_exercise
 from scenarios.model import Affected, Closure, Inject, Scenario, _Strict, problem_zh_of
@@ -557,7 +557,8 @@ class DrillBook:
             trips = [
                 DockTrip(
                     r.vehicle,
-                    load_of(first, {i: q for s in r.stops for i, q in s.items.items()})[0] / 1000.0,
+                    weight_of(first, {i: q for s in r.stops for i, q in s.items.items()})[0]
+                    / 1000.0,
                     r.submitted_h,
                     cancel_h=r.cancelled_h,
                 )

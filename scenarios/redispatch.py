@@ -377,9 +377,8 @@ def redispatch(
         "stuck_vehicles": stuck,
         "added_affected": [a.model_dump(mode="json") for a in added],
         "depots_lost": list(depots_lost),
-        "vehicles_lost_with_depot": [
-            v for v in gone_with if v not in split.out or split.out[v][0] not in lost
-        ],
+        # Parked ones are lost; those on the road deliver what they carry, then stop.
+        "vehicles_lost_with_depot": gone_with,
         "goods_lost_in_depots": [
             {"depot": dep, "demand": dem, "item": i, "quantity": q}
             for (dep, dem), items in sorted(destroyed.items())

@@ -389,7 +389,8 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
         cells.append(f"{row['people_met']:,} ({row['share_met']:.1%})")
         if planned:
             cells.append(f"{row['gap_points']:.1f}")
-        cells.append(pick(*BINDING.get(row["binding"], (row["binding"],) * 2), lang))
+        zh, en = BINDING.get(row["binding"], (row["binding"], row["binding"]))
+        cells.append(pick(zh, en, lang))
         t.add_row(*cells)
     console.print(t)
     for row in doc["targets"]:
@@ -400,16 +401,22 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
         console.print(
             f"{label('limits', lang)} ({first['hours']:g} h): "
             + "; ".join(
-                f"{pick(*BINDING.get(k, (k, k)), lang)} {v:,}"
+                f"{pick(BINDING.get(k, (k, k))[0], BINDING.get(k, (k, k))[1], lang)} {v:,}"
                 for k, v in sorted(limits.items(), key=lambda kv: -kv[1])
             ),
             highlight=False,
         )
     for p in first.get("pinches", [])[:5]:
-        unit = pick(*PINCH_UNITS.get(p["family"], ("", "")), lang)
+        unit_zh, unit_en = PINCH_UNITS.get(p["family"], ("", ""))
+        fam_zh, fam_en = BINDING.get(p["family"], (p["family"], p["family"]))
+        when = (
+            (p["what"], p["what"])
+            if p["family"] == "stock"
+            else (f"至 {p['what']} 时", f"by {p['what']} h")
+        )
         console.print(
-            f"  {pick(*BINDING.get(p['family'], (p['family'],) * 2), lang)} "
-            f"{p['depot']} {p['what']}: {p['people_per_unit']:g} {unit}",
+            f"  {pick(fam_zh, fam_en, lang)} {p['depot']} {pick(when[0], when[1], lang)}: "
+            f"{p['people_per_unit']:.3g} {pick(unit_zh, unit_en, lang)}",
             highlight=False,
         )
     t = Table(title=f"{label('county', lang)} · {first['hours']:g} h")

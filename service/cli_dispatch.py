@@ -19,8 +19,8 @@ from scenarios.apply import Situation, apply_scenario
 from scenarios.dispatch import DispatchPlan, DispatchRequest, plan_dispatch
 from scenarios.dispatch_doc import read_plan
 from scenarios.dispatch_geo import route_lines
-from scenarios.dispatch_shuttle import coords
 from scenarios.model import Affected, Closure, load_scenario
+from scenarios.places import coords
 from scenarios.redispatch import load_closures, old_request, redispatch
 from service.cli import resolve_scenario
 from service.cli_common import CrsOpt, LangOpt, app, console, friendly
@@ -28,24 +28,30 @@ from service.i18n import Lang, pick
 from service.maps import route_map
 from service.sheets import reason_label, write_sheets
 from solver.errors import DataError
-from solver.routing import Engine
 
 STAGES = {
-    "check": ("分配库存(救灾保障核查)", "allocating stock (relief check)"),
+    "check": ("救灾保障核查(上限)", "relief check (the bound)"),
     "network": ("读取路网与情景", "loading roads and scenario"),
-    "on board": ("重排在途车辆", "re-routing vehicles under way"),
-    "routing": ("车辆路径求解", "routing vehicles"),
+    "allocation": ("分配库存", "allocating stock"),
+    "scheduling": ("编排车辆与装车", "scheduling trucks and loading"),
     "document": ("整理调度计划", "writing the plan"),
 }
 
 TimeLimitOpt = Annotated[
-    float, typer.Option("--time-limit", help="Seconds for the routing solvers (wall clock).")
+    float,
+    typer.Option(
+        "--time-limit",
+        help="Search effort in seconds (grasp: one randomised run per second; cp-sat: its "
+        "deterministic clock).",
+    ),
 ]
-SeedOpt = Annotated[
-    int, typer.Option(help="Random seed (PyVRP); same seed, same limits, same plan.")
-]
+SeedOpt = Annotated[int, typer.Option(help="Random seed: same seed, same limit, same plan.")]
 EngineOpt = Annotated[
-    Engine, typer.Option(help="portfolio (OR-Tools and PyVRP, best kept), ortools or pyvrp.")
+    str,
+    typer.Option(
+        help="grasp (default: greedy plans, then randomised runs, best kept), greedy, or "
+        "cp-sat (greedy, then CP-SAT from the best)."
+    ),
 ]
 
 
@@ -63,7 +69,7 @@ def _progress(lang: Lang, time_limit: float) -> Iterator[Any]:
 
         def say(stage: str, _fraction: float) -> None:
             zh, en = STAGES.get(stage, (stage, stage))
-            extra = f" (≤ {time_limit:g} s)" if stage == "routing" else ""
+            extra = f" (≈ {time_limit:g} s)" if stage == "scheduling" else ""
             bar.update(task, description=pick(zh, en, lang) + extra)
 
         yield say
@@ -86,13 +92,13 @@ def dispatch(
     flood: Annotated[list[Path] | None, typer.Option(help="Extra flood polygons.")] = None,
     time_limit: TimeLimitOpt = 30.0,
     seed: SeedOpt = 1,
-    engine: EngineOpt = Engine.PORTFOLIO,
+    engine: EngineOpt = "grasp",
     hard_deadline: Annotated[
         bool,
         typer.Option(
             "--hard-deadline/--soft-deadline",
-            help="Refuse any delivery after the first target (default: late is costly, "
-            "not forbidden).",
+            help="Send only what arrives by the first target (default: late goods are still "
+            "sent, after what is on time).",
         ),
     ] = False,
     target: Annotated[
@@ -103,8 +109,8 @@ def dispatch(
     load_share: Annotated[
         float,
         typer.Option(
-            help="Cut loads to this share of a depot's median truck (0.5: half loads, ready "
-            "sooner; more to route)."
+            help="Cut truckloads to this share of a truck's payload and volume (0.5: half "
+            "loads, each loaded sooner; more trips)."
         ),
     ] = 1.0,
     receiving: Annotated[
@@ -341,18 +347,22 @@ def print_plan(doc: dict[str, Any], lang: Lang, show: int) -> None:
         console.print(
             pick(
                 f"重新调度:第 {r['at_h']:g} 小时,新增封闭 {len(r['closures'])} 处;"
-                f"已执行停靠 {r['committed_stops']},在途车辆 {r['continued_vehicles']},"
+                f"已出发 {r['committed_stops']} 趟照常送达,已装车 {r['loaded_kept']} 趟保留,"
                 f"无法返回 {len(r['stuck_vehicles'])}",
                 f"re-dispatch at {r['at_h']:g} h after {len(r['closures'])} closure(s): "
-                f"{r['committed_stops']} stops kept, {r['continued_vehicles']} vehicles "
-                f"re-routed en route, {len(r['stuck_vehicles'])} cannot get home",
+                f"{r['committed_stops']} trips under way delivered as planned, "
+                f"{r['loaded_kept']} loaded trucks kept, "
+                f"{len(r['stuck_vehicles'])} cannot get home",
                 lang,
             )
         )
     t = Table(title=pick("按时限满足的人数", "People whose needs are met by each target", lang))
     t.add_column(pick("时限", "target", lang))
-    t.add_column(pick("调度计划", "this plan", lang), justify="right")
-    t.add_column(pick("核查上限", "relief check", lang), justify="right")
+    t.add_column(pick("本调度计划可满足", "this plan meets", lang), justify="right")
+    t.add_column(
+        pick("任何计划至多(核查上限)", "no plan can meet more than", lang), justify="right"
+    )
+    t.add_column(pick("差距(百分点)", "gap (points)", lang), justify="right")
     if "redispatch" in doc and doc["redispatch"].get("previous_kpis"):
         t.add_column(pick("原计划", "previous plan", lang), justify="right")
     check = {x["hours"]: x for x in k["relief_check_targets"]}
@@ -361,10 +371,12 @@ def print_plan(doc: dict[str, Any], lang: Lang, show: int) -> None:
         for x in (doc.get("redispatch", {}).get("previous_kpis") or {}).get("targets", [])
     }
     for x in k["targets"]:
+        b = check.get(x["hours"])
         row = [
             f"{x['hours']:g} h",
             f"{x['people_met']:,} ({x['share_met']:.1%})",
-            f"{check[x['hours']]['share_met']:.1%}" if x["hours"] in check else "–",
+            f"{b['people_met']:,} ({b['share_met']:.1%})" if b else "–",
+            f"{100 * (b['share_met'] - x['share_met']):.1f}" if b else "–",
         ]
         if prev:
             p = prev.get(x["hours"])
@@ -378,7 +390,7 @@ def print_plan(doc: dict[str, Any], lang: Lang, show: int) -> None:
         ("晚到停靠", "late stops", f"{k['late_stops']}"),
         ("行驶", "driving", f"{k['drive_h']:,.1f} h, {k.get('distance_km', 0):,.0f} km"),
         ("转运(舟艇/直升机)", "boat/air transfers", f"{k['transfers']}"),
-        ("求解器", "engine", f"{k['engine']} ({k['solve_s']} s)"),
+        ("求解方法", "engine", f"{k['engine']} ({k['solve_s']} s)"),
     ):
         facts.add_row(pick(zh, en, lang), value)
     console.print(facts)

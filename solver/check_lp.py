@@ -389,7 +389,8 @@ def build_model(
         Family.STOCK,
         np.repeat(np.arange(n_s), n_i),
     )
-    # Met: what arrives covers f[p] of every item's need.
+    # Met: what arrives covers f[p] of every item's need (and no more than the need is
+    # sent: more would meet nobody more).
     cells = np.arange(n_d * n_i)
     rows.coo(
         np.concatenate([xp[cx.row] * n_i + cx.col, cells]),
@@ -397,6 +398,14 @@ def build_model(
         np.concatenate([cx.data, -need.ravel()]),
         np.zeros(len(cells)),
         np.full(len(cells), np.inf),
+        Family.CORE,
+    )
+    rows.coo(
+        xp[cx.row] * n_i + cx.col,
+        cx.row,
+        cx.data,
+        np.full(len(cells), -np.inf),
+        need.ravel(),
         Family.CORE,
     )
     # Each trip's tonnes and m3: a lone trip carries its pair's shipments; a split pair's
@@ -456,6 +465,18 @@ def build_model(
             ]
         )
         rows.add(member @ load_use, np.full(len(cap), -np.inf), cap, Family.BAYS, b_group, b_time)
+    if not relax.loading and n_t:
+        # Every bay (and truck) that loads anything by D spends a whole dock time first, so
+        # the tonnes loaded by D are at most min(bays, trucks) x rate x (open hours - dock).
+        b_group, b_time, member = _buckets(tc.s, tc.load_by)
+        cap = np.array(
+            [
+                min(int(bays_at[int(a)]), int(trucks_at[int(a)]))
+                * prob.supplies[int(a)].dock.max_tonnes(float(b))
+                for a, b in zip(b_group, b_time, strict=True)
+            ]
+        )
+        rows.add(member @ tonnes, np.full(len(cap), -np.inf), cap, Family.BAYS, b_group, b_time)
     if not relax.fleet and n_t:
         n_cls = max(1, len(prob.classes))
         group = tc.s * n_cls + tc.c

@@ -89,8 +89,8 @@ class Order:
     depot: int
     place: int
     chunks: tuple[tuple[Part, ...], ...]
-    chunk_kg: tuple[int, ...]
-    chunk_litres: tuple[int, ...]
+    chunk_kg: tuple[float, ...]
+    chunk_litres: tuple[float, ...]
     extra_h: float = 0.0
     truck: int | None = None
     loaded_h: float | None = None
@@ -172,8 +172,8 @@ class ScheduleProblem:
             return o.units if v == o.truck else 0
         kg = max(o.chunk_kg) if o.chunk_kg else 0
         litres = max(o.chunk_litres) if o.chunk_litres else 0
-        by_kg = t.kg // kg if kg > 0 else o.units
-        by_l = t.litres // litres if litres > 0 else o.units
+        by_kg = math.floor(t.kg / kg + 1e-9) if kg > 0 else o.units
+        by_l = math.floor(t.litres / litres + 1e-9) if litres > 0 else o.units
         return int(min(o.units, by_kg, by_l))
 
 
@@ -208,11 +208,11 @@ class Trip:
                     got[i] = got.get(i, 0) + int(q)
         return [Part(q, items) for q, items in sorted(merged.items())]
 
-    def kg(self, problem: ScheduleProblem) -> int:
+    def kg(self, problem: ScheduleProblem) -> float:
         """Weight carried."""
         return sum(problem.orders[self.order].chunk_kg[self.first : self.first + self.units])
 
-    def litres(self, problem: ScheduleProblem) -> int:
+    def litres(self, problem: ScheduleProblem) -> float:
         """Volume carried."""
         return sum(problem.orders[self.order].chunk_litres[self.first : self.first + self.units])
 
@@ -754,8 +754,17 @@ class _Vars:
 
 
 def _model(
-    problem: ScheduleProblem, allowed: list[list[int]], hint: Sequence[Trip]
+    problem: ScheduleProblem,
+    allowed: list[list[int]],
+    hint: Sequence[Trip],
+    fixed: Mapping[tuple[int, int, str], float] | None = None,
 ) -> tuple[cp_model.CpModel, _Vars]:
+    """The CP-SAT model (see the module docstring).
+
+    ``fixed``: on-time quantities other trips already bring, per (demand, target index,
+    item), counted in each demand's share met.
+    """
+    fixed = fixed or {}
     m = cp_model.CpModel()
     horizon = _sec(problem.horizon_h)
     by_truck: dict[int, list[int]] = {}
@@ -900,7 +909,8 @@ def _model(
                     if total > 0:
                         # Units are near-equal shares: each carries total/units of the item.
                         row.append((total * SCALE * 1000 // o.units) * e)
-                m.add(sum(row) >= math.ceil(qty) * 1000 * f)
+                base = math.floor(fixed.get((q, kk, item), 0.0) * SCALE * 1000)
+                m.add(sum(row) + base >= math.ceil(qty) * 1000 * f)
             objective.append(weights[kk] * need.people * f)
     # Everything delivered eventually: a small reward per unit carried.
     objective.append(sum(n for rows in delivered.values() for _, n, _ in rows))
@@ -929,6 +939,113 @@ def _model(
 
 def _score(met: Sequence[float]) -> tuple[float, ...]:
     return tuple(round(x, 6) for x in met)
+
+
+def _on_time(problem: ScheduleProblem, trips: Sequence[Trip]) -> dict[tuple[int, int, str], float]:
+    """Quantities each demand has in time for each target, per item, over ``trips``."""
+    out: dict[tuple[int, int, str], float] = {}
+    got = arrivals(problem, trips)
+    for q, need in enumerate(problem.needs):
+        for k, target in enumerate(problem.targets_h):
+            for a in got[q]:
+                if a.at_h + need.handover_h <= target + 1e-9:
+                    key = (q, k, a.item)
+                    out[key] = out.get(key, 0.0) + a.quantity
+    return out
+
+
+def improve_by_depot(
+    problem: ScheduleProblem,
+    trips: Sequence[Trip],
+    params: ScheduleParams,
+    *,
+    budget_s: float,
+) -> tuple[list[Trip], dict[str, float]]:
+    """Re-plan one depot at a time with CP-SAT, the others' deliveries fixed; keep gains.
+
+    A depot's trips depend only on its own loading list (trucks reload at their depot), so
+    each depot's schedule is a small exact model: its trucks' trip slots, its bays, and the
+    share met of the demands it serves given what the other depots bring in time. Depots
+    are taken by the value their late or unplanned goods could add, most first, until the
+    time budget is spent; each re-plan is kept only if the whole plan then meets more.
+    """
+    allowed = eligible(problem)
+    best = list(trips)
+    best_met = people_met(problem, best)
+    tic = time.perf_counter()
+    detail = {"lns_depots": 0.0, "lns_gains": 0.0}
+    by_depot: dict[int, list[int]] = {}
+    for j, o in enumerate(problem.orders):
+        if allowed[j]:
+            by_depot.setdefault(o.depot, []).append(j)
+    # Depots whose trucks are many enough to be worth a model: the rest have one truck and
+    # one order, which the greedy already times as early as it can.
+    candidates = [
+        d
+        for d, js in by_depot.items()
+        if len({v for j in js for v in allowed[j]}) > 1 or len(js) > 1
+    ]
+    weights = _weights(problem)
+
+    def loss(d: int) -> float:
+        # People-weight of this depot's goods that arrive late or not at all.
+        carried = {j: 0 for j in by_depot[d]}
+        late = 0.0
+        for tr in best:
+            if problem.orders[tr.order].depot != d:
+                continue
+            carried[tr.order] += tr.units
+            o = problem.orders[tr.order]
+            for q in o.demands:
+                n = problem.needs[q]
+                if tr.people_h + n.handover_h > problem.targets_h[0] + 1e-9:
+                    late += weights[0] * n.people * tr.units / o.units
+        for j, c in carried.items():
+            o = problem.orders[j]
+            for q in o.demands:
+                late += weights[0] * problem.needs[q].people * (o.units - c) / o.units
+        return late
+
+    for d in sorted(candidates, key=lambda d: (-loss(d), d)):
+        left = budget_s - (time.perf_counter() - tic)
+        if left <= 0.2:
+            break
+        if loss(d) <= 0:
+            continue
+        mine = [tr for tr in best if problem.orders[tr.order].depot == d]
+        others = [tr for tr in best if problem.orders[tr.order].depot != d]
+        sub_allowed = [vs if problem.orders[j].depot == d else [] for j, vs in enumerate(allowed)]
+        model, var = _model(problem, sub_allowed, mine, _on_time(problem, others))
+        solver = cp_model.CpSolver()
+        sp = solver.parameters
+        sp.random_seed = params.seed
+        sp.num_workers = params.workers
+        limit = min(left, max(1.0, budget_s / max(1, len(candidates))))
+        if params.deterministic:
+            sp.interleave_search = True
+            sp.max_deterministic_time = limit * DET_PER_SECOND
+            sp.max_time_in_seconds = 3.0 * limit
+        else:
+            sp.max_time_in_seconds = limit
+        code = solver.solve(model)
+        detail["lns_depots"] += 1
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            continue
+        chosen = []
+        for (k, j), x in var.serve.items():
+            if solver.value(x):
+                v, _ = var.slots[k]
+                n = int(solver.value(var.units[k, j]))
+                if n > 0:
+                    chosen.append((solver.value(var.start[k]), v, k, j, n))
+        specs = [(j, v, n) for _, v, _, j, n in sorted(chosen)]
+        trial = others + play_valid(problem, specs)
+        met = people_met(problem, trial)
+        if _score(met) > _score(best_met):
+            detail["lns_gains"] += met[0] - best_met[0]
+            best, best_met = trial, met
+    detail["lns_s"] = time.perf_counter() - tic
+    return best, detail
 
 
 def _best(

@@ -17,7 +17,6 @@ from types import MappingProxyType
 from solver.errors import DataError
 from solver.network import Depot
 
-
 #: Loading rate of one depot bay, t/h ("houston-unload"); see :mod:`solver.loading`.
 BAY_T_PER_H = 2.5
 #: Time at the dock per truckload: positioning, paperwork, securing ("dock-turnaround-assumed").

@@ -76,9 +76,23 @@ def check(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, 
     progress("scenario", 0.1)
     situation = _situation(request, area)
     progress("check", 0.3)
-    targets = request.get("options", {}).get("targets_h")
+    opts = request.get("options", {})
+    targets = opts.get("targets_h")
     rep = run_check(situation, targets_h=tuple(targets) if targets else None)
-    return {"report": rep.to_json(), "points": geojson(rep.points_frame()), **_flood(situation)}
+    plan = None
+    seconds = float(opts.get("plan_seconds", 10.0))
+    if seconds > 0:
+        progress("plan", 0.6)
+        plan = plan_dispatch(
+            situation,
+            DispatchRequest(time_limit_s=seconds, targets_h=tuple(targets) if targets else None),
+            report=rep,
+        ).doc
+    return {
+        "report": rep.to_json(plan),
+        "points": geojson(rep.points_frame(plan)),
+        **_flood(situation),
+    }
 
 
 def _flood(situation: Any) -> dict[str, Any]:
@@ -91,6 +105,7 @@ def dispatch(request: dict[str, Any], area: Area, progress: Progress) -> dict[st
     situation = _situation(request, area)
     opts = dict(request.get("options", {}))
     opts.pop("floods", None)
+    opts.pop("plan_seconds", None)
     if opts.get("targets_h") is not None:
         opts["targets_h"] = tuple(opts["targets_h"])
     plan = plan_dispatch(situation, DispatchRequest(**opts), progress=progress)
@@ -116,6 +131,7 @@ def exercise(request: dict[str, Any], area: Area, progress: Progress) -> dict[st
         )
     opts = dict(request.get("options", {}))
     opts.pop("floods", None)
+    opts.pop("plan_seconds", None)
     if opts.get("targets_h") is not None:
         opts["targets_h"] = tuple(opts["targets_h"])
     progress("exercise", 0.1)

@@ -70,6 +70,8 @@ class CheckOptions(_Strict):
 
     targets_h: list[float] | None = Field(default=None, min_length=1, max_length=5)
     floods: list[str] = Field(default=[], max_length=20)
+    #: Search time of the dispatch plan made beside the bound (0: the bound only).
+    plan_seconds: float = Field(default=10.0, ge=0, le=600)
 
     @model_validator(mode="after")
     def _positive(self) -> CheckOptions:
@@ -83,12 +85,11 @@ class DispatchOptions(CheckOptions):
 
     time_limit_s: float = Field(default=30.0, gt=0)
     seed: int = 1
-    engine: Literal["portfolio", "ortools", "pyvrp"] = "portfolio"
+    engine: Literal["grasp", "greedy", "cp-sat"] = "grasp"
     hard_deadline: bool = False
     trips: int = Field(default=4, ge=1, le=20)
     shift_h: float = Field(default=12.0, gt=0, le=48)
     load_share: float = Field(default=1.0, gt=0, le=1)
-    solution_limit: int | None = Field(default=None, ge=1)
 
 
 #: The siting models' names, from the registry (scenarios/siting_registry.py).
@@ -272,8 +273,7 @@ class ScoreIn(_Strict):
 
     time_limit_s: float = Field(default=30.0, gt=0)
     seed: int = 1
-    engine: Literal["portfolio", "ortools", "pyvrp"] = "portfolio"
-    solution_limit: int | None = Field(default=None, ge=1)
+    engine: Literal["grasp", "greedy", "cp-sat"] = "grasp"
 
 
 class DrillOut(BaseModel):

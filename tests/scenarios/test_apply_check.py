@@ -46,7 +46,7 @@ def test_shelter_over_capacity_is_reported(tiny):
     area = dataclasses.replace(tiny, network=small)
     sit = apply_scenario(area, scenario(), folder=TINY)
     assert sum(p.people for p in sit.placements if p.overflow) == 50
-    rep = run_check(sit, fleet_bound=False)
+    rep = run_check(sit)
     over = [p for p in rep.result.points if p.overflow]
     assert over and all(
         p.findings[10.0].reason.value == "shelter_over_capacity" for p in over if 10.0 in p.findings
@@ -56,9 +56,9 @@ def test_shelter_over_capacity_is_reported(tiny):
 def test_in_place_needs_tents(tiny):
     """People who stay in place need tents; in a shelter they do not."""
     sit = situation(tiny, evacuation=scenario().evacuation.model_copy(update={"mode": "in_place"}))
-    rep = run_check(sit, fleet_bound=False)
+    rep = run_check(sit)
     assert all("tent" in d.need for d in rep.problem.demands)
-    sheltered = run_check(situation(tiny), fleet_bound=False)
+    sheltered = run_check(situation(tiny))
     assert all("tent" not in d.need for d in sheltered.problem.demands)
 
 
@@ -71,7 +71,7 @@ def test_point_inside_deep_flood_is_unreachable_and_kept(tiny):
         ],
         evacuation=scenario().evacuation.model_copy(update={"mode": "in_place"}),
     )
-    rep = run_check(apply_scenario(tiny, sc, folder=TINY), fleet_bound=False)
+    rep = run_check(apply_scenario(tiny, sc, folder=TINY))
     p3 = next(p for p in rep.result.points if p.id == "P3")
     assert p3.findings[10.0].reason.value == "unreachable"
     doc = rep.to_json()
@@ -92,21 +92,24 @@ def test_report_json_has_the_documented_fields(tiny):
             "by_county",
             "by_need_group",
             "binding",
+            "bound",
+            "limits",
+            "pinches",
         }
-        assert t["people_total"] == 200
+        assert t["people_total"] == 200 and t["bound"] is True
     for p in doc["points"]:
         assert set(p) >= {"id", "name", "people", "hours_to_met", "status", "reason"}
-    assert "fleet_bound" in doc
+    assert doc["bound"] is True
 
 
 def test_stock_change_and_depot_loss(tiny):
     """Losing the main depot lowers the people met; adding stock back elsewhere restores some."""
-    base = run_check(situation(tiny), fleet_bound=False).result.target(12.0).people_met
-    lost = run_check(situation(tiny, depots_lost=["D1"]), fleet_bound=False)
+    base = run_check(situation(tiny)).result.target(12.0).people_met
+    lost = run_check(situation(tiny, depots_lost=["D1"]))
     assert lost.result.target(12.0).people_met < base
 
 
-def slow_loading(area, rate=0.45):
+def slow_loading(area, rate=0.25):
     """The tiny area with depots that load slowly, so the 10 h target binds."""
     depots = tuple(dataclasses.replace(d, loading_t_per_h=rate) for d in area.network.depots)
     return dataclasses.replace(area, network=dataclasses.replace(area.network, depots=depots))
@@ -118,17 +121,13 @@ def test_closing_a_road_never_raises_the_share(tiny):
     from scenarios.model import Closure
 
     area = slow_loading(tiny)
-    base = (
-        run_check(apply_scenario(area, scenario(), folder=TINY), fleet_bound=False)
-        .result.target(10.0)
-        .people_met
-    )
+    base = run_check(apply_scenario(area, scenario(), folder=TINY)).result.target(10.0).people_met
     assert 0 < base < 200  # the target binds, so closures can matter
     cases = [[road] for road in tiny.roads.edges["id"]] + [["h00", "v00"]]
     met = {}
     for roads in cases:
         sit = apply_scenario(area, scenario(closures=[Closure(road=r) for r in roads]), folder=TINY)
-        met[tuple(roads)] = run_check(sit, fleet_bound=False).result.target(10.0).people_met
+        met[tuple(roads)] = run_check(sit).result.target(10.0).people_met
         assert met[tuple(roads)] <= base + 2e-3, roads
     assert met[("h00", "v00")] < base - 1
 
@@ -139,21 +138,13 @@ def test_more_stock_never_lowers_the_share(tiny):
 
     area = slow_loading(tiny, rate=5.0)
     sc = scenario(depots_lost=["D1"])
-    base = (
-        run_check(apply_scenario(area, sc, folder=TINY), fleet_bound=False)
-        .result.target(10.0)
-        .people_met
-    )
+    base = run_check(apply_scenario(area, sc, folder=TINY)).result.target(10.0).people_met
     assert base < 200
     for item in ("folding_bed", "water", "medical_kit"):
         more = sc.model_copy(
             update={"stock_changes": [StockChange(depot="D2", item=item, add=150)]}
         )
-        met = (
-            run_check(apply_scenario(area, more, folder=TINY), fleet_bound=False)
-            .result.target(10.0)
-            .people_met
-        )
+        met = run_check(apply_scenario(area, more, folder=TINY)).result.target(10.0).people_met
         assert met >= base - 2e-3
 
 
