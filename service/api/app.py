@@ -58,9 +58,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     runner = JobRunner(sessions, cfg, analyses.RUNNERS, _loader(cfg), run=run_jobs)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         if run_jobs:
             runner.recover()
+            started.state.warm_drills()  # running drills' books, for their next decisions
         yield
         runner.shutdown()
         engine.dispose()

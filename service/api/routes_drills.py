@@ -340,7 +340,19 @@ def register(app: FastAPI, c: Ctx) -> None:
             )
         return out
 
-    del sessions  # every route takes its session from ``db``
+    def warm_running() -> None:
+        """After a start: build the books of running drills, so no player waits for them."""
+        try:
+            with sessions() as s:
+                for d in s.scalars(select(Drill).where(Drill.status == "running")).all():
+                    _warm(d, c.known_area(s, d.area), submitted(s, d.id))
+        except Exception:  # a decision builds its book anyway
+            return
+
+    # Called by the app's start-up (app.py): in the background, the server answers meanwhile.
+    app.state.warm_drills = lambda: threading.Thread(
+        target=warm_running, name="drill-books", daemon=True
+    ).start()
 
 
 # ------------------------------------------------------------------------------------------

@@ -443,3 +443,26 @@ def test_nothing_a_player_or_viewer_reads_can_regenerate_a_generated_drill(drill
         assert seed not in numbers, role
         for word in ("moderate", "中度", "seed", "种子", "generat", "生成"):
             assert word not in text, (role, word)
+
+
+def test_a_restart_builds_the_books_of_running_drills(tmp_path, tiny_gpkg, db_url, monkeypatch):
+    """After a start the service builds each running drill's book in the background, so
+    the first decision does not wait for it."""
+    from service.api import routes_drills
+
+    cfg = settings(tmp_path, tiny_gpkg, db_url, max_time_limit_s=5.0)
+    engine, sessions = open_db(cfg.db_url)
+    with sessions() as s:
+        head = {"Authorization": f"Bearer {create_token(s, 'c', 'exercise_designer')}"}
+    engine.dispose()
+    body = {"area": "tiny", "scenario": exercise_scenario()}
+    with TestClient(create_app(cfg)) as client:
+        drill = client.post("/drills", json=body, headers=head).json()["id"]
+        client.post(f"/drills/{drill}/start", headers=head)
+    routes_drills._BOOKS.clear()  # a new process knows no book
+    with TestClient(create_app(cfg)):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(k[0] == drill for k in routes_drills._BOOKS):
+            time.sleep(0.1)
+        keys = [k for k in routes_drills._BOOKS if k[0] == drill]
+        assert keys and routes_drills._BOOKS[keys[0]].result(timeout=30) is not None
