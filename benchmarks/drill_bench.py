@@ -47,9 +47,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             "note": f"{len(early.epochs)} situations",
         }
     )
-    demands = sorted(
-        run_check(early.final).problem.demands, key=lambda d: -d.people
-    )
+    demands = sorted(run_check(early.final).problem.demands, key=lambda d: -d.people)
     places = sorted({d.id.split("#")[0] for d in demands})
     trucks = [v for v in early.vehicles.values() if v.depot.startswith(("D-M-", "D-C-"))]
     subs: list[Submitted] = []
