@@ -119,7 +119,7 @@ def test_a_drill_end_to_end(drill_service):
     assert r.status_code == 409
 
     # The score: players against the optimiser on the same information.
-    opts = {"time_limit_s": 0.5, "engine": "ortools", "solution_limit": 50}
+    opts = {"time_limit_s": 0.5, "engine": "greedy"}
     r = client.post(f"{url}/score", json=opts, headers=h["controller"])
     assert r.status_code == 202, r.text
     job = wait(client, h["controller"], r.json()["id"])
@@ -138,14 +138,15 @@ def test_a_drill_end_to_end(drill_service):
     worst = score["costliest_decisions"][0]
     assert worst["kind"] == "not_met" and worst["reason"] == "not_dispatched"
     assert worst["demands"][0]["demand"] == "S1" and worst["demands"][0]["player_met_h"] is None
-    # The players' trips as played: loads ready in order at D1, the later decision after it.
+    # The players' trips as played: loads ready in order at D1 (side by side when the depot
+    # has a bay for each: the shared loading rule), the later decision after it.
     trips = score["trips"]
     assert [(t["decision"], t["vehicle"]) for t in trips] == [
         (0, "D1/light-1"),
         (0, "D1/light-2"),
         (1, "D2/light-1"),
     ]
-    assert trips[0]["loaded_by_h"] < trips[1]["loaded_by_h"]
+    assert trips[0]["loaded_by_h"] <= trips[1]["loaded_by_h"]
     assert trips[2]["leave_h"] >= 3.0
     # What the players' plan delivered is what they ordered (nothing invented or lost).
     sent = sum(
@@ -352,7 +353,7 @@ def test_a_generated_drill_is_blind_to_everyone_until_it_ends(drill_service):
     assert len(ended["script"]) == 2 and ended["scenario"]["name"].startswith("hengshui-minor-")
     seen = client.get(url, headers=h["player"]).json()
     assert seen["script"] == ended["script"]
-    opts = {"time_limit_s": 0.5, "engine": "ortools", "solution_limit": 20}
+    opts = {"time_limit_s": 0.5, "engine": "greedy"}
     job = wait(
         client,
         h["controller"],
