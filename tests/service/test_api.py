@@ -122,7 +122,7 @@ def test_dispatch_job_runs_on_the_registry_stock(service):
         "kind": "dispatch",
         "area": "tiny",
         "scenario": dispatch_scenario(),
-        "options": {"time_limit_s": 0.5, "engine": "ortools", "solution_limit": 50},
+        "options": {"time_limit_s": 0.5, "engine": "greedy"},
     }
     r = client.post("/jobs", json=body, headers=heads["duty_officer"])
     assert r.status_code == 202, r.text
@@ -473,7 +473,7 @@ def test_exercise_job(service):
         "kind": "exercise",
         "area": "tiny",
         "scenario": json.loads(json.dumps(data, default=str)),
-        "options": {"time_limit_s": 0.5, "engine": "ortools", "solution_limit": 50},
+        "options": {"time_limit_s": 0.5, "engine": "greedy"},
     }
     r = client.post("/jobs", json=body, headers=heads["planner"])
     assert r.status_code == 202, r.text

@@ -63,7 +63,7 @@ def test_job_survives_sigkill(tmp_path, tiny_gpkg):
             "kind": "dispatch",
             "area": "tiny",
             "scenario": dispatch_scenario(),
-            "options": {"time_limit_s": 8, "engine": "ortools"},
+            "options": {"time_limit_s": 8, "engine": "cp-sat"},
         }
         job = httpx.post(f"{base}/jobs", json=body, headers=head).json()["id"]
         for _ in range(100):

@@ -356,7 +356,7 @@ def test_real_plan(tmp_path, tiny_gpkg):
 
     sc, folder = load_scenario(TINY / "dispatch.yaml")
     situation = apply_scenario(load_area(tiny_gpkg), sc, folder=folder)
-    req = DispatchRequest(time_limit_s=0.5, engine="ortools", solution_limit=50)
+    req = DispatchRequest(time_limit_s=1.0, engine="greedy")
     doc = json.loads(json.dumps(plan_dispatch(situation, req).doc))
     assert doc["routes"]
     paths = write_sheets(doc, tmp_path)
