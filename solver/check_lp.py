@@ -26,9 +26,11 @@ Rows, and why each holds for every plan:
   never waits for one);
 * **trucks**: a truck's trips are made one after another. Of the trips due to arrive by ``A``,
   each truck's last one needs only its loading and drive out before ``A``; all others also
-  unload and drive back. Summed over a class's trucks: loading, driving and unloading of all
-  those trips, minus at most one (unload + drive back) per truck, fit in ``trucks x (A -
-  start)``; and without any unloading or return, too.
+  unload and drive back. Summed over a class's trucks: loading, driving, unloading and
+  returning of all those trips, minus one (unload + drive back) per truck, fit in ``trucks x
+  (A - start)``. The waiver is exact: the ``trucks`` trips with the longest unload and
+  return, as far as the solution makes them (a fractional knapsack, stated by
+  :class:`Waiver` rows added as needed), so a slower road never raises the bound.
 
 A multi-stop trip's drive is at least each stop's share of its out-and-back drive by the
 triangle inequality of shortest paths, so splitting trips between stops only relaxes; so do
@@ -70,6 +72,9 @@ BUCKET_H = 0.25
 LP_SOLVERS = ("glop", "highs", "pdlp")
 #: A row counts as broken when its activity exceeds its bound by more than this.
 VIOLATION = 1e-6
+#: Waiver cuts added with the one a solution breaks: at these offsets among its bucket's
+#: distinct unload-and-return times (fewer rounds of row generation).
+NEAR_LEVELS = (-8, -4, -2, -1, 0, 1, 2, 4, 8)
 #: Row generation stops after this many rounds (the last solution is still optimal for the
 #: rows it has; a bound found with rows missing is still a valid upper bound).
 MAX_ROUNDS = 50
@@ -169,6 +174,26 @@ def trip_cols(
     )
 
 
+@dataclass(frozen=True)
+class Waiver:
+    """The trucks' rows with returns, and what their last-trip waiver is made of.
+
+    Row ``rows[k]`` counts the trips of bucket ``member[k]`` (a depot's class, trips due to
+    arrive by a time) with their unloading and drive back, and allows ``count[k]`` trucks'
+    last trips to skip theirs: at most ``count[k] x lam + sum_t y[t] x max(0, back[t] - lam)``
+    for any ``lam >= 0`` (``back[t]``: trip t's unload plus drive back), the knapsack's
+    bound. The precomputed row takes ``lam`` = the largest ``back``; :func:`waiver_cuts`
+    adds the ``lam`` a solution needs, so the optimum holds the exact waiver and the bound
+    never rises when a road gets slower.
+    """
+
+    rows: NDArray[np.int64]
+    member: csr_matrix
+    count: NDArray[np.float64]
+    base: NDArray[np.float64]
+    back: NDArray[np.float64]
+
+
 @dataclass
 class LPModel:
     """The LP as sparse arrays, with the column layout needed to read it.
@@ -203,6 +228,29 @@ class LPModel:
     tonnes: csr_matrix
     m3: csr_matrix
     objective: NDArray[np.float64]
+    waiver: Waiver | None = None
+
+    def add_rows(
+        self,
+        a: csr_matrix,
+        hi: NDArray[np.float64],
+        family: Family,
+        depot: NDArray[np.int64],
+        when: NDArray[np.float64],
+    ) -> NDArray[np.int64]:
+        """Append rows ``a @ v <= hi``; return their indices."""
+        first = self.a.shape[0]
+        self.a = csr_matrix(vstack([self.a, a], format="csr"))
+        self.r_lb = np.concatenate([self.r_lb, np.full(len(hi), -np.inf)])
+        self.r_ub = np.concatenate([self.r_ub, hi])
+        self.family = np.concatenate([self.family, np.full(len(hi), int(family))])
+        self.depot = np.concatenate([self.depot, depot])
+        self.when = np.concatenate([self.when, when])
+        return np.arange(first, first + len(hi), dtype=np.int64)
+
+    def values_y(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The trip columns of a solution."""
+        return values[self.y0 : self.y0 + self.n_t]
 
     @property
     def n_x(self) -> int:
@@ -248,6 +296,11 @@ class _Rows:
         self.family.append(np.full(n, int(family), dtype=np.int64))
         self.depot.append(np.full(n, -1, dtype=np.int64) if depot is None else depot)
         self.when.append(np.full(n, np.nan) if when is None else np.asarray(when, dtype=float))
+
+    @property
+    def n_rows(self) -> int:
+        """Rows added so far."""
+        return sum(b.shape[0] for b in self.blocks)
 
     def coo(
         self,
@@ -477,6 +530,7 @@ def build_model(
             ]
         )
         rows.add(member @ tonnes, np.full(len(cap), -np.inf), cap, Family.BAYS, b_group, b_time)
+    waiver: Waiver | None = None
     if not relax.fleet and n_t:
         n_cls = max(1, len(prob.classes))
         group = tc.s * n_cls + tc.c
@@ -493,6 +547,15 @@ def build_model(
             per_trip = dock + tc.drive + ((unload + tc.back) if with_return else 0.0)
             use = diags(per_trip) @ y_of + diags(1.0 / rate) @ tonnes
             cap = base + (count[rep] * (unload + most) if with_return else 0.0)
+            if with_return:
+                first = rows.n_rows
+                waiver = Waiver(
+                    np.arange(first, first + len(cap), dtype=np.int64),
+                    csr_matrix(member),
+                    count[rep],
+                    base,
+                    unload + tc.back,
+                )
             rows.add(
                 member @ use,
                 np.full(len(cap), -np.inf),
@@ -536,6 +599,7 @@ def build_model(
         csr_matrix(tonnes),
         csr_matrix(m3),
         objective,
+        waiver,
     )
 
 
@@ -624,6 +688,62 @@ class LPSolution:
         return out
 
 
+def waiver_cuts(m: LPModel, values: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Add the trucks' rows whose exact last-trip waiver ``values`` break (see :class:`Waiver`).
+
+    Per bucket, the waiver a solution may claim is a fractional knapsack: its ``count``
+    trucks' last trips, the trips with the longest unload and drive back first. Where the
+    row with that waiver is broken, it is added with ``lam`` the knapsack's last, partly
+    taken trip. Returns the new rows.
+    """
+    w = m.waiver
+    if w is None or not len(w.rows):
+        return np.zeros(0, dtype=np.int64)
+    y = np.maximum(m.values_y(values), 0.0)
+    activity = m.a[w.rows] @ values
+    mem = w.member.tocsr()
+    new_rows, new_hi, new_at = [], [], []
+    for k in range(len(w.rows)):
+        trips = mem.indices[mem.indptr[k] : mem.indptr[k + 1]]
+        order = trips[np.argsort(-w.back[trips], kind="stable")]
+        took = np.cumsum(y[order])
+        full = took <= w.count[k] + 1e-12
+        if full.all():
+            continue  # every trip may be last: the row without returns holds it
+        last = int(np.argmin(full))
+        lam = float(w.back[order[last]])
+        waived = float(y[order[:last]] @ w.back[order[:last]]) + lam * (
+            w.count[k] - (float(took[last - 1]) if last else 0.0)
+        )
+        if activity[k] - waived <= w.base[k] + VIOLATION:
+            continue
+        # The knapsack's lam, and a few around it (the next solutions tend to want those).
+        levels = np.unique(w.back[trips])
+        here = int(np.searchsorted(levels, lam))
+        near = {here + d for d in NEAR_LEVELS} & set(range(len(levels)))
+        for j in sorted(near):
+            lvl = float(levels[j])
+            extra = np.maximum(0.0, w.back[trips] - lvl)
+            keep = extra > 0
+            cut = m.a[w.rows[k]] - csr_matrix(
+                (extra[keep], (np.zeros(int(keep.sum()), dtype=np.int64), m.y0 + trips[keep])),
+                shape=(1, m.n_var),
+            )
+            new_rows.append(cut)
+            new_hi.append(w.base[k] + w.count[k] * lvl)
+            new_at.append(k)
+    if not new_rows:
+        return np.zeros(0, dtype=np.int64)
+    at = np.array(new_at, dtype=np.int64)
+    return m.add_rows(
+        csr_matrix(vstack(new_rows, format="csr")),
+        np.array(new_hi),
+        Family.TRUCKS,
+        m.depot[w.rows[at]],
+        m.when[w.rows[at]],
+    )
+
+
 def solve_target(
     prob: CheckProblem,
     target: float,
@@ -652,9 +772,11 @@ def solve_target(
         duals = np.zeros(len(m.family))
         duals[idx] = d
         waiting = lazy[~active[lazy]]
-        if not len(waiting):
-            break
         broken = waiting[m.a[waiting] @ values > m.r_ub[waiting] + VIOLATION]
+        cuts = waiver_cuts(m, values)
+        active = np.concatenate([active, np.zeros(len(cuts), dtype=bool)])
+        duals = np.concatenate([duals, np.zeros(len(cuts))])
+        broken = np.concatenate([broken, cuts])
         if not len(broken):
             break
         active[broken] = True
