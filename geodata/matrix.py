@@ -55,11 +55,12 @@ def build_hazards(
     conditions = RoadConditions.dry(area.roads.graph.n_edges)
     flood_frames = []
     for f in floods:
-        gdf = (
-            prepare_flood(f, source="flood")
-            if isinstance(f, gpd.GeoDataFrame)
-            else read_flood(f, crs=crs)
-        )
+        if not isinstance(f, gpd.GeoDataFrame):
+            gdf = read_flood(f, crs=crs)
+        elif "depth_known" in f.columns:  # prepared already (read_flood): warned once
+            gdf = f
+        else:
+            gdf = prepare_flood(f, source="flood")
         flood_frames.append(gdf)
         conditions = conditions.combine(flood_conditions(area.roads, gdf))
     for b in barriers:

@@ -11,6 +11,7 @@ bound's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,10 +199,13 @@ def _r(x: float | None, nd: int = 2) -> float | None:
     return None if x is None else round(float(x), nd)
 
 
-def _origin_counties(sit: Situation, res: CheckResult) -> dict[float, dict[str, list[float]]]:
+def _origin_counties(
+    sit: Situation, res: CheckResult, met: Mapping[str, Mapping[float, float]]
+) -> dict[float, dict[str, list[float]]]:
     """People and people met per county of origin (where they lived), per target.
 
-    A demand location can hold people from several places; its share met applies to each.
+    ``met[demand id][hours]``: people met there by then (the bound's or a plan's). A demand
+    location can hold people from several places; its share met applies to each.
     """
     county = {p.id: p.county for p in sit.area.network.points}
     groups: dict[str, list[Placement]] = {}
@@ -212,13 +216,19 @@ def _origin_counties(sit: Situation, res: CheckResult) -> dict[float, dict[str, 
     for t in res.targets:
         per: dict[str, list[float]] = {}
         for pt in res.points:
-            share = pt.met_by_target[t.hours] / pt.people if pt.people else 1.0
+            got = met.get(pt.id, {}).get(t.hours, 0.0)
+            share = got / pt.people if pt.people else 1.0
             for pl in groups.get(pt.id, []):
                 row = per.setdefault(county.get(pl.origin, ""), [0.0, 0.0])
                 row[0] += pl.people
                 row[1] += pl.people * share
         out[t.hours] = per
     return out
+
+
+def _plan_county(row: Sequence[float]) -> dict[str, Any]:
+    n, m = row
+    return {"plan_people_met": int(m + 1e-6), "plan_share_met": round(m / n, 4) if n else 1.0}
 
 
 def _plan_targets(plan: dict[str, Any] | None) -> dict[float, dict[str, Any]]:
@@ -236,7 +246,20 @@ def _plan_demands(plan: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
 def _targets_json(
     res: CheckResult, sit: Situation, plan: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
-    counties = _origin_counties(sit, res)
+    counties = _origin_counties(sit, res, {p.id: p.met_by_target for p in res.points})
+    by_demand = _plan_demands(plan)
+    plan_counties = (
+        _origin_counties(
+            sit,
+            res,
+            {
+                d: {float(b["hours"]): float(b["people_met"]) for b in row["by_target"]}
+                for d, row in by_demand.items()
+            },
+        )
+        if plan is not None
+        else {}
+    )
     planned = _plan_targets(plan)
     out = []
     for t in res.targets:
@@ -263,6 +286,11 @@ def _targets_json(
                     "people": int(n),
                     "people_met": int(m + 1e-6),
                     "share_met": round(m / n, 4) if n else 1.0,
+                    **(
+                        _plan_county(plan_counties[t.hours].get(c, (n, 0.0)))
+                        if t.hours in plan_counties
+                        else {}
+                    ),
                 }
                 for c, (n, m) in sorted(counties[t.hours].items())
             ],
@@ -325,7 +353,11 @@ def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[st
                         "people_met": int(pt.met_by_target[t] + 1e-6),
                         "status": pt.status(t),
                         "reason": pt.findings[t].reason.value if t in pt.findings else None,
-                        **({"plan_people_met": plan_by[t]["people_met"]} if t in plan_by else {}),
+                        **(
+                            {"plan_people_met": int(plan_by[t]["people_met"] + 1e-6)}
+                            if t in plan_by
+                            else {}
+                        ),
                     }
                     for t in sorted(pt.met_by_target)
                 ],
@@ -393,7 +425,7 @@ def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[st
             }
             for s in res.shipments
         ],
-        "notes": list(sit.notes),
+        "notes": [*sit.notes, *idle_stock_notes(rep.problem)],
         "solver": {
             **{k: round(v, 3) for k, v in res.stats.items()},
             "lp_solvers": list(res.solvers),
@@ -406,6 +438,16 @@ def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[st
             "status": plan["kpis"].get("status"),
         }
     return out
+
+
+def idle_stock_notes(problem: CheckProblem) -> list[str]:
+    """A note for every depot that holds stock but has no road truck to move it."""
+    return [
+        f"储备库 {s.id} 有库存但没有车辆,其物资无法运出 depot {s.id} holds stock but has no "
+        "road trucks: its goods cannot move (add trucks under the scenario's fleet)"
+        for s in problem.supplies
+        if any(q > 0 for q in s.stock.values()) and not any(f.count > 0 for f in s.fleet)
+    ]
 
 
 def points_frame(rep: CheckReport, plan: dict[str, Any] | None = None) -> gpd.GeoDataFrame:

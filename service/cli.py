@@ -40,7 +40,6 @@ from service.cli_common import (
     friendly,
 )
 from service.i18n import BINDING, PINCH_UNITS, Lang, both_figures, label, pick, reason_text
-from service.i18n import STATUSES as STATUS_LABELS
 from service.maps import relief_map
 from solver.defaults import WARN_SNAP_M, RoadClass, Tier
 from solver.errors import DataError
@@ -360,6 +359,10 @@ def check(
     )
 
 
+#: Notes (depots or shelters in water, idle stock) printed before the check's tables.
+MAX_NOTES = 8
+
+
 def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
     sc = doc["scenario"]
     console.print(
@@ -373,6 +376,11 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
         f"{label('no_shelter_place', lang)}: {doc['people_without_shelter_place']:,}",
         highlight=False,
     )
+    for note in doc["notes"][:MAX_NOTES]:
+        console.print(f"[yellow]{note}[/]", highlight=False)
+    if len(doc["notes"]) > MAX_NOTES:
+        more = len(doc["notes"]) - MAX_NOTES
+        console.print(f"… {more} {label('more', lang)} (report.json: notes)", highlight=False)
     planned = any("plan_share_met" in row for row in doc["targets"])
     t = Table(title=label("check", lang))
     t.add_column(label("target", lang), justify="right")
@@ -419,35 +427,19 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
             f"{p['people_per_unit']:.3g} {pick(unit_zh, unit_en, lang)}",
             highlight=False,
         )
-    t = Table(title=f"{label('county', lang)} · {first['hours']:g} h")
-    for key in ("county", "people", "people_met", "share_met"):
-        t.add_column(label(key, lang), justify="left" if key == "county" else "right")
+    t = Table(title=f"{label('county_of_origin', lang)} · {first['hours']:g} h")
+    keys = ["county_of_origin", "people"]
+    keys += ["plan_people_met", "bound_allocation"] if planned else ["people_met"]
+    for key in keys:
+        t.add_column(label(key, lang), justify="left" if key == "county_of_origin" else "right")
     for row in first["by_county"]:
-        t.add_row(
-            row["county"], f"{row['people']:,}", f"{row['people_met']:,}", f"{row['share_met']:.1%}"
-        )
+        cells = [row["county"], f"{row['people']:,}"]
+        if planned:
+            cells.append(f"{row['plan_people_met']:,} ({row['plan_share_met']:.1%})")
+        cells.append(f"{row['people_met']:,} ({row['share_met']:.1%})")
+        t.add_row(*cells)
     console.print(t)
-    late = [p for p in doc["points"] if p["status"] != "met"]
-    late.sort(key=lambda p: (-p["people"], p["id"]))
-    if late:
-        t = Table(title=f"{label('late_points', lang)} ({len(late)})")
-        for key in ("point", "county", "people", "hours_to_met", "status", "reason"):
-            t.add_column(
-                label(key, lang), justify="right" if key in ("people", "hours_to_met") else "left"
-            )
-        for p in late[:show]:
-            hours = "—" if p["hours_to_met"] is None else f"{p['hours_to_met']:.1f}"
-            t.add_row(
-                f"{p['name']} {p['id']}",
-                p["county"],
-                f"{p['people']:,}",
-                hours,
-                pick(*STATUS_LABELS[p["status"]], lang),
-                reason_text(p["reason"], lang, p["reason_item"], p["reason_quantity"]),
-            )
-        if len(late) > show:
-            t.add_row(f"… {len(late) - show} {label('more', lang)}", "", "", "", "", "")
-        console.print(t)
+    _print_late(doc, lang, show, planned)
     everyone = doc["everyone_met_h"]
     console.print(
         f"{label('everyone_met', lang)}: {'—' if everyone is None else f'{everyone:.1f}'}",
@@ -456,6 +448,49 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
     if doc["never_met"]:
         parts = [f"{reason_text(k, lang)} {v:,}" for k, v in doc["never_met"].items()]
         console.print(f"{label('never', lang)}: " + "; ".join(parts), highlight=False)
+
+
+def _print_late(doc: dict[str, Any], lang: Lang, show: int, planned: bool) -> None:
+    """Points not met by the first target: by the plan (when there is one) or the bound.
+
+    Where the bound meets a point the plan does not, the reason is the plan's order.
+    """
+    hours = doc["targets"][0]["hours"]
+
+    def first(p: dict[str, Any]) -> dict[str, Any]:
+        return next(b for b in p["by_target"] if b["hours"] == hours)
+
+    def late_in_plan(p: dict[str, Any]) -> bool:
+        return first(p).get("plan_people_met", p["people"]) < p["people"]
+
+    late = [p for p in doc["points"] if p["status"] != "met" or (planned and late_in_plan(p))]
+    late.sort(key=lambda p: (-(p["people"] - first(p).get("plan_people_met", 0)), p["id"]))
+    if not late:
+        return
+    t = Table(title=f"{label('late_points', lang)} · {hours:g} h ({len(late)})")
+    keys = ["point", "county", "people"]
+    keys += ["plan_people_met", "bound_allocation"] if planned else ["people_met"]
+    keys += ["hours_to_met", "reason"]
+    for key in keys:
+        t.add_column(
+            label(key, lang), justify="left" if key in ("point", "county", "reason") else "right"
+        )
+    for p in late[:show]:
+        row = first(p)
+        cells = [f"{p['name']} {p['id']}", p["county"], f"{p['people']:,}"]
+        if planned:
+            cells.append(f"{row.get('plan_people_met', 0):,}")
+        cells.append(f"{row['people_met']:,}")
+        cells.append("—" if p["hours_to_met"] is None else f"{p['hours_to_met']:.1f}")
+        if p["status"] != "met":
+            why = reason_text(p["reason"], lang, p["reason_item"], p["reason_quantity"])
+        else:
+            why = reason_text("plan_schedule", lang)
+        cells.append(why)
+        t.add_row(*cells)
+    if len(late) > show:
+        t.add_row(f"… {len(late) - show} {label('more', lang)}", *[""] * (len(keys) - 1))
+    console.print(t)
 
 
 # Commands defined in their own modules register on the same app.

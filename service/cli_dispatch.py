@@ -24,7 +24,7 @@ from scenarios.places import coords
 from scenarios.redispatch import load_closures, old_request, redispatch
 from service.cli import resolve_scenario
 from service.cli_common import CrsOpt, LangOpt, app, console, friendly
-from service.i18n import Lang, pick
+from service.i18n import Lang, both_figures, pick
 from service.maps import route_map
 from service.sheets import reason_label, write_sheets
 from solver.errors import DataError
@@ -316,12 +316,18 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
     edges = situation.area.roads.edges
     closed = edges[situation.hazards.conditions.closed] if len(edges) else None
     k = doc["kpis"]["targets"][0]
+    bound = doc["kpis"]["relief_check_targets"]
     sc = doc["scenario"]
-    title = pick(
-        f"{sc['name_zh'] or sc['name']}:调度计划 {k['hours']:g} 小时满足 {k['share_met']:.0%}",
-        f"{sc['name']}: dispatch plan, {k['share_met']:.0%} met by {k['hours']:g} h",
-        lang,
-    )
+    title = pick(sc["name_zh"] or sc["name"], sc["name"], lang) + "\n"
+    if bound:
+        row = {"hours": k["hours"], "share_met": bound[0]["share_met"]}
+        title += both_figures({**row, "plan_share_met": k["share_met"]}, lang)
+    else:
+        title += pick(
+            f"调度计划 {k['hours']:g} 小时满足 {k['share_met']:.1%}",
+            f"dispatch plan: {k['share_met']:.1%} met by {k['hours']:g} h",
+            lang,
+        )
     route_map(
         out / "map.png",
         title=title,

@@ -56,6 +56,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "share_met": ("满足比例", "Share met"),
     "binding": ("制约因素", "Binding"),
     "county": ("县(市、区)", "County"),
+    "county_of_origin": ("来源县(市、区)", "County of origin"),
+    "plan_people_met": ("计划满足人数", "Plan: people met"),
+    #: Per place or county, the bound's LP allocation (not a bound for that place alone).
+    "bound_allocation": ("上界方案中满足", "In the bound's allocation"),
     "late_points": ("超时或未满足的地点", "Late or unmet points"),
     "point": ("地点", "Point"),
     "hours_to_met": ("满足用时(小时)", "Hours to needs met"),
@@ -109,6 +113,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "stock_shortfall": ("物资缺口", "stock shortfall"),
     "dispatch_capacity": ("储备库装车位不足", "depot loading bays"),
     "fleet_capacity": ("车辆运力不足", "trucks (fleet capacity)"),
+    "plan_schedule": ("本计划排程未及(更优计划可满足)", "plan's order (a better plan could)"),
 }
 
 STATUSES: dict[str, tuple[str, str]] = {

@@ -204,3 +204,16 @@ def test_hengshui_2023_reports_real_relocation_counts():
     for p in doc["points"]:
         assert p["status"] == "met" or p["reason"] is not None
     assert 0.0 < doc["targets"][0]["share_met"] <= doc["targets"][1]["share_met"] <= 1.0
+
+
+def test_stock_without_trucks_is_named(tiny):
+    """A depot whose trucks are all removed still holds stock: the report says it cannot move."""
+    base = scenario()
+    sc = base.model_copy(
+        update={"fleet": base.fleet.model_copy(update={"added": base.fleet.added[:1]})}
+    )
+    rep = run_check(apply_scenario(tiny, sc, folder=TINY))
+    notes = rep.to_json()["notes"]
+    idle = [n for n in notes if "no road trucks" in n]
+    assert len(idle) == 1 and "D2" in idle[0] and "没有车辆" in idle[0]
+    assert not [n for n in run_check(situation(tiny)).to_json()["notes"] if "no road trucks" in n]

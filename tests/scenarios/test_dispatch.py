@@ -562,3 +562,25 @@ def test_crews_keep_their_shift_in_a_replan(tiny, plan_file):
             assert again  # with 3 h left the crews still drive
         else:
             assert not again and new["unserved"]  # too late for a trip: goods listed
+
+
+def test_report_with_a_plan_adds_up(tiny):
+    """report.json with a plan: per target, the counties' and the places' planned people add
+    up to the plan's figure (to rounding), which is never above the bound."""
+    sit = situation(tiny, fleet=Fleet(available_share=0.5))
+    report = run_check(sit)
+    doc = plan_dispatch(sit, FAST, report=report).doc
+    rep = report.to_json(doc)
+    for k, target in enumerate(rep["targets"]):
+        planned = doc["kpis"]["targets"][k]
+        assert target["plan_people_met"] == planned["people_met"] <= target["people_met"]
+        counties = sum(c["plan_people_met"] for c in target["by_county"])
+        assert abs(counties - planned["people_met"]) <= len(target["by_county"])
+        places = sum(
+            b["plan_people_met"]
+            for p in rep["points"]
+            for b in p["by_target"]
+            if b["hours"] == target["hours"]
+        )
+        assert abs(places - planned["people_met"]) <= len(rep["points"])
+        assert target["gap_points"] == round(100 * (target["share_met"] - planned["share_met"]), 1)

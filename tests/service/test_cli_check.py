@@ -27,7 +27,8 @@ def test_check_writes_report_points_and_map(tiny_gpkg, tmp_path):
     assert {"hours_to_met", "status", "reason"} <= set(pts.columns)
     png = (out / "map.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
-    assert "已满足人数 People met" in result.output
+    assert "计划满足人数 Plan: people met" in result.output
+    assert "来源县(市、区) County of origin" in result.output
 
 
 def test_custom_targets_and_chinese_output(tiny_gpkg, tmp_path):
@@ -50,7 +51,7 @@ def test_custom_targets_and_chinese_output(tiny_gpkg, tmp_path):
     assert result.exit_code == 0, result.output
     doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [t["hours"] for t in doc["targets"]] == [6.0, 8.0]
-    assert "满足比例" in result.output and "Share met" not in result.output
+    assert "来源县(市、区)" in result.output and "County of origin" not in result.output
 
 
 def test_flood_only_check(tiny_gpkg, tmp_path):
