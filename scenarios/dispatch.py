@@ -38,7 +38,7 @@ from scenarios.places import coords
 from solver.adequacy import solve_at
 from solver.check_types import Reason, Shipment
 from solver.errors import DataError
-from solver.schedule import ENGINES, Schedule, ScheduleParams, solve_schedule
+from solver.schedule import Schedule, ScheduleParams, check_engine, solve_schedule
 
 #: A crew's duty shift, hours from the vehicle's start ("shift-assumed").
 SHIFT_H = 12.0
@@ -68,14 +68,7 @@ class DispatchRequest:
     deterministic: bool = True
 
     def __post_init__(self) -> None:
-        if self.engine not in ENGINES:
-            raise DataError(
-                f"unknown engine {self.engine!r}; one of " + ", ".join(ENGINES),
-                field="engine",
-                problem_zh="未知求解方法(可选 " + "、".join(ENGINES) + ")",
-            )
-        if not (math.isfinite(self.time_limit_s) and self.time_limit_s > 0):
-            raise DataError("must be > 0 seconds", field="time_limit", problem_zh="须大于0秒")
+        check_engine(self.engine, self.time_limit_s)
         if self.trips < 1:
             raise DataError("must be >= 1", field="trips", problem_zh="须至少为1")
         if not (math.isfinite(self.shift_h) and self.shift_h > 0):

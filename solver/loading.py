@@ -35,6 +35,7 @@ from solver.timeline import (
     BAY_T_PER_H,
     DOCK_H,
     TimelineParams,
+    check_loading_rule,
     depot_start_h,
     open_windows,
     work_finish_h,
@@ -52,18 +53,7 @@ class LoadingRule:
     dock_h: float = DOCK_H
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.bay_t_per_h) and self.bay_t_per_h > 0):
-            raise DataError(
-                f"must be > 0, got {self.bay_t_per_h!r}",
-                field="bay_t_per_h",
-                problem_zh="每个装车位的装车速率须大于0",
-            )
-        if not (math.isfinite(self.dock_h) and self.dock_h >= 0):
-            raise DataError(
-                f"must be >= 0, got {self.dock_h!r}",
-                field="dock_h",
-                problem_zh="每车靠台时间不能为负",
-            )
+        check_loading_rule(self.bay_t_per_h, self.dock_h)
 
     @classmethod
     def of(cls, params: TimelineParams) -> LoadingRule:

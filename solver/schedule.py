@@ -9,11 +9,18 @@ are met by the first target, then by the next (:mod:`solver.met`). Every truck m
 trips one after another within its crew's shift and trip count; no depot loads more trucks at
 once than it has bays, nor while it is closed.
 
-1. A greedy list schedule (most urgent order first, on the truck that gets it there soonest,
-   each trip as full as its deadline allows) gives a plan at once; it is also the hint for
-2. CP-SAT: per truck and trip slot, the order it serves and its units; a loading interval of
-   variable length on the depot's bays (a cumulative resource, closed hours blocked); per
-   demand and target the share met is bounded by what of each item arrives in time.
+1. Greedy list schedules give a plan at once: earliest deadline first (the most urgent
+   order, on the truck that gets it there soonest, each trip as full as its deadline
+   allows) and value first (the trip that meets the most people per hour of bay and truck
+   time); the better is kept.
+2. ``grasp`` (the default) repeats the value-first schedule with seeded random picks among
+   the best few candidates, one run per second of the time limit (same seed, same plan,
+   on any machine).
+3. ``cp-sat``: per truck and trip slot, the order it serves and its units; a loading
+   interval of variable length on the depot's bays (a cumulative resource, closed hours
+   blocked); per demand and target the share met is bounded by what of each item arrives
+   in time; warm-started from the greedy plan. On the bundled scenarios it has not beaten
+   the value-first greedy (benchmarks/README.md, family ``dispatch``).
 
 Whatever the solver returns, the plan is *played* by the loading rule of
 :mod:`solver.loading`: each depot's trips in the order of their loading starts. Played this
@@ -244,6 +251,18 @@ class Schedule:
         return max(0.0, (self.bound - self.objective) / self.bound)
 
 
+def check_engine(engine: str, time_limit_s: float) -> None:
+    """Refuse an unknown engine or a time limit that is not a positive number of seconds."""
+    if engine not in ENGINES:
+        raise DataError(
+            f"unknown engine {engine!r}; one of " + ", ".join(ENGINES),
+            field="engine",
+            problem_zh="未知求解方法(可选 " + "、".join(ENGINES) + ")",
+        )
+    if not (math.isfinite(time_limit_s) and time_limit_s > 0):
+        raise DataError("must be > 0 seconds", field="time_limit", problem_zh="须大于0秒")
+
+
 @dataclass(frozen=True, slots=True)
 class ScheduleParams:
     """Time limit, seed and workers.
@@ -261,14 +280,7 @@ class ScheduleParams:
     engine: str = "grasp"
 
     def __post_init__(self) -> None:
-        if self.engine not in ENGINES:
-            raise DataError(
-                f"unknown engine {self.engine!r}; one of " + ", ".join(ENGINES),
-                field="engine",
-                problem_zh="未知求解方法(可选 " + "、".join(ENGINES) + ")",
-            )
-        if not (math.isfinite(self.time_limit_s) and self.time_limit_s > 0):
-            raise DataError("must be > 0 seconds", field="time_limit", problem_zh="须大于0秒")
+        check_engine(self.engine, self.time_limit_s)
         if self.workers < 1:
             raise DataError("must be >= 1", field="workers")
 
@@ -939,113 +951,6 @@ def _model(
 
 def _score(met: Sequence[float]) -> tuple[float, ...]:
     return tuple(round(x, 6) for x in met)
-
-
-def _on_time(problem: ScheduleProblem, trips: Sequence[Trip]) -> dict[tuple[int, int, str], float]:
-    """Quantities each demand has in time for each target, per item, over ``trips``."""
-    out: dict[tuple[int, int, str], float] = {}
-    got = arrivals(problem, trips)
-    for q, need in enumerate(problem.needs):
-        for k, target in enumerate(problem.targets_h):
-            for a in got[q]:
-                if a.at_h + need.handover_h <= target + 1e-9:
-                    key = (q, k, a.item)
-                    out[key] = out.get(key, 0.0) + a.quantity
-    return out
-
-
-def improve_by_depot(
-    problem: ScheduleProblem,
-    trips: Sequence[Trip],
-    params: ScheduleParams,
-    *,
-    budget_s: float,
-) -> tuple[list[Trip], dict[str, float]]:
-    """Re-plan one depot at a time with CP-SAT, the others' deliveries fixed; keep gains.
-
-    A depot's trips depend only on its own loading list (trucks reload at their depot), so
-    each depot's schedule is a small exact model: its trucks' trip slots, its bays, and the
-    share met of the demands it serves given what the other depots bring in time. Depots
-    are taken by the value their late or unplanned goods could add, most first, until the
-    time budget is spent; each re-plan is kept only if the whole plan then meets more.
-    """
-    allowed = eligible(problem)
-    best = list(trips)
-    best_met = people_met(problem, best)
-    tic = time.perf_counter()
-    detail = {"lns_depots": 0.0, "lns_gains": 0.0}
-    by_depot: dict[int, list[int]] = {}
-    for j, o in enumerate(problem.orders):
-        if allowed[j]:
-            by_depot.setdefault(o.depot, []).append(j)
-    # Depots whose trucks are many enough to be worth a model: the rest have one truck and
-    # one order, which the greedy already times as early as it can.
-    candidates = [
-        d
-        for d, js in by_depot.items()
-        if len({v for j in js for v in allowed[j]}) > 1 or len(js) > 1
-    ]
-    weights = _weights(problem)
-
-    def loss(d: int) -> float:
-        # People-weight of this depot's goods that arrive late or not at all.
-        carried = {j: 0 for j in by_depot[d]}
-        late = 0.0
-        for tr in best:
-            if problem.orders[tr.order].depot != d:
-                continue
-            carried[tr.order] += tr.units
-            o = problem.orders[tr.order]
-            for q in o.demands:
-                n = problem.needs[q]
-                if tr.people_h + n.handover_h > problem.targets_h[0] + 1e-9:
-                    late += weights[0] * n.people * tr.units / o.units
-        for j, c in carried.items():
-            o = problem.orders[j]
-            for q in o.demands:
-                late += weights[0] * problem.needs[q].people * (o.units - c) / o.units
-        return late
-
-    for d in sorted(candidates, key=lambda d: (-loss(d), d)):
-        left = budget_s - (time.perf_counter() - tic)
-        if left <= 0.2:
-            break
-        if loss(d) <= 0:
-            continue
-        mine = [tr for tr in best if problem.orders[tr.order].depot == d]
-        others = [tr for tr in best if problem.orders[tr.order].depot != d]
-        sub_allowed = [vs if problem.orders[j].depot == d else [] for j, vs in enumerate(allowed)]
-        model, var = _model(problem, sub_allowed, mine, _on_time(problem, others))
-        solver = cp_model.CpSolver()
-        sp = solver.parameters
-        sp.random_seed = params.seed
-        sp.num_workers = params.workers
-        limit = min(left, max(1.0, budget_s / max(1, len(candidates))))
-        if params.deterministic:
-            sp.interleave_search = True
-            sp.max_deterministic_time = limit * DET_PER_SECOND
-            sp.max_time_in_seconds = 3.0 * limit
-        else:
-            sp.max_time_in_seconds = limit
-        code = solver.solve(model)
-        detail["lns_depots"] += 1
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            continue
-        chosen = []
-        for (k, j), x in var.serve.items():
-            if solver.value(x):
-                v, _ = var.slots[k]
-                n = int(solver.value(var.units[k, j]))
-                if n > 0:
-                    chosen.append((solver.value(var.start[k]), v, k, j, n))
-        specs = [(j, v, n) for _, v, _, j, n in sorted(chosen)]
-        trial = others + play_valid(problem, specs)
-        met = people_met(problem, trial)
-        if _score(met) > _score(best_met):
-            detail["lns_gains"] += met[0] - best_met[0]
-            best, best_met = trial, met
-    detail["lns_s"] = time.perf_counter() - tic
-    return best, detail
 
 
 def _best(

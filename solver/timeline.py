@@ -43,6 +43,20 @@ def _default_response() -> Mapping[ResponseLevel, float]:
     )
 
 
+def check_loading_rule(bay_t_per_h: float, dock_h: float) -> None:
+    """Refuse a loading rate per bay that is not positive or a negative dock time."""
+    if not (math.isfinite(bay_t_per_h) and bay_t_per_h > 0):
+        raise DataError(
+            f"must be > 0, got {bay_t_per_h!r}",
+            field="bay_t_per_h",
+            problem_zh="每个装车位的装车速率须大于0",
+        )
+    if not (math.isfinite(dock_h) and dock_h >= 0):
+        raise DataError(
+            f"must be >= 0, got {dock_h!r}", field="dock_h", problem_zh="每车靠台时间不能为负"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class TimelineParams:
     """Durations of the relief clock, in hours.
@@ -95,16 +109,7 @@ class TimelineParams:
                 field="horizon_h",
                 problem_zh="规划时长须大于0",
             )
-        if not (math.isfinite(self.bay_t_per_h) and self.bay_t_per_h > 0):
-            raise DataError(
-                f"must be > 0, got {self.bay_t_per_h!r}",
-                field="bay_t_per_h",
-                problem_zh="每个装车位的装车速率须大于0",
-            )
-        if not (math.isfinite(self.dock_h) and self.dock_h >= 0):
-            raise DataError(
-                f"must be >= 0, got {self.dock_h!r}", field="dock_h", problem_zh="靠台时间不能为负"
-            )
+        check_loading_rule(self.bay_t_per_h, self.dock_h)
         if any(not (math.isfinite(c) and c > 0) for c in self.checkpoints_h):
             raise DataError("checkpoints must be positive hours", field="checkpoints_h")
         missing = set(ResponseLevel) - set(self.response_start_h)
