@@ -251,7 +251,8 @@ def bench_province(args: argparse.Namespace) -> list[dict[str, Any]]:
             "share_10": out["share_10"],
             "share_12": out["share_12"],
             "note": f"{out['people']:,} people at the flooded points; {out['rows']:.0f} "
-            f"rows at 10 h after row generation; problem built in {out['build_s']:.1f} s (not included); "
+            f"rows at 10 h after row generation; problem built in {out['build_s']:.1f} s "
+            "(not included); "
             f"LP {out['lp_s']:.1f} s",
         }
     ]
