@@ -461,7 +461,7 @@ def _print_late(doc: dict[str, Any], lang: Lang, show: int, planned: bool) -> No
         return next(b for b in p["by_target"] if b["hours"] == hours)
 
     def late_in_plan(p: dict[str, Any]) -> bool:
-        return first(p).get("plan_people_met", p["people"]) < p["people"]
+        return bool(first(p).get("plan_people_met", p["people"]) < p["people"])
 
     late = [p for p in doc["points"] if p["status"] != "met" or (planned and late_in_plan(p))]
     late.sort(key=lambda p: (-(p["people"] - first(p).get("plan_people_met", 0)), p["id"]))
