@@ -26,6 +26,7 @@ from service.cli import resolve_scenario
 from service.cli_common import CrsOpt, LangOpt, app, console, friendly
 from service.i18n import Lang, both_figures, pick
 from service.maps import route_map
+from service.papers_places import directory_from_area
 from service.sheets import reason_label, write_sheets
 from solver.errors import DataError
 
@@ -277,7 +278,7 @@ def redispatch_cmd(
 
 
 def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lang) -> list[Path]:
-    """plan.json, routes.geojson, sheets.csv/.xlsx, sheets.html and map.png in ``out``."""
+    """plan.json, routes.geojson, sheets.csv/.xlsx, the papers (.html) and map.png in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     doc = plan.doc
     legs = route_lines(situation, doc)  # also fills distance_km
@@ -293,7 +294,8 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
             lambda tmp: legs.to_file(tmp, driver="GeoJSON", engine="pyogrio"),
         ),
     ]
-    paths += write_sheets(doc, out, lang)
+    directory = directory_from_area(situation.area, situation.network)
+    paths += write_sheets(doc, out, lang, directory=directory, legs=legs)
     # One marker per place: late when its last load is handed out after the first target.
     first = min(t["hours"] for t in doc["kpis"]["targets"]) if doc["kpis"]["targets"] else 10.0
     last: dict[str, float] = {}
@@ -423,6 +425,8 @@ def _print_outputs(out: Path, lang: Lang) -> None:
         "sheets.csv",
         "sheets.xlsx",
         "sheets.html",
+        "loading.html",
+        "receipts.html",
         "map.png",
     ]
     console.print(

@@ -19,9 +19,9 @@ from matplotlib.patches import Patch
 
 from geodata.io import write_atomic
 from service.i18n import STATUSES, Lang, pick
+from service.papers_font import FONT_FILE
 from solver.defaults import Tier
 
-FONT_FILE = Path(__file__).parent / "assets" / "NotoSansSC-Subset.otf"
 _registered = False
 
 

@@ -1,32 +1,64 @@
-"""Dispatch sheets from a plan document: a CSV for Excel, an XLSX workbook and printable HTML.
+"""Dispatch papers from a plan document: driver sheets, loading and receipt lists, a workbook.
 
 The input is the dispatch plan document (``plan.json``, see :mod:`scenarios.dispatch_doc`).
-Every time in a plan is hours after the disaster report; the sheets show both the offset
-("+3.50 h") and the wall-clock time at the place of the scenario ("2024-07-30 21:30").
+Every time in a plan is hours after the disaster report; the papers show the wall-clock time
+at the place of the scenario and the hours after the report.
 
-:func:`write_sheets` writes ``sheets.csv`` (UTF-8 with BOM, one row per stop),
-``sheets.xlsx`` (Summary, Stops, Unserved and Transfers sheets) and ``sheets.html`` (a
-cover page with the KPIs, then one signed dispatch sheet per vehicle).
+:func:`write_sheets` writes
+
+* ``sheets.csv`` (UTF-8 with BOM, one row per stop);
+* ``sheets.xlsx`` (Summary, Stops, Loading, Receipts, Unserved and Transfers sheets, times as
+  Excel times, autofilters, landscape print set up to fit the width);
+* ``sheets.html``: the driver sheets (司机调度单), an index then one A4 page per vehicle;
+* ``loading.html``: a loading list (出库单) per depot; ``receipts.html``: a receipt list
+  (接收清单) per shelter; each after an index.
+
+The area's :class:`~service.papers_places.Directory` (names, addresses, roads) and the
+plan's legs (``scenarios.dispatch_geo.route_lines``) add place names, leg distances and the
+route maps; without them the papers print ids and leave those parts out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from geodata.io import write_atomic
 from service.i18n import Lang
+from service.papers_data import build_papers
+from service.papers_lists import render_loading_lists, render_receipt_lists
+from service.papers_places import Directory
 from service.sheets_html import render_html
 from service.sheets_rows import check_plan, render_csv
-from service.sheets_text import CSV_NAME, HTML_NAME, PLAN_KIND, XLSX_NAME, reason_label, wall_clock
+from service.sheets_text import (
+    CSV_NAME,
+    HTML_NAME,
+    LOADING_NAME,
+    PLAN_KIND,
+    RECEIPTS_NAME,
+    XLSX_NAME,
+    reason_label,
+    wall_clock,
+)
 from service.sheets_xlsx import build_workbook
 
 
-def write_sheets(doc: dict[str, Any], out: Path, lang: Lang = Lang.BOTH) -> list[Path]:
-    """Write ``sheets.csv``, ``sheets.xlsx`` and ``sheets.html`` into the folder ``out``.
+def write_sheets(
+    doc: dict[str, Any],
+    out: Path,
+    lang: Lang = Lang.BOTH,
+    *,
+    directory: Directory | None = None,
+    legs: Any = None,
+    issued: datetime | None = None,
+) -> list[Path]:
+    """Write the CSV, the workbook, the driver sheets and the lists into the folder ``out``.
 
     Each file is written atomically (a temporary file moved into place), so an old sheet
-    is never left half-overwritten. Returns the paths written.
+    is never left half-overwritten. Returns the paths written: ``sheets.csv``,
+    ``sheets.xlsx``, ``sheets.html``, ``loading.html``, ``receipts.html``.
 
     Raises
     ------
@@ -35,20 +67,34 @@ def write_sheets(doc: dict[str, Any], out: Path, lang: Lang = Lang.BOTH) -> list
     """
     check_plan(doc)
     out = Path(out)
+    papers = build_papers(doc, directory, legs, issued=issued)
     csv_bytes = render_csv(doc, lang).encode("utf-8-sig")
-    workbook = build_workbook(doc, lang)
-    html_bytes = render_html(doc, lang).encode("utf-8")
-    return [
+    workbook = build_workbook(doc, lang, papers=papers)
+    pages = {
+        HTML_NAME: render_html(doc, lang, papers=papers),
+        LOADING_NAME: render_loading_lists(papers, lang),
+        RECEIPTS_NAME: render_receipt_lists(papers, lang),
+    }
+    paths = [
         write_atomic(out / CSV_NAME, lambda tmp: tmp.write_bytes(csv_bytes)),
         write_atomic(out / XLSX_NAME, lambda tmp: workbook.save(tmp)),
-        write_atomic(out / HTML_NAME, lambda tmp: tmp.write_bytes(html_bytes)),
     ]
+    for name, page in pages.items():
+        paths.append(write_atomic(out / name, _writer(page.encode("utf-8"))))
+    return paths
+
+
+def _writer(data: bytes) -> Callable[[Path], object]:
+    """A writer of ``data`` to the temporary path that :func:`write_atomic` gives."""
+    return lambda tmp: tmp.write_bytes(data)
 
 
 __all__ = [
     "CSV_NAME",
     "HTML_NAME",
+    "LOADING_NAME",
     "PLAN_KIND",
+    "RECEIPTS_NAME",
     "XLSX_NAME",
     "build_workbook",
     "check_plan",

@@ -18,6 +18,9 @@ PLAN_KIND = "dispatch_plan"
 CSV_NAME = "sheets.csv"
 XLSX_NAME = "sheets.xlsx"
 HTML_NAME = "sheets.html"
+#: The depots' loading lists (出库单) and the shelters' receipt lists (接收清单).
+LOADING_NAME = "loading.html"
+RECEIPTS_NAME = "receipts.html"
 
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("救灾物资调度单", "Relief dispatch sheets"),

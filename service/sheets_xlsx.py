@@ -1,9 +1,18 @@
-"""The dispatch workbook (sheets.xlsx): Summary, Stops, Unserved, Transfers."""
+"""The dispatch workbook (sheets.xlsx): Summary, Stops, Loading, Receipts, Unserved, Transfers.
+
+Clock times are Excel date-times (``yyyy-mm-dd hh:mm``, the scenario's local time), hours
+after the report are numbers; every table sheet has an autofilter, a frozen header, and a
+print setup (A4 landscape, fit to the page width, the header row repeated on every page).
+The Loading and Receipts sheets are the depots' loading lists and the shelters' receipt
+lists of :mod:`service.papers_data`, one row per truckload, filterable by depot or shelter.
+"""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from openpyxl import Workbook
@@ -11,6 +20,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from service.i18n import Lang
+from service.papers_data import Papers, build_papers
+from service.papers_text import words
 from service.sheets_rows import (
     STOP_COLUMNS,
     check_plan,
@@ -22,7 +33,18 @@ from service.sheets_rows import (
     transfer_table,
     unserved_table,
 )
-from service.sheets_text import item_name, reason_label, report_time, text, wall_clock
+from service.sheets_text import (
+    class_name,
+    item_name,
+    reason_label,
+    report_time,
+    text,
+    wall_clock,
+)
+
+#: The wall-clock text of :func:`~service.sheets_text.wall_clock`, written as an Excel time.
+_CLOCK = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 # --- XLSX -----------------------------------------------------------------------------------
 
@@ -55,13 +77,46 @@ def _table_sheet(
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=False, vertical="center")
     for row in body:
-        ws.append(list(row))
+        ws.append([_excel(v) for v in row])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, datetime):
+                cell.number_format = TIME_FORMAT
     for col in hour_cols:
         letter = get_column_letter(col)
         for cell in ws[letter][1:]:
             cell.number_format = "0.00"
     ws.freeze_panes = "A2"
+    if body:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(body) + 1}"
+    _print_setup(ws)
     _fit_columns(ws, [headers, *body])
+
+
+def _excel(value: object) -> object:
+    """A cell value for Excel: a wall-clock text becomes a date-time (naive, local time)."""
+    if isinstance(value, str) and _CLOCK.match(value):
+        return datetime.strptime(value, "%Y-%m-%d %H:%M")
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return value
+
+
+def _print_setup(ws: Any) -> None:
+    """A4 landscape, fit to the page width (any number of pages tall), header row repeated."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+
+def clock(report: datetime | None, hours: float | None) -> datetime | None:
+    """The local date-time ``hours`` after ``report``, to the minute, for an Excel cell."""
+    if report is None or hours is None:
+        return None
+    at = report + timedelta(hours=float(hours))
+    return (at + timedelta(seconds=30)).replace(second=0, microsecond=0, tzinfo=None)
 
 
 def _summary_sheet(ws: Any, doc: Mapping[str, Any], lang: Lang) -> None:
@@ -131,15 +186,102 @@ def _stops_sheet(ws: Any, doc: Mapping[str, Any], lang: Lang) -> None:
     _table_sheet(ws, headers, body, hour_cols)
 
 
-def build_workbook(doc: Mapping[str, Any], lang: Lang = Lang.BOTH) -> Workbook:
-    """The XLSX workbook: Summary, Stops, Unserved and Transfers sheets."""
+def _items_of(rows: Iterable[Mapping[str, float]]) -> list[str]:
+    """Item ids in order of first appearance."""
+    out: list[str] = []
+    for items in rows:
+        out += [k for k in items if k not in out]
+    return out
+
+
+def _loading_sheet(ws: Any, papers: Papers, lang: Lang) -> None:
+    """Every depot's loading list: a row per truckload, in loading order, a column per item."""
+    rep = papers.report
+    item_ids = _items_of(r.items for lst in papers.loading for r in lst.rows)
+    keys = ["sheet_no", "depot", "depot_name", "county", "no", "bay", "load_start", "load_by"]
+    keys += ["vehicle", "vehicle_class", "driver_sheet", "trip_no", "to", "to_name", "kg"]
+    keys += ["litres"]
+    body = [
+        [
+            lst.number,
+            lst.depot.id,
+            lst.depot.name,
+            lst.depot.county,
+            n,
+            r.bay,
+            clock(rep, r.load_start_h),
+            clock(rep, r.loaded_by_h),
+            r.vehicle,
+            class_name(r.vehicle_class, lang) if r.vehicle_class else "",
+            r.sheet,
+            r.trip,
+            r.to.id,
+            r.to.name,
+            None if r.kg is None else round(r.kg, 1),
+            None if r.litres is None else round(r.litres, 1),
+            *[r.items.get(i) for i in item_ids],
+        ]
+        for lst in papers.loading
+        for n, r in enumerate(lst.rows, start=1)
+    ]
+    heads = [words(k, lang) for k in keys] + [item_name(i, lang) for i in item_ids]
+    _table_sheet(ws, heads, body)
+
+
+def _receipts_sheet(ws: Any, papers: Papers, lang: Lang) -> None:
+    """Every shelter's receipt list: a row per arrival by time, with columns to fill in."""
+    rep = papers.report
+    item_ids = _items_of(a.items for lst in papers.receipts for a in lst.arrivals)
+    keys = ["sheet_no", "shelter", "shelter_name", "county", "people", "no", "expected"]
+    keys += ["vehicle", "driver_sheet", "code", "from_depot", "depot_name", "via", "kg", "litres"]
+    body = [
+        [
+            lst.number,
+            lst.shelter.id,
+            lst.shelter.name,
+            lst.shelter.county,
+            lst.people,
+            n,
+            clock(rep, a.arrive_h),
+            a.vehicle,
+            a.sheet,
+            a.code,
+            a.depot.id,
+            a.depot.name,
+            a.via.id if a.via is not None else "",
+            None if a.kg is None else round(a.kg, 1),
+            None if a.litres is None else round(a.litres, 1),
+            *[a.items.get(i) for i in item_ids],
+            None,
+            None,
+        ]
+        for lst in papers.receipts
+        for n, a in enumerate(lst.arrivals, start=1)
+    ]
+    heads = [words(k, lang) for k in keys] + [item_name(i, lang) for i in item_ids]
+    heads += [words("received_qty", lang), words("receiver_sign", lang)]
+    _table_sheet(ws, heads, body)
+
+
+def build_workbook(
+    doc: Mapping[str, Any], lang: Lang = Lang.BOTH, *, papers: Papers | None = None
+) -> Workbook:
+    """The XLSX workbook: Summary, Stops, Loading, Receipts, Unserved and Transfers sheets.
+
+    ``papers`` (of the same ``doc``) adds names and the lists' numbers; by default they are
+    built from ``doc`` alone.
+    """
     check_plan(doc)
+    if papers is None:
+        papers = build_papers(doc)
     wb = Workbook()
     summary = wb.active
     assert summary is not None
     summary.title = text("summary", lang)
     _summary_sheet(summary, doc, lang)
     _stops_sheet(wb.create_sheet(text("stops_sheet", lang)), doc, lang)
+    _loading_sheet(wb.create_sheet(words("loading_sheet", lang)), papers, lang)
+    _receipts_sheet(wb.create_sheet(words("receipts_sheet", lang)), papers, lang)
     _table_sheet(wb.create_sheet(text("unserved_sheet", lang)), *unserved_table(doc, lang))
     report = report_time(doc)
     _table_sheet(wb.create_sheet(text("transfers_sheet", lang)), *transfer_table(doc, lang, report))

@@ -10,7 +10,9 @@ from service.i18n import Lang
 from service.sheets import (
     CSV_NAME,
     HTML_NAME,
+    LOADING_NAME,
     PLAN_KIND,
+    RECEIPTS_NAME,
     XLSX_NAME,
     render_csv,
     render_html,
@@ -175,9 +177,9 @@ def test_plan_kind_matches_the_plan_document():
     assert PLAN_KIND == DOC_KIND
 
 
-def test_write_sheets_writes_three_files(plan, tmp_path):
+def test_write_sheets_writes_five_files(plan, tmp_path):
     paths = write_sheets(plan, tmp_path / "out")
-    assert [p.name for p in paths] == [CSV_NAME, XLSX_NAME, HTML_NAME]
+    assert [p.name for p in paths] == [CSV_NAME, XLSX_NAME, HTML_NAME, LOADING_NAME, RECEIPTS_NAME]
     assert all(p.is_file() and p.stat().st_size > 0 for p in paths)
     # No temporary files are left behind.
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths)
@@ -246,11 +248,18 @@ def test_wall_clock_conversion():
     assert wall_clock(None, 3.5) == ""
 
 
-def test_xlsx_has_four_sheets_with_matching_rows(plan, tmp_path):
+def test_xlsx_has_six_sheets_with_matching_rows(plan, tmp_path):
     xlsx = write_sheets(plan, tmp_path, Lang.BOTH)[1]
     wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames == ["概要 Summary", "停靠点 Stops", "未送达 Unserved", "转运 Transfers"]
-    stops, unserved, transfers = wb.worksheets[1], wb.worksheets[2], wb.worksheets[3]
+    assert wb.sheetnames == [
+        "概要 Summary",
+        "停靠点 Stops",
+        "出库单 Loading",
+        "接收清单 Receipts",
+        "未送达 Unserved",
+        "转运 Transfers",
+    ]
+    stops, unserved, transfers = wb.worksheets[1], wb.worksheets[4], wb.worksheets[5]
     assert stops.max_row - 1 == _stop_count(plan)
     assert unserved.max_row - 1 == len(plan["unserved"])
     assert transfers.max_row - 1 == len(plan["transfers"])
@@ -261,14 +270,54 @@ def test_xlsx_has_four_sheets_with_matching_rows(plan, tmp_path):
     assert unserved.cell(2, 5).value.startswith("运力不足")
 
 
-def test_xlsx_english_sheet_names_and_empty_transfers(plan, tmp_path):
-    plan["transfers"] = []
-    xlsx = write_sheets(plan, tmp_path, Lang.EN)[1]
-    wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames == ["Summary", "Stops", "Unserved", "Transfers"]
-    transfers = wb["Transfers"]
-    assert transfers.max_row == 1
-    assert transfers.cell(1, 1).value == "From"
+def test_xlsx_times_filters_and_print_setup(plan, tmp_path):
+    """Clock times are Excel date-times; table sheets filter and print landscape to width."""
+    from datetime import datetime
+
+    wb = openpyxl.load_workbook(write_sheets(plan, tmp_path, Lang.EN)[1])
+    stops = wb["Stops"]
+    header = [c.value for c in stops[1]]
+    cell = stops.cell(2, header.index("Arrive at") + 1)
+    assert cell.value == datetime(2024, 7, 30, 21, 30)
+    assert cell.is_date and "hh:mm" in cell.number_format
+    for name in ("Stops", "Loading", "Receipts", "Unserved", "Transfers"):
+        ws = wb[name]
+        assert ws.auto_filter.ref.startswith("A1:")
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1"
+    loading = wb["Loading"]
+    head = [c.value for c in loading[1]]
+    first = [c.value for c in loading[2]]
+    assert isinstance(first[head.index("Loaded by")], datetime)
+
+
+def _sheet_totals(ws) -> dict[str, float]:
+    """Sum of each item column of a Loading/Receipts sheet (Lang.EN item names)."""
+
+    head = [c.value for c in ws[1]]
+    out: dict[str, float] = {}
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        for name, value in zip(head, row, strict=True):
+            if isinstance(value, int | float) and name not in ("No.", "Bay", "Trip", "People"):
+                out[name] = out.get(name, 0) + value
+    return out
+
+
+def test_xlsx_lists_add_up_to_the_plan(plan, tmp_path):
+    """The Loading sheet adds up to the plan's loads, the Receipts sheet to its deliveries."""
+    from service.sheets_text import item_name
+
+    wb = openpyxl.load_workbook(write_sheets(plan, tmp_path, Lang.EN)[1])
+    loads: dict[str, float] = {}
+    for r in plan["routes"]:
+        for s in r["stops"]:
+            for k, q in s["items"].items():
+                name = item_name(k, Lang.EN)
+                loads[name] = loads.get(name, 0) + q
+    for sheet in ("Loading", "Receipts"):
+        got = _sheet_totals(wb[sheet])
+        assert {k: got[k] for k in loads} == loads
 
 
 def test_html_names_every_vehicle_and_escapes(plan, tmp_path):
@@ -278,11 +327,11 @@ def test_html_names_every_vehicle_and_escapes(plan, tmp_path):
     for route in plan["routes"]:
         assert route["vehicle"] in page
     assert "方便食品" in page  # the Chinese name of "food"
-    assert "签收" in page and "Received by" in page
+    assert "签收" in page and "Received" in page
     assert EVIL not in page
     assert "&lt;script&gt;" in page
-    assert page.count('<section class="sheet">') == len(plan["routes"])
-    assert "page-break-before" in page
+    assert page.count('<section class="page sheet">') == len(plan["routes"])
+    assert "break-before: page" in page
 
 
 def test_html_cover_kpis(plan):
@@ -290,7 +339,7 @@ def test_html_cover_kpis(plan):
     assert "60.0%" in page and "80.0%" in page  # plan vs relief check at 10 h
     assert "no vehicle in time" in page
     assert "weird_reason" in page  # unknown reasons are printed as they are
-    assert "2024-07-30 21:30" in page
+    assert "07-30 21:30" in page  # the first stop, 3.5 h after the 18:00 report
 
 
 def test_wrong_kind_raises_data_error(plan, tmp_path):
@@ -365,7 +414,7 @@ def test_real_plan(tmp_path, tiny_gpkg):
     wb = openpyxl.load_workbook(paths[1])
     assert wb.worksheets[1].max_row - 1 == _stop_count(doc)
     page = paths[2].read_text(encoding="utf-8")
-    assert page.count('<section class="sheet">') == len(doc["routes"])
+    assert page.count('<section class="page sheet">') == len(doc["routes"])
 
 
 def test_stop_names_show_on_sheets(tmp_path):
