@@ -493,16 +493,20 @@ def _deadline(problem: ScheduleProblem, j: int, k: int) -> float:
 def greedy(problem: ScheduleProblem, allowed: list[list[int]] | None = None) -> list[Spec]:
     """Most urgent order first, on the truck that gets it there soonest, as full as it can.
 
-    A trip carries what its truck holds, or less when that is what still arrives by the
-    order's first target; what is left of the order waits for the next trip. The processing
-    order is every depot's loading order, so playing the result reproduces its times.
+    A trip carries what :func:`_candidate` loads (a truckload, cut to what still arrives by
+    the earliest target it can reach); what is left of the order waits for the next trip.
+    The processing order is every depot's loading order, so playing the result reproduces
+    its times.
     """
     allowed = allowed if allowed is not None else eligible(problem)
-    bay_free = [d.bays_free() for d in problem.docks]
-    last_start = [d.start_h for d in problem.docks]
-    free = [t.free_h for t in problem.trucks]
-    used = [0] * len(problem.trucks)
-    left = [o.units for o in problem.orders]
+    st = _State(
+        [d.bays_free() for d in problem.docks],
+        [d.start_h for d in problem.docks],
+        [t.free_h for t in problem.trucks],
+        [0] * len(problem.trucks),
+        [o.units for o in problem.orders],
+        [],
+    )
     specs: list[Spec] = []
     unit_kg = [max(o.chunk_kg) / 1000.0 for o in problem.orders]
     heap = [
@@ -514,62 +518,21 @@ def greedy(problem: ScheduleProblem, allowed: list[list[int]] | None = None) -> 
     while heap:
         key = heapq.heappop(heap)
         j = key[2]
-        o = problem.orders[j]
-        dock = problem.docks[o.depot]
-        here = problem.depot_place[o.depot]
-        deadline = _deadline(problem, j, 0)
         best: tuple[float, int, int, float, int, int] | None = None
         for v in allowed[j]:
-            t = problem.trucks[v]
-            if used[v] >= t.trips:
+            c = _candidate(problem, st, j, v, unit_kg[j])
+            if c is None:
                 continue
-            ready = max(free[v], o.not_before_h)
-            out = problem.hours(t, here, o.place)
-            back_leg = problem.hours(t, o.place, here) or 0.0
-            if out is None:
-                continue
-            cap = min(problem.cap_units(v, j), left[j])
-            if o.loaded_h is not None:
-                start, bay = max(ready, o.loaded_h), -1
-                n = cap
-                loaded = start
-            else:
-                bay = min(range(dock.bays), key=lambda b: (bay_free[o.depot][b], b))
-                start = dock.first_open_h(max(ready, bay_free[o.depot][bay], last_start[o.depot]))
-                if not math.isfinite(start):
-                    continue
-                # As full as the truck, or as much as still arrives by the first target.
-                fits = math.floor(
-                    (deadline - out - start - dock.dock_h) * dock.bay_t_per_h / unit_kg[j] + 1e-9
-                )
-                n = cap if fits < 1 else min(cap, fits)
-                loaded = dock.finish_h(start, n * unit_kg[j])
-            if not math.isfinite(loaded) or n < 1:
-                continue
-            arrive = loaded + out
-            if o.window is not None:
-                arrive = max(arrive, o.window[0])
-                if arrive > o.window[1]:
-                    continue
-            if arrive + problem.unload_h + back_leg > t.shift_end_h + 1e-9:
-                continue
-            cand = (arrive, -n, t.kg, start, bay, v)
+            start, arrive, bay, n, _ = c
+            cand = (arrive, -n, problem.trucks[v].kg, start, bay, v)
             if best is None or cand[:3] < best[:3]:
                 best = cand
         if best is None:
             continue
         arrive, neg_n, _, start, bay, v = best
-        n = -neg_n
-        t = problem.trucks[v]
-        if o.loaded_h is None:
-            bay_free[o.depot][bay] = problem.docks[o.depot].finish_h(start, n * unit_kg[j])
-            last_start[o.depot] = start
-        home_leg = problem.hours(t, o.place, here)
-        free[v] = arrive + problem.unload_h + home_leg if home_leg is not None else math.inf
-        used[v] += 1
-        left[j] -= n
-        specs.append((j, v, n))
-        if left[j] > 0:
+        _take(problem, st, j, v, -neg_n, start, arrive, bay, unit_kg[j])
+        specs.append((j, v, -neg_n))
+        if st.left[j] > 0:
             heapq.heappush(heap, key)
     return specs
 
@@ -611,11 +574,7 @@ def _candidate(
         start = dock.first_open_h(max(ready, st.bay_free[o.depot][bay], st.last_start[o.depot]))
         if not math.isfinite(start):
             return None
-        deadline = _deadline(problem, j, 0)
-        fits = math.floor(
-            (deadline - out - start - dock.dock_h) * dock.bay_t_per_h / unit_kg + 1e-9
-        )
-        n = cap if fits < 1 else min(cap, fits)
+        n = _units(problem, j, v, start, (out, back_leg), cap, unit_kg)
         loaded = dock.finish_h(start, n * unit_kg)
     if n < 1 or not math.isfinite(loaded):
         return None
@@ -628,6 +587,63 @@ def _candidate(
     if back > t.shift_end_h + 1e-9:
         return None
     return start, arrive, bay, n, back
+
+
+def _units(
+    problem: ScheduleProblem,
+    j: int,
+    v: int,
+    start: float,
+    legs: tuple[float, float],
+    cap: int,
+    kg: float,
+) -> int:
+    """Units of order ``j`` on truck ``v``'s trip loaded from ``start``; below 1: no trip.
+
+    A full truckload (``cap``), cut to what still arrives by the earliest target the trip can
+    reach (a late start aims at 12 h rather than sending a full load after it), and to what
+    lets the truck be back by the end of its shift. ``legs``: hours out and back.
+    """
+    if kg <= 0:
+        return cap
+    dock = problem.docks[problem.orders[j].depot]
+    out, back = legs
+
+    def most(arrive_by_h: float, drive_h: float) -> int:
+        hours = arrive_by_h - drive_h - start - dock.dock_h
+        return math.floor(hours * dock.bay_t_per_h / kg + 1e-9)
+
+    n = cap
+    for k in range(len(problem.targets_h)):
+        fits = most(_deadline(problem, j, k), out)
+        if fits >= 1:
+            n = min(cap, fits)
+            break
+    end = problem.trucks[v].shift_end_h
+    return n if not math.isfinite(end) else min(n, most(end - problem.unload_h, out + back))
+
+
+def _take(
+    problem: ScheduleProblem,
+    st: _State,
+    j: int,
+    v: int,
+    n: int,
+    start: float,
+    arrive: float,
+    bay: int,
+    kg: float,
+) -> None:
+    """Book ``n`` units of order ``j`` on truck ``v`` (bay ``bay`` from ``start``) in ``st``."""
+    o = problem.orders[j]
+    t = problem.trucks[v]
+    if o.loaded_h is None:
+        st.bay_free[o.depot][bay] = problem.docks[o.depot].finish_h(start, n * kg)
+        st.last_start[o.depot] = start
+    back_leg = problem.hours(t, o.place, problem.depot_place[o.depot])
+    st.free[v] = arrive + problem.unload_h + back_leg if back_leg is not None else math.inf
+    st.used[v] += 1
+    st.left[j] -= n
 
 
 def value_greedy(
@@ -713,15 +729,7 @@ def value_greedy(
         assert c is not None
         _, arrive, bay, n, start, _ = c
         o = problem.orders[j]
-        t = problem.trucks[v]
-        here = problem.depot_place[o.depot]
-        if o.loaded_h is None:
-            st.bay_free[o.depot][bay] = problem.docks[o.depot].finish_h(start, n * unit_kg[j])
-            st.last_start[o.depot] = start
-        back_leg = problem.hours(t, o.place, here)
-        st.free[v] = arrive + problem.unload_h + back_leg if back_leg is not None else math.inf
-        st.used[v] += 1
-        st.left[j] -= n
+        _take(problem, st, j, v, n, start, arrive, bay, unit_kg[j])
         specs.append((j, v, n))
         for k, target in enumerate(problem.targets_h):
             for q in o.demands:
