@@ -18,7 +18,7 @@ from service.papers_page import (
     blank,
     head_html,
     lab_inline,
-    load_table,
+    load_grid,
     meta_common,
     page_html,
     place_html,
@@ -28,11 +28,11 @@ from service.papers_page import (
     weight_volume,
 )
 from service.papers_svg import qr_svg, route_svg
-from service.papers_text import at, e, lab, qty, two, words
+from service.papers_text import at, e, hour_unit, lab, qty, road_label, two, words
 from service.sheets_text import class_name, mode_name
 
 #: Column widths (% of the 190 mm text block) of the stop table.
-STOP_WIDTHS = (5, 17, 10, 24, 15, 18, 11)
+STOP_WIDTHS = (4, 14, 11, 21, 12, 29, 9)
 
 
 def _share(value: float | None, limit: float | None) -> str:
@@ -97,19 +97,24 @@ def _info(sheet: DriverSheet, papers: Papers, lang: Lang) -> str:
 
 def _target_cell(v: Visit, papers: Papers, lang: Lang) -> str:
     """Arrival, and the target it serves with its deadline: on time or late."""
-    out = f"{time_cell(papers.report, v.final_arrive_h or v.arrive_h)}"
+    out = f"{time_cell(papers.report, v.final_arrive_h or v.arrive_h, lang)}"
     if v.by_h is not None:
         deadline = at(papers.report, v.by_h)
         late = bool(v.missed) or (v.met_h is not None and v.met_h > v.by_h + 1e-9)
         mark = (
-            f'<span class="bad">✗ {e(words("late", _one(lang)))}</span>'
+            f'<span class="bad">× {e(words("late", _one(lang)))}</span>'
             if late
-            else f'<span class="ok">✓ {e(words("on_time", _one(lang)))}</span>'
+            else f'<span class="ok">√ {e(words("on_time", _one(lang)))}</span>'
         )
         out += (
-            f'<div class="small">{lab_inline("arrive_by", lang)} {v.by_h:g} h = '
-            f"{e(deadline)}</div>{mark}"
+            f'<div class="small">{lab_inline("arrive_by", lang)} '
+            f"{v.by_h:g} {hour_unit(lang)} = {e(deadline)}</div>{mark}"
         )
+        if late and v.met_h is not None:
+            out += (
+                f'<div class="small">{lab_inline("met", lang)} {e(at(papers.report, v.met_h))}'
+                "</div>"
+            )
     if v.status == "delivered":
         out += f'<div class="small">{e(words("delivered", _one(lang)))}</div>'
     return out
@@ -137,8 +142,9 @@ def _leg_cell(v: Visit, lang: Lang) -> str:
         parts.append(f"{v.arrive_h - v.leave_h:.1f} {words('hours', one)}")
     roads = ""
     if v.roads:
-        more = " …" if len(v.roads) > 4 else ""
-        roads = f'<div class="small">{e(" → ".join(v.roads[:4]))}{more}</div>'
+        more = " …" if len(v.roads) > 3 else ""
+        names = " → ".join(road_label(r, lang) for r in v.roads[:3])
+        roads = f'<div class="small">{e(names)}{more}</div>'
     return "<br>".join(e(p) for p in parts) + roads
 
 
@@ -172,7 +178,7 @@ def _after(v: Visit, is_last: bool, sheet: DriverSheet, papers: Papers, lang: La
         bits.append(f"{words('arrive', one)} {at(papers.report, v.back_h)}")
     name = sheet.depot.name or sheet.depot.id
     return (
-        f'<tr class="reload"><td colspan="7">↩ <b>{e(words(key, one))}</b> '
+        f'<tr class="reload"><td colspan="7">← <b>{e(words(key, one))}</b> '
         f"{e(name)} · {e(' · '.join(bits))}"
         + (f'<span class="en">{e(words(key, Lang.EN))}</span>' if lang is Lang.BOTH else "")
         + "</td></tr>"
@@ -195,7 +201,7 @@ def _stops_table(sheet: DriverSheet, papers: Papers, lang: Lang) -> str:
             f"<tr{attr}><td><b>{v.no}</b></td><td>{_load_cell(v, papers, lang)}</td>"
             f"<td>{_leg_cell(v, lang)}</td><td>{_place_cell(v, lang)}</td>"
             f"<td>{_target_cell(v, papers, lang)}</td>"
-            f"<td>{load_table(v.items, lang)}"
+            f"<td>{load_grid(v.items, lang)}"
             f'<div class="small">{weight_volume(v.kg, v.litres, lang)}</div></td>'
             f"<td>{receipt}</td></tr>"
         )

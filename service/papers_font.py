@@ -22,7 +22,7 @@ FONT_FILE = Path(__file__).parent / "assets" / "NotoSansSC-Subset.otf"
 #: The CSS family name of the embedded font.
 FAMILY = "ReliefSans"
 #: Characters always kept (ASCII and the marks the papers draw), whatever the page holds.
-ALWAYS = frozenset(map(chr, range(0x20, 0x7F))) | frozenset("·–—→↩✓✗□■○●×≥≤…、。,:;()")
+ALWAYS = frozenset(map(chr, range(0x20, 0x7F))) | frozenset("·–—→←√×□■○●≥≤…、。,:;()")
 
 
 @lru_cache(maxsize=8)

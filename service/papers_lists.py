@@ -17,6 +17,7 @@ from service.papers_page import (
     head_html,
     item_label,
     lab_inline,
+    load_grid,
     load_table,
     meta_common,
     page_html,
@@ -48,13 +49,13 @@ def loading_html(lst: LoadingList, papers: Papers, lang: Lang) -> str:
         cls = class_name(r.vehicle_class, one) if r.vehicle_class else ""
         rows.append(
             f"<tr><td>{n}</td><td><b>{e(r.bay if r.bay is not None else '—')}</b></td>"
-            f"<td>{time_cell(papers.report, r.load_start_h)}</td>"
-            f"<td><b>{time_cell(papers.report, r.loaded_by_h)}</b></td>"
+            f"<td>{time_cell(papers.report, r.load_start_h, lang)}</td>"
+            f"<td><b>{time_cell(papers.report, r.loaded_by_h, lang)}</b></td>"
             f'<td><b>{e(r.vehicle)}</b><div class="small">{e(cls)}</div>'
             f'<div class="small">{lab_inline("plate", lang)} {blank(14)}</div></td>'
             f"<td>{e(r.sheet)}<div class='small'>{e(words('trip', one, n=r.trip))}</div></td>"
             f"<td>{place_html(r.to, lang, contact=False)}</td>"
-            f"<td>{load_table(r.items, lang)}"
+            f"<td>{load_grid(r.items, lang)}"
             f'<div class="small">{weight_volume(r.kg, r.litres, lang)}</div></td>'
             f"<td></td></tr>"
         )
@@ -69,7 +70,7 @@ def loading_html(lst: LoadingList, papers: Papers, lang: Lang) -> str:
         lab("sheet_no", lang),
         lab("to", lang),
         lab("items", lang),
-        lab("keeper_sign", lang),
+        lab("sign", lang),
     ]
     meta = meta_common(papers, lang)
     head = head_html(
@@ -81,21 +82,10 @@ def loading_html(lst: LoadingList, papers: Papers, lang: Lang) -> str:
     )
     return (
         f'<section class="page loading">{head}{depot}'
-        + table(heads, (4, 6, 11, 11, 16, 8, 16, 20, 8), rows)
+        + table(heads, (4, 5, 10, 10, 14, 7, 15, 27, 8), rows)
         + signs(("keeper_sign", "dispatcher_sign", "date_sign"), lang)
         + "</section>"
     )
-
-
-def _expected_received(items: Mapping[str, float], lang: Lang) -> str:
-    """Each item's expected quantity with an empty box for the quantity received."""
-    rows = "".join(
-        f"<tr><td>{item_label(k, lang)}</td>"
-        f'<td class="q">{e(qty(q))} {e(unit_name(k, lang))}</td>'
-        f'<td class="q">{blank(12)}</td></tr>'
-        for k, q in items.items()
-    )
-    return f'<table class="load">{rows}</table>'
 
 
 def receipt_html(lst: ReceiptList, papers: Papers, lang: Lang) -> str:
@@ -115,27 +105,51 @@ def receipt_html(lst: ReceiptList, papers: Papers, lang: Lang) -> str:
             if a.status == "delivered"
             else ""
         )
-        rows.append(
-            f"<tr><td>{n}</td><td><b>{time_cell(papers.report, a.arrive_h)}</b>{status}</td>"
-            f'<td><b>{e(a.vehicle)}</b><div class="small">{lab_inline("plate", lang)} '
-            f"{blank(14)}</div></td>"
-            f"<td>{e(a.depot.name or a.depot.id)}<div class='small'>{e(a.depot.id)}</div>{via}</td>"
-            f'<td><div class="qrbox" style="width:14mm">{qr_svg(a.code)}</div>'
-            f'<div class="small">{e(a.code.split("/", 1)[-1])}</div></td>'
-            f"<td>{_expected_received(a.items, lang)}"
+        span = max(len(a.items), 1)
+        arrival = (
+            f'<td rowspan="{span}">{n}</td>'
+            f'<td rowspan="{span}"><b>{time_cell(papers.report, a.arrive_h, lang)}</b>{status}</td>'
+            f'<td rowspan="{span}"><b>{e(a.vehicle)}</b><div class="small">'
+            f"{lab_inline('plate', lang)} {blank(14)}</div></td>"
+            f'<td rowspan="{span}">{e(a.depot.name or a.depot.id)}'
+            f"<div class='small'>{e(a.depot.id)}</div>{via}"
             f'<div class="small">{weight_volume(a.kg, a.litres, lang)}</div></td>'
-            f"<td></td></tr>"
+            f'<td rowspan="{span}"><div class="qrbox" style="width:14mm">{qr_svg(a.code)}</div>'
+            f'<div class="small">{e(a.code.split("/", 1)[-1])}</div></td>'
         )
+        items = list(a.items.items()) or [("", 0.0)]
+        for k, (item, q) in enumerate(items):
+            cells = (
+                f"<td>{item_label(item, lang)}</td>"
+                f'<td class="num">{e(qty(q))} {e(unit_name(item, lang))}</td><td></td>'
+            )
+            sign = f'<td rowspan="{span}"></td>' if k == 0 else ""
+            first = ' class="arrival"' if k == 0 else ""
+            rows.append(f"<tr{first}>{arrival if k == 0 else ''}{cells}{sign}</tr>")
     if lst.arrivals:
-        rows.append(_totals_row(lst.totals(), lang, 5, 1))
+        totals = lst.totals()
+        for k, (item, q) in enumerate(totals.items()):
+            head_cell = (
+                f'<td colspan="5" rowspan="{len(totals)}"><b>{lab("totals", lang)}</b></td>'
+                if k == 0
+                else ""
+            )
+            rows.append(
+                f'<tr class="totals">{head_cell}<td>{item_label(item, lang)}</td>'
+                f'<td class="num">{e(qty(q))} {e(unit_name(item, lang))}</td><td></td>'
+                + (f'<td rowspan="{len(totals)}"></td>' if k == 0 else "")
+                + "</tr>"
+            )
     heads = [
         lab("no", lang),
         lab("expected", lang),
         lab("vehicle", lang),
         lab("from_depot", lang),
         lab("code", lang),
-        f"{lab('items', lang)} · {lab_inline('received_qty', lang)}",
-        lab("receiver_sign", lang),
+        lab("items", lang),
+        lab("expected_qty", lang),
+        lab("received_qty", lang),
+        lab("sign", lang),
     ]
     meta = meta_common(papers, lang)
     head = head_html(
@@ -153,7 +167,7 @@ def receipt_html(lst: ReceiptList, papers: Papers, lang: Lang) -> str:
     )
     return (
         f'<section class="page receipt">{head}{shelter}'
-        + table(heads, (4, 13, 17, 17, 10, 30, 9), rows)
+        + table(heads, (4, 11, 14, 15, 11, 17, 10, 9, 9), rows, "receipts")
         + signs(("receiver_sign", "driver_sign", "date_sign"), lang)
         + "</section>"
     )

@@ -50,6 +50,10 @@ td.num, th.num { text-align: right; }
 .load { border: none; margin: 0; }
 .load td { border: none; padding: 0 0.6mm 0.2mm 0; }
 .load td.q { text-align: right; white-space: nowrap; width: 40%%; }
+.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 0.6mm 2mm; font-size: 8.5pt; }
+.grid .en { font-size: 7pt; }
+table.receipts tr.arrival > td { border-top: 1.4pt solid #111; }
+table.receipts tr.totals > td { border-top: 1.4pt solid #111; background: #f4f4f4; }
 .reload td { background: #f5f5f5; font-size: 8pt; border-top: 0.6pt dashed #666; }
 .info th { width: 24mm; background: #f4f4f4; }
 .top { display: flex; gap: 3mm; align-items: flex-start; }
@@ -98,14 +102,14 @@ def page_html(title: str, body: str, lang: Lang) -> str:
     )
 
 
-def time_cell(report: datetime | None, hours: float | None) -> str:
+def time_cell(report: datetime | None, hours: float | None, lang: Lang = Lang.BOTH) -> str:
     """A time as the wall clock over the hours after the report."""
     if hours is None:
         return ""
     clock = at(report, hours)
     if report is None:
         return e(clock)
-    return f'{e(clock)}<span class="small"> {e(rel(hours))}</span>'
+    return f'{e(clock)}<span class="small"> {e(rel(hours, lang))}</span>'
 
 
 def blank(width_mm: int = 28) -> str:
@@ -143,6 +147,15 @@ def load_table(items: Mapping[str, float], lang: Lang, extra: str = "") -> str:
         for k, q in items.items()
     )
     return f'<table class="load">{rows}</table>' if rows else ""
+
+
+def load_grid(items: Mapping[str, float], lang: Lang) -> str:
+    """A load as a two-column grid of "quantity unit · item" (compact, for driver sheets)."""
+    cells = "".join(
+        f"<div><b>{e(qty(q))} {e(unit_name(k, lang))}</b> {item_label(k, lang)}</div>"
+        for k, q in items.items()
+    )
+    return f'<div class="grid">{cells}</div>' if cells else ""
 
 
 def weight_volume(kg: float | None, litres: float | None, lang: Lang) -> str:

@@ -72,7 +72,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "from_depot": ("发货储备库", "From depot"),
     "expected": ("预计到达", "Expected"),
     "code": ("编码", "Code"),
-    "received_qty": ("实收数量", "Quantity received"),
+    "received_qty": ("实收数量", "Received"),
+    "expected_qty": ("应收数量", "Expected"),
+    "sign": ("签字", "Sign"),
     "people": ("安置人数", "People"),
     "shelter": ("避难场所", "Shelter"),
     "county": ("县(市、区)", "County"),
@@ -85,6 +87,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_entries": ("无", "none"),
     "fill_in": ("(待填)", "(fill in)"),
     "people_affected": ("需救助人数", "People to serve"),
+    "met": ("需求满足", "Needs met"),
     "loading_sheet": ("出库单", "Loading"),
     "receipts_sheet": ("接收清单", "Receipts"),
     "depot_name": ("储备库名称", "Depot name"),
@@ -149,14 +152,26 @@ def at(report: datetime | None, hours: float | None) -> str:
     return when.strftime("%m-%d %H:%M")
 
 
-def rel(hours: float | None) -> str:
-    """Hours after the report ("+3.5 h")."""
-    return "" if hours is None else f"+{hours:.1f} h"
+def rel(hours: float | None, lang: Lang = Lang.BOTH) -> str:
+    """Hours after the report ("+3.5 h"; "+3.5 小时" in Chinese only)."""
+    return "" if hours is None else f"+{hours:.1f} {hour_unit(lang)}"
+
+
+def hour_unit(lang: Lang) -> str:
+    """The unit of hours: "小时" for Chinese only, "h" otherwise."""
+    return "小时" if lang is Lang.ZH else "h"
 
 
 def stamp(when: datetime) -> str:
     """A full date and time ("2024-07-30 18:00")."""
     return when.strftime("%Y-%m-%d %H:%M")
+
+
+def road_label(name: str, lang: Lang) -> str:
+    """A road's name from the data, its " (synthetic)" mark in ``lang`` ("(合成)" in Chinese)."""
+    if name.endswith(" (synthetic)") and lang is Lang.ZH:
+        return name[: -len(" (synthetic)")] + "(合成)"
+    return name
 
 
 def provenance_text(counts: dict[str, int] | object, lang: Lang) -> str:
