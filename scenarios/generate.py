@@ -28,7 +28,6 @@ same scenario as without.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any, cast
 
 import geopandas as gpd
@@ -37,26 +36,9 @@ import shapely
 from shapely.ops import substring
 
 from geodata.area import Area
+from scenarios.severity import SEVERITIES as SEVERITIES  # re-exported
+from scenarios.severity import Severity as Severity
 from solver.errors import DataError
-
-
-@dataclass(frozen=True)
-class Severity:
-    """How big a generated flood is (assumed values, see the module docstring)."""
-
-    width_km: float
-    length_km: float
-    depth_m: float
-    bridge_failure: float
-    fleet_share: float
-
-
-SEVERITIES: dict[str, Severity] = {
-    "minor": Severity(1.0, 10.0, 0.5, 0.2, 0.95),
-    "moderate": Severity(2.0, 20.0, 0.8, 0.35, 0.9),
-    "major": Severity(3.5, 35.0, 1.2, 0.5, 0.8),
-    "extreme": Severity(6.0, 60.0, 2.0, 0.7, 0.7),
-}
 
 #: National response levels by people relocated (紧急转移安置), 2016/2024 plans.
 LEVELS = ((2_000_000, "I"), (1_000_000, "II"), (500_000, "III"))

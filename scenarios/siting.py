@@ -1,12 +1,12 @@
 """A siting study on an area: candidates, matrices, the chosen model, and its report.
 
 ``run_siting`` turns a :class:`SitingRequest` into a :class:`SitingReport`; the CLI and the
-notebook print and draw it. Models come from :mod:`scenarios.siting_registry` (registered at
-the end of this module). Coverage "within T hours" uses the relief clock: T minus the
-response, alert, first-truck loading and handover times of the tier being sited
-(:func:`solver.timeline.coverage_overhead_h`) is the travel time allowed; ``travel_h``
-gives the travel cutoff directly instead. With ``curve=k`` the report also carries the
-coverage-vs-number-of-depots curve for p = 0 ... k.
+notebook print and draw it. Models come from :mod:`scenarios.siting_registry`; the
+built-in ones name their solvers here (``solve_<model>``). Coverage "within T hours" uses
+the relief clock: T minus the response, alert, first-truck loading and handover times of
+the tier being sited (:func:`solver.timeline.coverage_overhead_h`) is the travel time
+allowed; ``travel_h`` gives the travel cutoff directly instead. With ``curve=k`` the report
+also carries the coverage-vs-number-of-depots curve for p = 0 ... k.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from geodata.siting import (
     generated_candidates,
     siting_input,
 )
-from scenarios.siting_registry import SitingJob, SitingModel, get_model, model_names, register
+from scenarios.siting_registry import SitingJob, SitingModel, get_model, model_names
 from solver.defaults import TIERS, Tier
 from solver.errors import DataError
 from solver.mip import Backend, MipParams
@@ -256,7 +256,7 @@ def _plain(v: Any) -> Any:
 
 
 def siting_models() -> tuple[str, ...]:
-    """The registered models' names, the built-in ones included (they register below)."""
+    """The registered models' names, the built-in ones included."""
     return model_names()
 
 
@@ -366,23 +366,28 @@ def _check_reachable(inp: SitingInput, cutoff: float, req: SitingRequest) -> Non
 # ------------------------------------------------------------------------------------------
 
 
-def _mclp(job: SitingJob) -> Siting:
+def solve_mclp(job: SitingJob) -> Siting:
+    """Maximal covering: the most people within the cutoff with p new sites."""
     return mclp(job.input.problem, job.cutoff_h, job.request.p, params=job.params)
 
 
-def _lscp(job: SitingJob) -> Siting:
+def solve_lscp(job: SitingJob) -> Siting:
+    """Set covering: the fewest new sites that cover everyone coverable."""
     return lscp(job.input.problem, job.cutoff_h, params=job.params)
 
 
-def _pmedian(job: SitingJob) -> Siting:
+def solve_pmedian(job: SitingJob) -> Siting:
+    """p-median: the least people-weighted travel time with p new sites."""
     return pmedian(job.input.problem, job.request.p, params=job.params)
 
 
-def _pcenter(job: SitingJob) -> Siting:
+def solve_pcenter(job: SitingJob) -> Siting:
+    """p-center: the shortest longest travel time with p new sites."""
     return pcenter(job.input.problem, job.request.p, params=job.params)
 
 
-def _capacitated(job: SitingJob) -> Siting:
+def solve_capacitated(job: SitingJob) -> Siting:
+    """Coverage with capacities and the size classes (建标121) of the tier."""
     req, prob = job.request, job.input.problem
     cat = job.area.network.catalogue
     depots = {d.id: d for d in job.area.network.depots}
@@ -403,7 +408,8 @@ def _capacitated(job: SitingJob) -> Siting:
     )
 
 
-def _tiered(job: SitingJob) -> Siting:
+def solve_tiered(job: SitingJob) -> Siting:
+    """Joint siting of municipal, county and township tiers."""
     return tiered(
         job.input.problem,
         job.request.tiers,
@@ -412,7 +418,8 @@ def _tiered(job: SitingJob) -> Siting:
     )
 
 
-def _robust(job: SitingJob) -> Siting:
+def solve_robust(job: SitingJob) -> Siting:
+    """Coverage that holds over the dry network and every flood scenario."""
     req = job.request
     if not req.floods:
         raise DataError(
@@ -430,52 +437,3 @@ def _robust(job: SitingJob) -> Siting:
         "floods in the order given (--flood files, then a sweep's floods)"
     )
     return robust(problems, job.cutoff_h, req.p, mode=req.robust_mode, params=job.params)
-
-
-# Default back ends by measurement (benchmarks/README.md): HiGHS proves the province
-# maximal covering that SCIP stalls on; SCIP proves the small covering models at once;
-# p-median and p-center use their own bound-and-search (the back end serves sub-problems).
-for _m in (
-    SitingModel("mclp", "最大覆盖", "maximal coverage", _mclp, Backend.HIGHS, True),
-    SitingModel("lscp", "集合覆盖(最少站点全覆盖)", "set covering", _lscp, Backend.SCIP, False),
-    SitingModel(
-        "pmedian",
-        "p-中位(人口加权行程最短)",
-        "p-median",
-        _pmedian,
-        Backend.HIGHS,
-        True,
-        uses_cutoff=False,
-    ),
-    SitingModel(
-        "pcenter",
-        "p-中心(最远行程最短)",
-        "p-center",
-        _pcenter,
-        Backend.SCIP,
-        True,
-        uses_cutoff=False,
-    ),
-    SitingModel(
-        "capacitated",
-        "容量约束覆盖(含规模等级)",
-        "capacitated coverage with size classes",
-        _capacitated,
-        Backend.SCIP,
-        True,
-        by_township=True,
-    ),
-    SitingModel(
-        "tiered", "市县乡三级联合选址", "joint three-tier siting", _tiered, Backend.SCIP, False
-    ),
-    SitingModel(
-        "robust",
-        "多洪水情景稳健选址",
-        "robust over flood scenarios",
-        _robust,
-        Backend.SCIP,
-        True,
-        dry=True,
-    ),
-):
-    register(_m)

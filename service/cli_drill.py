@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from geodata.area import load_area
-from geodata.io import write_atomic
-from scenarios.dispatch import DispatchRequest
-from scenarios.drill import Released, Submitted, decision_from_dict, score_drill
-from scenarios.model import Scenario, load_scenario
 from service.cli_common import LangOpt, app, console, friendly
 from service.i18n import Lang, pick
-from service.sheets_text import REASONS
 from solver.errors import DataError
+
+if TYPE_CHECKING:
+    from scenarios.drill import Released, Submitted
+    from scenarios.model import Scenario
 
 drill_app = typer.Typer(
     help="Double-blind drills: debrief and score. 双盲演练。", no_args_is_help=True
@@ -35,6 +33,8 @@ def read_log(
     path: Path, scenario: Scenario, released: str | None
 ) -> tuple[list[Released], list[Submitted]]:
     """Releases and decisions from a drill log (or a list of decisions) and ``--released``."""
+    from scenarios.drill import Released, Submitted, decision_from_dict
+
     if not path.is_file():
         raise DataError("file does not exist", source=str(path), problem_zh="文件不存在")
     try:
@@ -91,6 +91,8 @@ def read_log(
 
 
 def _parse_released(text: str, scenario: Scenario) -> list[Released]:
+    from scenarios.drill import Released
+
     out = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         k, _, h = part.partition("@")
@@ -125,6 +127,11 @@ def drill_score(
     lang: LangOpt = Lang.BOTH,
 ) -> None:
     """演练复盘评分。Play the players' decisions, plan the optimiser's, compare."""
+    from geodata.area import load_area
+    from scenarios.dispatch import DispatchRequest
+    from scenarios.drill import score_drill
+    from scenarios.model import load_scenario
+
     sc, folder = load_scenario(scenario)
     rel, subs = read_log(log, sc, released)
     req = DispatchRequest(time_limit_s=time_limit, seed=seed)
@@ -200,10 +207,14 @@ def print_score(doc: dict[str, Any], lang: Lang) -> None:
 
 
 def _reason(key: str, lang: Lang) -> str:
+    from service.sheets_text import REASONS
+
     zh, en = REASONS.get(key, (key, key))
     return pick(zh, en, lang)
 
 
 def _write_json(path: Path, doc: dict[str, Any]) -> None:
+    from geodata.io import write_atomic
+
     text = json.dumps(doc, ensure_ascii=False, indent=1)
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

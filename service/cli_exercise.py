@@ -9,11 +9,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from geodata.area import load_area
-from geodata.io import write_atomic
-from scenarios.dispatch import DispatchRequest
-from scenarios.exercise import run_exercise
-from scenarios.model import load_scenario
 from service.cli_common import LangOpt, app, console, friendly
 from service.i18n import Lang, pick
 from solver.errors import DataError
@@ -35,6 +30,11 @@ def exercise_run(
     lang: LangOpt = Lang.BOTH,
 ) -> None:
     """按时间注入事件推演。Plan, then re-plan at each inject; print how the targets move."""
+    from geodata.area import load_area
+    from scenarios.dispatch import DispatchRequest
+    from scenarios.exercise import run_exercise
+    from scenarios.model import load_scenario
+
     sc, folder = load_scenario(scenario)
     if not sc.injects:
         raise DataError(
@@ -74,5 +74,7 @@ def exercise_run(
 
 
 def _write_json(path: Path, doc: dict[str, Any]) -> None:
+    from geodata.io import write_atomic
+
     text = json.dumps(doc, ensure_ascii=False, indent=1)
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

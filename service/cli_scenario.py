@@ -6,12 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
-from geodata.area import load_area
-from geodata.io import write_atomic
-from scenarios.generate import SEVERITIES, generate_scenario
-from scenarios.model import scenario_from_dict
+from scenarios.severity import SEVERITIES
 from service.cli_common import LangOpt, app, console, friendly
 from service.i18n import Lang, pick
 
@@ -34,6 +30,13 @@ def scenario_generate(
     lang: LangOpt = Lang.BOTH,
 ) -> None:
     """生成洪水情景。A flood along one of the area's rivers, reproducible by seed (synthetic)."""
+    import yaml
+
+    from geodata.area import load_area
+    from geodata.io import write_atomic
+    from scenarios.generate import generate_scenario
+    from scenarios.model import scenario_from_dict
+
     data = generate_scenario(load_area(area), seed, severity, injects=injects)
     scenario_from_dict(data, source="generated")  # it must be a valid scenario
     header = (

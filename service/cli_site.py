@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from geodata.area import load_area
-from geodata.io import write_atomic
-from scenarios.siting import SitingRequest, run_siting, siting_models
-from scenarios.siting_registry import get_model
-from scenarios.sweep import sweep_floods
+from scenarios.siting_registry import get_model, model_names
 from service.cli_common import CrsOpt, LangOpt, app, console, friendly
 from service.i18n import Lang, label, pick
-from service.maps import site_map
-from service.siting_plot import curve_plot
+from solver.backend import Backend
 from solver.errors import DataError
-from solver.mip import Backend
-from solver.siting_extended import DEFAULT_TIERS, TierSpec
-from solver.timeline import parse_level
+
+if TYPE_CHECKING:
+    from solver.siting_extended import TierSpec
 
 
 def _names(model: str) -> tuple[str, str]:
@@ -30,6 +25,8 @@ def _names(model: str) -> tuple[str, str]:
 
 
 def _tiers(values: list[str] | None) -> tuple[TierSpec, ...]:
+    from solver.siting_extended import DEFAULT_TIERS, TierSpec
+
     if not values:
         return DEFAULT_TIERS
     by = {t.tier: t for t in DEFAULT_TIERS}
@@ -54,7 +51,7 @@ def _tiers(values: list[str] | None) -> tuple[TierSpec, ...]:
 def site(
     out: Annotated[Path, typer.Option(help="Folder for siting.json, sites.geojson, map.png.")],
     area: Annotated[str, typer.Option(help="Bundled area or a GeoPackage.")] = "hengshui",
-    model: Annotated[str, typer.Option(help=f"One of: {', '.join(siting_models())}.")] = "mclp",
+    model: Annotated[str, typer.Option(help=f"One of: {', '.join(model_names())}.")] = "mclp",
     p: Annotated[
         int, typer.Option(help="New sites (mclp, pmedian, pcenter, capacitated, robust).")
     ] = 5,
@@ -133,6 +130,14 @@ def site(
             field="--solver",
             problem_zh=f"未知求解器 {solver!r},可选 scip、highs、sat",
         ) from None
+    from geodata.area import load_area
+    from geodata.io import write_atomic
+    from scenarios.siting import SitingRequest, run_siting
+    from scenarios.sweep import sweep_floods
+    from service.maps import site_map
+    from service.siting_plot import curve_plot
+    from solver.timeline import parse_level
+
     a = load_area(area, crs=crs)
     floods: list[Any] = list(flood or ())
     if sweep is not None:

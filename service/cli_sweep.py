@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scenarios.sweep import run_sweep
+from scenarios.severity import SEVERITIES
 from service.cli_common import LangOpt, app, console, friendly
 from service.i18n import Lang, pick
 
@@ -24,7 +24,7 @@ def sweep(
     scenarios: Annotated[int, typer.Option(help="How many generated floods.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the first scenario.")] = 1,
     severity: Annotated[
-        str | None, typer.Option(help="minor, moderate, major or extreme; default: all in turn.")
+        str | None, typer.Option(help=f"One of: {', '.join(SEVERITIES)}; default: all in turn.")
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (tcp://…); default: a local cluster.")
@@ -32,6 +32,8 @@ def sweep(
     lang: LangOpt = Lang.BOTH,
 ) -> None:
     """批量情景推演。How often relief reaches everyone in time, over many generated floods."""
+    from scenarios.sweep import run_sweep
+
     with Progress(
         TextColumn(pick("情景", "scenarios", lang)),
         BarColumn(),

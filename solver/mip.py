@@ -13,22 +13,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
 from ortools.linear_solver.python import model_builder_helper as mbh
 from scipy.sparse import csr_matrix
 
+from solver.backend import Backend as Backend  # re-exported: solver.mip.Backend
 from solver.errors import DataError
-
-
-class Backend(StrEnum):
-    """MIP solvers built into OR-Tools."""
-
-    SCIP = "scip"
-    HIGHS = "highs"
-    CP_SAT = "sat"
 
 
 @dataclass(frozen=True, slots=True)
