@@ -79,6 +79,7 @@ def check(
     from scenarios.check import run_check
     from scenarios.dispatch import DispatchRequest, plan_dispatch
     from service.maps import relief_map
+    from service.report_page import write_summary
 
     sc, folder, area_name = resolve_scenario(scenario, area, flood or [])
     a = load_area(area_name, crs=crs)
@@ -130,11 +131,23 @@ def check(
         flood=situation.flood,
         lang=lang,
     )
+    net = situation.network
+    summary = write_summary(
+        doc,
+        out,
+        lang,
+        names={**{d.id: d.name for d in net.depots}, **{q.id: q.name for q in net.points}},
+        map_path=out / "map.png",
+        source=a.path.name,
+    )
     _print_check(doc, lang, show)
     console.print(
         f"{label('outputs', lang)}: {out / 'report.json'}, {out / 'points.geojson'}, "
         f"{out / 'map.png'}",
         highlight=False,
+    )
+    console.print(
+        f"{pick('核查摘要(可打印)', 'Summary page (printable)', lang)}: {summary}", highlight=False
     )
 
 
