@@ -22,9 +22,13 @@ import argparse
 import csv
 import importlib.util
 import multiprocessing as mp
+import os
 import re
 import resource
+import shutil
+import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -137,13 +141,16 @@ def _problem(hours: np.ndarray, weights: np.ndarray) -> Any:
     )
 
 
-def _spopt_worker(dist: np.ndarray, p: int, limit: float, conn: Any) -> None:
+def _spopt_worker(dist: np.ndarray, p: int, limit: float, tmp_dir: str, conn: Any) -> None:
+    os.setsid()  # its own process group, so that a kill at the limit also ends CBC, its child
     import pulp
     from spopt.locate import PMedian
 
     t0 = time.perf_counter()
     model = PMedian.from_cost_matrix(dist, np.ones(dist.shape[0]), p_facilities=p)
-    model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=limit))
+    cbc = pulp.PULP_CBC_CMD(msg=False, timeLimit=limit)
+    cbc.tmpDir = tmp_dir  # PuLP's .mps/.sol files (100+ MB here), removed even after a kill
+    model.solve(cbc)
     seconds = time.perf_counter() - t0
     conn.send(
         {
@@ -170,22 +177,32 @@ def peer_missing() -> str | None:
 def _run_spopt(dist: np.ndarray, p: int, limit: float) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_spopt_worker, args=(dist, p, limit, child))
-    proc.start()
-    child.close()
-    proc.join(limit + 60)
-    if proc.is_alive():
-        proc.kill()
-        return {"objective": float("nan"), "seconds": limit + 60, "status": "killed"}
+    tmp_dir = tempfile.mkdtemp(prefix="bench-spopt-")
     try:
-        return dict(parent.recv())
-    except (EOFError, OSError):
-        # The worker died before answering (an import error, a crash): say so, go on.
-        return {
-            "objective": float("nan"),
-            "seconds": 0.0,
-            "status": f"error (exit code {proc.exitcode})",
-        }
+        proc = ctx.Process(target=_spopt_worker, args=(dist, p, limit, tmp_dir, child))
+        proc.start()
+        child.close()
+        proc.join(limit + 60)
+        if proc.is_alive():
+            # Killing the worker alone left CBC running on, orphaned, against the next instance.
+            assert proc.pid is not None  # started above
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                proc.kill()
+            proc.join()
+            return {"objective": float("nan"), "seconds": limit + 60, "status": "killed"}
+        try:
+            return dict(parent.recv())
+        except (EOFError, OSError):
+            # The worker died before answering (an import error, a crash): say so, go on.
+            return {
+                "objective": float("nan"),
+                "seconds": 0.0,
+                "status": f"error (exit code {proc.exitcode})",
+            }
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
 #: n, edges and p of OR-Library pmed31-40 (Beasley 1985; pmedopt.txt).
