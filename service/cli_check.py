@@ -79,6 +79,7 @@ def check(
     from scenarios.check import run_check
     from scenarios.dispatch import DispatchRequest, plan_dispatch
     from service.maps import relief_map
+    from service.maps_parts import when_text
     from service.report_page import write_summary
 
     sc, folder, area_name = resolve_scenario(scenario, area, flood or [])
@@ -130,6 +131,10 @@ def check(
         points=frame,
         flood=situation.flood,
         lang=lang,
+        roads=a.roads.edges,
+        rivers=a.rivers,
+        when=when_text(str(doc["scenario"].get("report_time") or ""), lang),
+        source=a.path.name,
     )
     net = situation.network
     summary = write_summary(

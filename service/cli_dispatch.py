@@ -26,6 +26,7 @@ from service.cli import resolve_scenario
 from service.cli_common import CrsOpt, LangOpt, app, console, friendly
 from service.i18n import Lang, both_figures, pick
 from service.maps import route_map
+from service.maps_parts import when_text
 from service.papers_places import directory_from_area
 from service.sheets import reason_label, write_sheets
 from solver.errors import DataError
@@ -305,13 +306,20 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
             last[place] = max(last.get(place, 0.0), float(s.get("met_h", s["arrive_h"])))
     xy = [coords(situation, p) for p in last]
     stop_frame = gpd.GeoDataFrame(
-        {"late": [m > first + 1e-9 for m in last.values()]},
+        {
+            "late": [m > first + 1e-9 for m in last.values()],
+            "name": [directory.get(p).name or p for p in last],
+        },
         geometry=gpd.points_from_xy([x for x, _ in xy], [y for _, y in xy]),
         crs=4326,
     )
     net = situation.network
     depots = gpd.GeoDataFrame(
-        {"tier": [d.tier.value for d in net.depots]},
+        {
+            "tier": [d.tier.value for d in net.depots],
+            "id": [d.id for d in net.depots],
+            "name": [d.name for d in net.depots],
+        },
         geometry=gpd.points_from_xy([d.lon for d in net.depots], [d.lat for d in net.depots]),
         crs=4326,
     )
@@ -340,6 +348,9 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
         flood=situation.flood,
         closed=closed,
         lang=lang,
+        roads=situation.area.roads.edges,
+        when=when_text(str(sc.get("report_time") or ""), lang),
+        source=situation.area.path.name,
     )
     return [*paths, out / "map.png"]
 

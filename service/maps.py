@@ -6,6 +6,8 @@ Matplotlib ships no CJK glyphs, so a subset of Noto Sans CJK SC (OFL, built by
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,14 @@ from matplotlib.patches import Patch
 
 from geodata.io import write_atomic
 from service.i18n import STATUSES, Lang, pick
+from service.maps_parts import (
+    draw_rivers,
+    draw_roads,
+    footer,
+    north_arrow,
+    place_labels,
+    scale_bar,
+)
 from service.papers_font import FONT_FILE
 from solver.defaults import Tier
 
@@ -48,19 +58,29 @@ TIER_STYLE = {  # marker, size, colour
 STATUS_COLOUR = {"met": "#2e7d32", "partial": "#f9a825", "late": "#ef6c00", "unmet": "#c62828"}
 
 
-def _canvas(boundaries: gpd.GeoDataFrame | None, *, names: bool = False) -> tuple[Figure, Any]:
+def _canvas(boundaries: gpd.GeoDataFrame | None) -> tuple[Figure, Any]:
     """A figure (no pyplot backend, so headless and in notebooks) with county outlines."""
     use_cjk_font()
     fig = Figure(figsize=(9, 10), dpi=110)
     ax = fig.subplots()
     if boundaries is not None and len(boundaries):
-        county = boundaries[boundaries.get("level", "county") == "county"]
-        county.boundary.plot(ax=ax, color="#555555", linewidth=0.6)
-        if names:
-            for _, row in county.iterrows():
-                c = row.geometry.representative_point()
-                ax.annotate(str(row["name"]), (c.x, c.y), fontsize=7, color="#555555", ha="center")
+        _counties(boundaries).boundary.plot(ax=ax, color="#555555", linewidth=0.6)
     return fig, ax
+
+
+def _counties(boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return boundaries[boundaries.get("level", "county") == "county"]
+
+
+def _county_labels(boundaries: gpd.GeoDataFrame | None) -> list[tuple[float, float, str, str]]:
+    """Each county's name at a point inside it, to be placed off the markers."""
+    if boundaries is None or not len(boundaries):
+        return []
+    out = []
+    for _, row in _counties(boundaries).iterrows():
+        c = row.geometry.representative_point()
+        out.append((float(c.x), float(c.y), str(row["name"]), "county"))
+    return out
 
 
 def _draw_flood(ax: Any, flood: gpd.GeoDataFrame | None) -> bool:
@@ -72,16 +92,46 @@ def _draw_flood(ax: Any, flood: gpd.GeoDataFrame | None) -> bool:
 
 
 def _finish(
-    path: Path, fig: Figure, ax: Any, handles: list[Artist], title: str, lat: float, lang: Lang
+    path: Path,
+    fig: Figure,
+    ax: Any,
+    handles: list[Artist],
+    title: str,
+    lat: float,
+    lang: Lang,
+    *,
+    labels: Sequence[tuple[float, float, str, str]] = (),
+    avoid: tuple[Sequence[float], Sequence[float]] = ((), ()),
+    when: str = "",
+    source: str = "",
 ) -> None:
-    """Legend, title, a north-south scale true at ``lat``, axis labels; write the PNG."""
-    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
-    ax.set_title(title, fontsize=11)
+    """Finish a map and write the PNG.
+
+    Legend, title, labels off the markers, a scale bar and north arrow true at ``lat``, the
+    date and data source, axis labels.
+    """
     ax.set_aspect(1 / np.cos(np.radians(lat)))
     ax.set_xlabel(pick("经度", "longitude", lang))
     ax.set_ylabel(pick("纬度", "latitude", lang))
-    fig.tight_layout()
+    ax.set_title("\n".join(textwrap.fill(line, 64) for line in title.split("\n")), fontsize=11)
+    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+    fig.tight_layout(rect=(0, 0.015, 1, 1))
+    place_labels(ax, labels, avoid_x=avoid[0], avoid_y=avoid[1])
+    scale_bar(ax, lat, lang)
+    north_arrow(ax, lang)
+    footer(fig, when, source, lang)
     write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+
+
+def _xy(*frames: gpd.GeoDataFrame | None) -> tuple[list[float], list[float]]:
+    """The x and y of every point of ``frames``, for labels to avoid."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for f in frames:
+        if f is not None and len(f):
+            xs += [float(v) for v in f.geometry.x]
+            ys += [float(v) for v in f.geometry.y]
+    return xs, ys
 
 
 def _draw_depots(ax: Any, depots: gpd.GeoDataFrame, handles: list[Artist], lang: Lang) -> None:
@@ -121,14 +171,26 @@ def relief_map(
     points: gpd.GeoDataFrame,
     flood: gpd.GeoDataFrame | None,
     lang: Lang,
+    roads: gpd.GeoDataFrame | None = None,
+    rivers: gpd.GeoDataFrame | None = None,
+    when: str = "",
+    source: str = "",
+    max_labels: int = 12,
 ) -> None:
-    """Draw counties, flood, depots by tier and demand points coloured by status to ``path``.
+    """Draw the relief check's map to ``path``.
 
-    ``depots`` needs a ``tier`` column; ``points`` needs ``status`` and ``people``.
+    Counties, roads by class, rivers, flood, depots by tier and demand points coloured by
+    status; the ``max_labels`` largest places not met in time are named.
+
+    ``depots`` needs a ``tier`` column; ``points`` needs ``status`` and ``people`` (and
+    ``name`` for labels). ``when`` (the plan's date and time) and ``source`` (the data) are
+    printed under the map.
     """
-    fig, ax = _canvas(boundaries, names=True)
-    flooded = _draw_flood(ax, flood)
+    fig, ax = _canvas(boundaries)
     handles: list[Artist] = []
+    draw_roads(ax, roads, handles, lang)
+    draw_rivers(ax, rivers, handles, lang)
+    flooded = _draw_flood(ax, flood)
     _draw_depots(ax, depots, handles, lang)
     for status, colour in STATUS_COLOUR.items():
         sel = points[points["status"] == status]
@@ -158,7 +220,24 @@ def relief_map(
     if flooded:
         handles.append(Patch(color="#64b5f6", alpha=0.45, label=pick("洪水范围", "flood", lang)))
     lat = float(points.geometry.y.mean()) if len(points) else 38.0
-    _finish(path, fig, ax, handles, title, lat, lang)
+    labels = _county_labels(boundaries)
+    if len(points) and "name" in points:
+        late = points[points["status"] != "met"].sort_values("people", ascending=False)
+        for _, r in late.head(max_labels).iterrows():
+            labels.append((r.geometry.x, r.geometry.y, str(r["name"] or r.get("id", "")), "place"))
+    _finish(
+        path,
+        fig,
+        ax,
+        handles,
+        title,
+        lat,
+        lang,
+        labels=labels,
+        avoid=_xy(points, depots),
+        when=when,
+        source=source,
+    )
 
 
 def site_map(
@@ -247,14 +326,21 @@ def route_map(
     flood: gpd.GeoDataFrame | None,
     closed: gpd.GeoDataFrame | None,
     lang: Lang,
+    roads: gpd.GeoDataFrame | None = None,
+    when: str = "",
+    source: str = "",
+    max_labels: int = 8,
 ) -> None:
     """Routes of a dispatch plan: delivery legs coloured by depot, places by on-time status.
 
     ``legs`` needs ``leg`` (delivery/return/transfer) and ``depot``; ``stops`` needs
-    ``late`` (bool); ``closed`` are closed roads (lines).
+    ``late`` (bool), and ``name`` to label late places; ``depots`` with ``id`` and ``name``
+    get the ``max_labels`` depots that send the most trucks labelled; ``closed`` are closed
+    roads (lines).
     """
     fig, ax = _canvas(boundaries)
     handles: list[Artist] = []
+    draw_roads(ax, roads, handles, lang)
     if _draw_flood(ax, flood):
         handles.append(Patch(color="#64b5f6", alpha=0.45, label=pick("洪水范围", "flood", lang)))
     if closed is not None and len(closed):
@@ -340,4 +426,26 @@ def route_map(
                 )
             )
     lat = float(depots.geometry.y.mean()) if len(depots) else 38.0
-    _finish(path, fig, ax, handles, title, lat, lang)
+    labels = _county_labels(boundaries)
+    if "name" in depots and "id" in depots and len(legs):
+        trips = legs[legs["leg"] == "delivery"]["depot"].astype(str).value_counts()
+        busiest = set(trips.index[:max_labels])
+        for _, r in depots[depots["id"].astype(str).isin(busiest)].iterrows():
+            labels.append((r.geometry.x, r.geometry.y, str(r["name"] or r["id"]), "depot"))
+    if len(stops) and "name" in stops:
+        late = stops[stops["late"]]
+        for _, r in late.head(max_labels).iterrows():
+            labels.append((r.geometry.x, r.geometry.y, str(r["name"]), "place"))
+    _finish(
+        path,
+        fig,
+        ax,
+        handles,
+        title,
+        lat,
+        lang,
+        labels=labels,
+        avoid=_xy(stops, depots),
+        when=when,
+        source=source,
+    )
