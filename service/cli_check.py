@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from service.cli import resolve_scenario
 from service.cli_common import CrsOpt, LangOpt, app, check_out_dir, console, friendly
 from service.i18n import BINDING, PINCH_UNITS, Lang, both_figures, label, pick, reason_text
+from service.report_summary import note_text
 from solver.errors import DataError
 
 
@@ -174,7 +176,7 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
         highlight=False,
     )
     for note in doc["notes"][:MAX_NOTES]:
-        console.print(f"[yellow]{note}[/]", highlight=False)
+        console.print(f"[yellow]{escape(note_text(note, lang))}[/]", highlight=False)
     if len(doc["notes"]) > MAX_NOTES:
         more = len(doc["notes"]) - MAX_NOTES
         console.print(f"… {more} {label('more', lang)} (report.json: notes)", highlight=False)
@@ -236,6 +238,7 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
         cells.append(f"{row['people_met']:,} ({row['share_met']:.1%})")
         t.add_row(*cells)
     console.print(t)
+    _print_shelter_counties(doc, lang, planned)
     _print_late(doc, lang, show, planned)
     everyone = doc["everyone_met_h"]
     console.print(
@@ -245,6 +248,25 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
     if doc["never_met"]:
         parts = [f"{reason_text(k, lang)} {v:,}" for k, v in doc["never_met"].items()]
         console.print(f"{label('never', lang)}: " + "; ".join(parts), highlight=False)
+
+
+def _print_shelter_counties(doc: dict[str, Any], lang: Lang, planned: bool) -> None:
+    """People by the county of the place where they are met (the summary page's second view)."""
+    from service.report_summary import build_summary
+
+    hours = doc["targets"][0]["hours"]
+    t = Table(title=f"{pick('按安置点所在县', 'By shelter county', lang)} · {hours:g} h")
+    keys = ["county", "people"]
+    keys += ["plan_people_met", "bound_allocation"] if planned else ["people_met"]
+    for key in keys:
+        t.add_column(label(key, lang), justify="left" if key == "county" else "right")
+    for row in build_summary(doc).by_shelter_county:
+        cells = [row.county, f"{row.people:,}"]
+        if planned and row.plan_met is not None:
+            cells.append(f"{row.plan_met:,} ({row.plan_met / max(row.people, 1):.1%})")
+        cells.append(f"{row.bound_met:,} ({row.bound_met / max(row.people, 1):.1%})")
+        t.add_row(*cells)
+    console.print(t)
 
 
 def _print_late(doc: dict[str, Any], lang: Lang, show: int, planned: bool) -> None:
