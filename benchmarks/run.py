@@ -120,6 +120,12 @@ FAMILIES: dict[str, Family] = {
             "synthetic province maximal covering: 2,000 candidates x 40,000 points",
         ),
         Family(
+            "startup",
+            "benchmarks.startup_bench",
+            "start-up time of relief commands (fresh processes) and their heaviest imports, "
+            "beside the bare interpreter",
+        ),
+        Family(
             "check",
             "benchmarks.check_bench",
             "the 10/12-hour relief check: bundled scenarios, exact vs pruned, a 2,000 x 40,000 "
