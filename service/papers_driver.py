@@ -96,25 +96,27 @@ def _info(sheet: DriverSheet, papers: Papers, lang: Lang) -> str:
 
 
 def _target_cell(v: Visit, papers: Papers, lang: Lang) -> str:
-    """Arrival, and the target it serves with its deadline: on time or late."""
+    """Arrival, the stop's own deadline, and each target met (√) or missed (×) as the plan says.
+
+    Missed targets are the plan's (``late[].missed_targets_h``); nothing is recomputed.
+    """
     out = f"{time_cell(papers.report, v.final_arrive_h or v.arrive_h, lang)}"
+    unit = hour_unit(lang)
     if v.by_h is not None:
-        deadline = at(papers.report, v.by_h)
-        late = bool(v.missed) or (v.met_h is not None and v.met_h > v.by_h + 1e-9)
-        mark = (
-            f'<span class="bad">× {e(words("late", _one(lang)))}</span>'
-            if late
-            else f'<span class="ok">√ {e(words("on_time", _one(lang)))}</span>'
-        )
         out += (
             f'<div class="small">{lab_inline("arrive_by", lang)} '
-            f"{v.by_h:g} {hour_unit(lang)} = {e(deadline)}</div>{mark}"
+            f"{v.by_h:g} {unit} = {e(at(papers.report, v.by_h))}</div>"
         )
-        if late and v.met_h is not None:
-            out += (
-                f'<div class="small">{lab_inline("met", lang)} {e(at(papers.report, v.met_h))}'
-                "</div>"
-            )
+    if v.status == "planned":
+        marks = [
+            f'<span class="bad mark">{t:g}{unit}×</span>'
+            if t in v.missed
+            else f'<span class="ok mark">{t:g}{unit}√</span>'
+            for t in papers.targets_h
+        ]
+        out += f"<div>{' '.join(marks)}</div>"
+    if v.missed and v.met_h is not None:
+        out += f'<div class="small">{lab_inline("met", lang)} {e(at(papers.report, v.met_h))}</div>'
     if v.status == "delivered":
         out += f'<div class="small">{e(words("delivered", _one(lang)))}</div>'
     return out
@@ -189,10 +191,7 @@ def _stops_table(sheet: DriverSheet, papers: Papers, lang: Lang) -> str:
     """Numbered stops with the reload lines between trips."""
     rows: list[str] = []
     for k, v in enumerate(sheet.visits):
-        late = bool(v.missed) or (
-            v.by_h is not None and v.met_h is not None and v.met_h > v.by_h + 1e-9
-        )
-        attr = ' class="late"' if late else ""
+        attr = ' class="late"' if v.missed else ""
         receipt = (
             f'<div class="qrbox" style="width:15mm">{qr_svg(v.code)}</div>'
             f'<div class="small">{e(v.code.split("/", 1)[-1])}</div>'
@@ -237,6 +236,8 @@ def sheet_html(sheet: DriverSheet, papers: Papers, lang: Lang) -> str:
     top = f'<div class="top">{_info(sheet, papers, lang)}{figure if svg else ""}</div>'
     return (
         f'<section class="page sheet">{head}{top}{_stops_table(sheet, papers, lang)}'
+        f'<div class="small">√ {e(words("on_time", _one(lang)))} · '
+        f"× {e(words('late', _one(lang)))}</div>"
         f"{signs(('driver_sign', 'dispatcher_sign', 'date_sign'), lang)}</section>"
     )
 

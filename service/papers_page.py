@@ -45,6 +45,7 @@ td.num, th.num { text-align: right; }
 .blank { display: inline-block; min-width: 28mm; border-bottom: 0.6pt solid #111;
          height: 3.8mm; vertical-align: bottom; }
 .late { background: #fde2e2; }
+.mark { white-space: nowrap; margin-right: 1.2mm; }
 .ok { color: #1b5e20; font-weight: bold; }
 .bad { color: #b71c1c; font-weight: bold; }
 .load { border: none; margin: 0; }

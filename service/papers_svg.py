@@ -140,10 +140,16 @@ def route_svg(
         parts.append(
             f'<text x="{x}" y="{y + 3.5}" class="depot-t">{e(pick("库", "D", lang))}</text>'
         )
-    for no, lon, lat in stops:
-        x, y = frame.xy(lon, lat)
-        parts.append(f'<circle cx="{x}" cy="{y}" r="7" class="stop"/>')
-        parts.append(f'<text x="{x}" y="{y + 3.5}" class="stop-t">{no}</text>')
+    numbers: dict[tuple[float, float], list[int]] = {}
+    for no, lon, lat in stops:  # one marker per place, with every stop number made there
+        numbers.setdefault(frame.xy(lon, lat), []).append(no)
+    for (x, y), nos in numbers.items():
+        label = ",".join(str(n) for n in nos)
+        r = 7 if len(label) == 1 else 4 + 3 * len(label)
+        parts.append(
+            f'<rect x="{x - r}" y="{y - 7}" width="{2 * r}" height="14" rx="7" class="stop"/>'
+        )
+        parts.append(f'<text x="{x}" y="{y + 3.5}" class="stop-t">{label}</text>')
     parts.append(_scale_bar(frame, lang))
     parts.append(_north(width, lang))
     return (
