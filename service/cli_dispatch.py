@@ -125,6 +125,9 @@ def dispatch(
     crs: CrsOpt = None,
     lang: LangOpt = Lang.BOTH,
     show: Annotated[int, typer.Option(help="Late stops to list in the terminal.")] = 10,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print the papers to PDF (needs Chromium).")
+    ] = False,
 ) -> None:
     """Plan relief deliveries: vehicle, load, depot, shelter, departure and arrival (调度)."""
     req = DispatchRequest(
@@ -147,6 +150,26 @@ def dispatch(
     write_outputs(situation, plan, out, lang)
     print_plan(plan.doc, lang, show)
     _print_outputs(out, lang)
+    if pdf:
+        _print_pdfs(out, lang)
+
+
+def _print_pdfs(out: Path, lang: Lang) -> None:
+    """Print the papers to PDF beside the HTML, or say why not."""
+    from service.papers_pdf import pages_to_pdf
+
+    pdfs = pages_to_pdf([out / n for n in ("sheets.html", "loading.html", "receipts.html")])
+    if pdfs is None:
+        console.print(
+            pick(
+                "未找到 Chromium,未生成 PDF;可在浏览器中打开 HTML 打印",
+                "no Chromium found: no PDF written; open the HTML in a browser and print",
+                lang,
+            ),
+            highlight=False,
+        )
+        return
+    console.print("PDF: " + ", ".join(str(p) for p in pdfs), highlight=False)
 
 
 def _parse_receiving(values: list[str]) -> dict[str, tuple[float, float]]:

@@ -73,3 +73,15 @@ def html_to_pdf(html: Path, pdf: Path, *, timeout_s: float = 300.0) -> Path | No
         finally:
             out.unlink(missing_ok=True)
     return pdf
+
+
+def pages_to_pdf(pages: list[Path]) -> list[Path] | None:
+    """Print each HTML page beside itself as ``.pdf``; None when there is no browser."""
+    if find_browser() is None:
+        return None
+    out = []
+    for page in pages:
+        pdf = html_to_pdf(page, page.with_suffix(".pdf"))
+        if pdf is not None:
+            out.append(pdf)
+    return out

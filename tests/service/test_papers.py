@@ -293,3 +293,22 @@ def test_papers_print_in_chromium_at_a4(tiny_plan, tmp_path):
     # And the command-line print (what a user without Playwright gets) writes a PDF too.
     pdf_path = html_to_pdf(paths[3], tmp_path / "loading.pdf")
     assert pdf_path is not None and pdf_path.read_bytes().startswith(b"%PDF")
+
+
+def test_relief_dispatch_pdf_without_a_browser_says_so(tiny_gpkg, tmp_path, monkeypatch):
+    """`relief dispatch --pdf` on a machine without Chromium writes the papers, no PDF, and
+    says how to print instead (printing itself is tested above with html_to_pdf)."""
+    from typer.testing import CliRunner
+
+    from service.cli import app
+    from tests.conftest import TINY
+
+    out = tmp_path / "plan"
+    args = ["dispatch", "--area", tiny_gpkg, "--scenario", TINY / "dispatch.yaml", "--out", out]
+    args += ["--time-limit", "1", "--engine", "greedy", "--pdf"]
+    monkeypatch.setenv("RELIEF_CHROMIUM", str(tmp_path / "no-such-browser"))
+    result = CliRunner().invoke(app, [*map(str, args)])
+    assert result.exit_code == 0, result.output
+    assert (out / "sheets.html").is_file() and (out / "receipts.html").is_file()
+    assert not list(out.glob("*.pdf"))
+    assert "未找到 Chromium" in result.output and "no Chromium found" in result.output
