@@ -308,13 +308,6 @@ def barrier_conditions(
     return dry.close(np.concatenate(closed)) if closed else dry
 
 
-def read_barriers(
-    path: str | os.PathLike[str], roads: RoadNetwork, *, crs: str | None = None
-) -> RoadConditions:
-    """Read a barrier file and close the roads it hits."""
-    return barrier_conditions(roads, read_layer(path, crs=crs), source=str(path))
-
-
 def depth_at(lon: ArrayLike, lat: ArrayLike, flood: gpd.GeoDataFrame) -> NDArray[np.float64]:
     """Deepest flood water at each place (0 where dry)."""
     pts = gpd.points_from_xy(np.asarray(lon, float), np.asarray(lat, float))

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from solver.catalogue import Catalogue, parse_group
@@ -459,8 +458,3 @@ def provenance_counts(frames: dict[str, pd.DataFrame]) -> dict[str, dict[str, in
             counts = df["provenance"].astype(str).value_counts()
             out[name] = {p.value: int(counts.get(p.value, 0)) for p in Provenance}
     return out
-
-
-def as_int_array(values: pd.Series) -> np.ndarray:
-    """Integer array from a numeric column (NaN -> 0)."""
-    return pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(dtype=np.int64)

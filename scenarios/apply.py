@@ -24,7 +24,7 @@ from geodata.matrix import Hazards, build_hazards, travel_time_matrix
 from scenarios.model import Affected, Closure, Scenario
 from solver.errors import DataError
 from solver.fleet import Mode
-from solver.network import Depot, Point, PointKind, ReserveNetwork
+from solver.network import Point, PointKind, ReserveNetwork
 from solver.timeline import TimelineParams
 from solver.traveltime import UNREACHABLE, travel_seconds
 
@@ -593,8 +593,3 @@ def road_classes(situation: Situation) -> list[str]:
             if n > 0 and situation.network.vehicle_class(cls).mode is Mode.ROAD:
                 classes.add(cls)
     return sorted(classes)
-
-
-def depot_by_id(network: ReserveNetwork) -> dict[str, Depot]:
-    """Depots by id."""
-    return {d.id: d for d in network.depots}

@@ -326,8 +326,3 @@ def parse_group(value: object, item_id: str = "") -> NeedGroup:
 
 
 DEFAULT_CATALOGUE = Catalogue()
-
-
-def stock_columns(catalogue: Catalogue) -> Iterable[str]:
-    """Column names that hold stock of each item in depot tables."""
-    return (f"stock_{item_id}" for item_id in catalogue.ids)

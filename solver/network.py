@@ -315,11 +315,3 @@ class ReserveNetwork:
         """Units on hand per need group and item."""
         total = self.stock_total()
         return {g: {i.id: total[i.id] for i in self.catalogue.in_group(g)} for g in NeedGroup}
-
-    def vehicles_at(self, depot_id: str) -> dict[str, int]:
-        """Vehicle counts per class based at ``depot_id``."""
-        counts: dict[str, int] = {}
-        for entry in self.fleet:
-            if entry.depot_id == depot_id:
-                counts[entry.vehicle_class] = counts.get(entry.vehicle_class, 0) + entry.count
-        return counts

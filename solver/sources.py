@@ -228,11 +228,3 @@ SOURCES: dict[str, Source] = {
         "straight-line legs at the class's cruise speed",
     ),
 }
-
-
-def cite(key: str) -> Source:
-    """Return the source behind ``key``; raise KeyError naming the key when unknown."""
-    try:
-        return SOURCES[key]
-    except KeyError:
-        raise KeyError(f"unknown source key {key!r}") from None
