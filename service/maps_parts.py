@@ -8,7 +8,6 @@ Used by :mod:`service.maps`; every function draws on a matplotlib ``Axes`` in lo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from service.i18n import Lang, pick
+from service.map_scale import km_per_deg_lon, nice_km
 
 #: Road classes from most to least important: line width and colour (as on the papers' maps).
 ROAD_STYLE: dict[str, tuple[float, str]] = {
@@ -31,7 +31,6 @@ ROAD_NAMES: dict[str, tuple[str, str]] = {
     "provincial": ("省道", "provincial road"),
     "county": ("县道", "county road"),
 }
-KM_PER_DEG_LAT = 110.57
 
 
 def draw_roads(ax: Any, roads: gpd.GeoDataFrame | None, handles: list[Any], lang: Lang) -> None:
@@ -60,21 +59,11 @@ def draw_rivers(ax: Any, rivers: gpd.GeoDataFrame | None, handles: list[Any], la
     )
 
 
-def nice_km(span_km: float) -> float:
-    """A round length (1, 2 or 5 × 10^n km) near a fifth of ``span_km``."""
-    target = max(span_km / 5, 0.05)
-    base = 10 ** math.floor(math.log10(target))
-    for step in (1, 2, 5, 10):
-        if base * step >= target * 0.75:
-            return float(base * step)
-    return float(base * 10)
-
-
 def scale_bar(ax: Any, lat: float, lang: Lang) -> float:
     """A scale bar in the lower right, true at latitude ``lat``; returns its length in km."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    km_per_deg = KM_PER_DEG_LAT * math.cos(math.radians(lat))
+    km_per_deg = km_per_deg_lon(lat)
     km = nice_km((x1 - x0) * km_per_deg)
     length = km / km_per_deg
     right = x1 - 0.04 * (x1 - x0)

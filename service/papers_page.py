@@ -15,9 +15,7 @@ from service.i18n import Lang
 from service.papers_font import FAMILY, font_face_css
 from service.papers_places import Place
 from service.papers_text import at, e, lab, qty, rel, two, words
-from service.sheets_text import UNITS, item_name
-from solver.catalogue import DEFAULT_CATALOGUE
-from solver.errors import DataError
+from service.sheets_text import item_name, item_unit
 
 CSS = """
 * { box-sizing: border-box; }
@@ -124,13 +122,8 @@ def field_value(value: str, width_mm: int = 28) -> str:
 
 
 def unit_name(item_id: str, lang: Lang) -> str:
-    """The counting unit of an item in ``lang`` ("" for items not in the catalogue)."""
-    try:
-        unit = DEFAULT_CATALOGUE.get(item_id).unit
-    except DataError:
-        return ""
-    zh, en = UNITS.get(unit, (unit, unit))
-    return en if lang is Lang.EN else zh
+    """The counting unit of an item in one language (Chinese unless ``Lang.EN``)."""
+    return item_unit(item_id, _one(lang))
 
 
 def item_label(item_id: str, lang: Lang) -> str:

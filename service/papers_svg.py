@@ -8,12 +8,12 @@ draws the area's roads by class and its rivers inside the route's box, the truck
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import segno
 
 from service.i18n import Lang, pick
+from service.map_scale import KM_PER_DEG_LAT, km_per_deg_lon, nice_km
 from service.papers_data import DriverSheet, Line
 from service.papers_places import RoadLines
 from service.papers_text import e
@@ -26,7 +26,6 @@ ROAD_STYLE: dict[str, tuple[float, str]] = {
     "county": (1.0, "#9a9a9a"),
     "township": (0.5, "#c8c8c8"),
 }
-KM_PER_DEG_LAT = 110.57
 #: Minor (township) roads are drawn only on maps at most this wide.
 MINOR_ROADS_KM = 20.0
 #: The QR codes' mask pattern (0-7).
@@ -45,22 +44,12 @@ def qr_svg(payload: str, *, title: str = "") -> str:
     return svg.replace('class="segno">', f'class="qr" role="img">{label}', 1)
 
 
-def _nice_km(span_km: float) -> float:
-    """A round scale-bar length near a quarter of ``span_km``."""
-    target = max(span_km / 4, 0.05)
-    base = 10 ** math.floor(math.log10(target))
-    for step in (1, 2, 5, 10):
-        if base * step >= target * 0.8:
-            return float(base * step)
-    return float(base * 10)
-
-
 class _Frame:
     """Lon/lat to SVG coordinates in a box of ``width`` x ``height`` units, north up."""
 
     def __init__(self, box: tuple[float, float, float, float], width: float, height: float):
         x0, y0, x1, y1 = box
-        self.kx = math.cos(math.radians((y0 + y1) / 2)) * KM_PER_DEG_LAT  # km per degree lon
+        self.kx = km_per_deg_lon((y0 + y1) / 2)
         span_x = max((x1 - x0) * self.kx, 0.2)
         span_y = max((y1 - y0) * KM_PER_DEG_LAT, 0.2)
         self.scale = min(width / span_x, height / span_y)  # units per km
@@ -162,7 +151,7 @@ def route_svg(
 
 def _scale_bar(frame: _Frame, lang: Lang) -> str:
     """A scale bar in the lower left."""
-    km = _nice_km(frame.span_km)
+    km = nice_km(frame.span_km, parts=4)
     length = km * frame.scale
     x, y = 10.0, frame.height - 12
     label = f"{km:g} {pick('公里', 'km', lang)}"

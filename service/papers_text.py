@@ -96,14 +96,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "trip_no": ("趟次", "Trip"),
 }
 
-UNITS: dict[str, tuple[str, str]] = {
-    "piece": ("件", "pcs"),
-    "set": ("套", "sets"),
-    "kg": ("公斤", "kg"),
-    "L": ("升", "L"),
-    "kit": ("包", "kits"),
-}
-
 
 def e(value: object) -> str:
     """Escaped text of a value for HTML ("" for None)."""

@@ -8,20 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from html import escape
 from typing import Any
 
 from service.i18n import Lang
 from service.papers_data import Papers, build_papers
 from service.papers_driver import render_driver_sheets
 from service.papers_places import Directory
+from service.papers_text import e as _e
 from service.sheets_rows import check_plan, redispatch_pairs, summary_pairs, target_rows
 from service.sheets_text import quantity_text, reason_label, report_time, text, wall_clock
-
-
-def _e(value: object) -> str:
-    """Escaped text of a value for HTML ("" for None)."""
-    return "" if value is None else escape(str(value))
 
 
 def _table_html(headers: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> str:

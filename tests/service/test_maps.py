@@ -11,8 +11,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from service.i18n import Lang
+from service.map_scale import nice_km
 from service.maps import use_cjk_font
-from service.maps_parts import KM_PER_DEG_LAT, nice_km, place_labels, scale_bar
+from service.maps_parts import place_labels, scale_bar
 
 
 @given(st.floats(0.5, 5000))
@@ -30,7 +31,7 @@ def test_scale_bar_is_true_at_its_latitude():
     ax.set_ylim(37.0, 38.0)
     km = scale_bar(ax, 37.5, Lang.ZH)
     xs = ax.lines[-1].get_xdata()
-    length_km = (max(xs) - min(xs)) * KM_PER_DEG_LAT * math.cos(math.radians(37.5))
+    length_km = (max(xs) - min(xs)) * 110.57 * math.cos(math.radians(37.5))
     assert length_km == np.float64(km) or abs(length_km - km) < 1e-9 * km
     assert any(t.get_text() == f"{km:g} 公里" for t in ax.texts)
 
