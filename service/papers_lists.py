@@ -28,7 +28,7 @@ from service.papers_page import (
     unit_name,
     weight_volume,
 )
-from service.papers_svg import qr_svg
+from service.papers_svg import depot_svg, qr_svg
 from service.papers_text import at, e, lab, qty, words
 from service.sheets_text import class_name, mode_name
 
@@ -80,6 +80,13 @@ def loading_html(lst: LoadingList, papers: Papers, lang: Lang) -> str:
         f'<table class="info"><colgroup><col style="width:24mm"><col></colgroup>'
         f"<tr><th>{lab('depot', lang)}</th><td>{place_html(lst.depot, lang)}</td></tr></table>"
     )
+    sheets = [s for s in papers.sheets if s.depot.id == lst.depot.id]
+    svg = depot_svg(lst.depot, sheets, papers.directory.roads, lang, height=200)
+    if svg:
+        depot = (
+            f'<div class="top">{depot}<figure class="map">{svg}'
+            f"<figcaption>{lab('depot_map', lang)}</figcaption></figure></div>"
+        )
     return (
         f'<section class="page loading">{head}{depot}'
         + table(heads, (4, 5, 10, 10, 14, 7, 15, 27, 8), rows)

@@ -15,7 +15,7 @@ import segno
 from service.i18n import Lang, pick
 from service.map_scale import KM_PER_DEG_LAT, km_per_deg_lon, nice_km
 from service.papers_data import DriverSheet, Line
-from service.papers_places import RoadLines
+from service.papers_places import Place, RoadLines
 from service.papers_text import e
 
 #: Road classes from most to least important: stroke width and colour.
@@ -85,24 +85,8 @@ def _box(
     return (min(xs) - dx, min(ys) - dy, max(xs) + dx, max(ys) + dy)
 
 
-def route_svg(
-    sheet: DriverSheet, roads: RoadLines, lang: Lang, *, width: float = 300, height: float = 230
-) -> str:
-    """The vehicle's route on the area's roads, or "" when its places have no coordinates."""
-    depot = sheet.depot
-    stops = [
-        (v.no, v.place.lon, v.place.lat)
-        for v in sheet.visits
-        if v.place.lon is not None and v.place.lat is not None
-    ]
-    pts: list[tuple[float, float]] = [(lon, lat) for _, lon, lat in stops]
-    pts += [p for v in sheet.visits for line in (*v.path, *v.back_path) for p in line]
-    if depot.lon is not None and depot.lat is not None:
-        pts.append((depot.lon, depot.lat))
-    if not pts:
-        return ""
-    box = _box(pts)
-    frame = _Frame(box, width, height)
+def _base(frame: _Frame, box: tuple[float, float, float, float], roads: RoadLines) -> list[str]:
+    """Rivers, then the roads inside ``box`` by class (main roads last, on top)."""
     parts: list[str] = []
     near = roads.within(box, minor=frame.span_km <= MINOR_ROADS_KM)
     for line in near.water:
@@ -119,34 +103,127 @@ def route_svg(
             f'<path d="{frame.path(near.lines[k])}" stroke="{colour}" stroke-width="{w}" '
             'fill="none"/>'
         )
+    return parts
+
+
+def _depot(frame: _Frame, depot: Place, lang: Lang) -> list[str]:
+    """The depot as a square marked 库 (D)."""
+    if depot.lon is None or depot.lat is None:
+        return []
+    x, y = frame.xy(depot.lon, depot.lat)
+    return [
+        f'<rect x="{x - 6}" y="{y - 6}" width="12" height="12" class="depot"/>',
+        f'<text x="{x}" y="{y + 3.5}" class="depot-t">{e(pick("库", "D", lang))}</text>',
+    ]
+
+
+def _markers(frame: _Frame, stops: Sequence[tuple[str, float, float]], cls: str) -> list[str]:
+    """One rounded marker per place, labelled with every number made there."""
+    numbers: dict[tuple[float, float], list[str]] = {}
+    for no, lon, lat in stops:
+        at_place = numbers.setdefault(frame.xy(lon, lat), [])
+        if no not in at_place:
+            at_place.append(no)
+    parts = []
+    for (x, y), nos in numbers.items():
+        label = ",".join(nos)
+        r = 7 if len(label) == 1 else 4 + 3 * len(label)
+        parts.append(
+            f'<rect x="{x - r}" y="{y - 7}" width="{2 * r}" height="14" rx="7" class="{cls}"/>'
+        )
+        parts.append(f'<text x="{x}" y="{y + 3.5}" class="stop-t">{e(label)}</text>')
+    return parts
+
+
+def _svg(title: str, width: float, height: float, parts: Sequence[str]) -> str:
+    return (
+        f'<svg class="routemap" viewBox="0 0 {width} {height}" '
+        f'preserveAspectRatio="xMidYMid meet" role="img">'
+        f"<title>{e(title)}</title>"
+        f'<rect width="{width}" height="{height}" class="bg"/>' + "".join(parts) + "</svg>"
+    )
+
+
+def _points(sheets: Sequence[DriverSheet]) -> list[tuple[float, float]]:
+    """Every place and path vertex of ``sheets``, and their depots."""
+    pts = [
+        (v.place.lon, v.place.lat)
+        for s in sheets
+        for v in s.visits
+        if v.place.lon is not None and v.place.lat is not None
+    ]
+    pts += [p for s in sheets for v in s.visits for line in (*v.path, *v.back_path) for p in line]
+    pts += [
+        (s.depot.lon, s.depot.lat)
+        for s in sheets
+        if s.depot.lon is not None and s.depot.lat is not None
+    ]
+    return pts
+
+
+def route_svg(
+    sheet: DriverSheet, roads: RoadLines, lang: Lang, *, width: float = 300, height: float = 230
+) -> str:
+    """The vehicle's route on the area's roads, or "" when its places have no coordinates."""
+    pts = _points([sheet])
+    if not pts:
+        return ""
+    box = _box(pts)
+    frame = _Frame(box, width, height)
+    parts = _base(frame, box, roads)
     for v in sheet.visits:
         parts += [f'<path d="{frame.path(line)}" class="back"/>' for line in v.back_path]
     for v in sheet.visits:
         parts += [f'<path d="{frame.path(line)}" class="out"/>' for line in v.path]
-    if depot.lon is not None and depot.lat is not None:
-        x, y = frame.xy(depot.lon, depot.lat)
-        parts.append(f'<rect x="{x - 6}" y="{y - 6}" width="12" height="12" class="depot"/>')
-        parts.append(
-            f'<text x="{x}" y="{y + 3.5}" class="depot-t">{e(pick("库", "D", lang))}</text>'
-        )
-    numbers: dict[tuple[float, float], list[int]] = {}
-    for no, lon, lat in stops:  # one marker per place, with every stop number made there
-        numbers.setdefault(frame.xy(lon, lat), []).append(no)
-    for (x, y), nos in numbers.items():
-        label = ",".join(str(n) for n in nos)
-        r = 7 if len(label) == 1 else 4 + 3 * len(label)
-        parts.append(
-            f'<rect x="{x - r}" y="{y - 7}" width="{2 * r}" height="14" rx="7" class="stop"/>'
-        )
-        parts.append(f'<text x="{x}" y="{y + 3.5}" class="stop-t">{label}</text>')
-    parts.append(_scale_bar(frame, lang))
-    parts.append(_north(width, lang))
-    return (
-        f'<svg class="routemap" viewBox="0 0 {width} {height}" '
-        f'preserveAspectRatio="xMidYMid meet" role="img">'
-        f"<title>{e(sheet.vehicle)}</title>"
-        f'<rect width="{width}" height="{height}" class="bg"/>' + "".join(parts) + "</svg>"
-    )
+    parts += _depot(frame, sheet.depot, lang)
+    stops = [
+        (str(v.no), v.place.lon, v.place.lat)
+        for v in sheet.visits
+        if v.place.lon is not None and v.place.lat is not None
+    ]
+    parts += _markers(frame, stops, "stop")
+    parts += [_scale_bar(frame, lang), _north(width, lang)]
+    return _svg(sheet.vehicle, width, height, parts)
+
+
+#: Colours of the vehicles on a depot's map (cycled).
+PALETTE = ("#c62828", "#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#ad1457")
+
+
+def depot_svg(
+    depot: Place,
+    sheets: Sequence[DriverSheet],
+    roads: RoadLines,
+    lang: Lang,
+    *,
+    width: float = 300,
+    height: float = 230,
+) -> str:
+    """A depot's page of the atlas: each truck's routes in its own colour.
+
+    Places are marked with the numbers of the driver sheets that go there; "" when nothing
+    has coordinates.
+    """
+    pts = _points(sheets)
+    if not pts:
+        return ""
+    box = _box(pts)
+    frame = _Frame(box, width, height)
+    parts = _base(frame, box, roads)
+    stops: list[tuple[str, float, float]] = []
+    for k, sheet in enumerate(sheets):
+        colour = PALETTE[k % len(PALETTE)]
+        for v in sheet.visits:
+            parts += [
+                f'<path d="{frame.path(line)}" class="out" style="stroke:{colour}"/>'
+                for line in v.path
+            ]
+            if v.place.lon is not None and v.place.lat is not None:
+                stops.append((sheet.number.lstrip("0") or "0", v.place.lon, v.place.lat))
+    parts += _depot(frame, depot, lang)
+    parts += _markers(frame, stops, "stop")
+    parts += [_scale_bar(frame, lang), _north(width, lang)]
+    return _svg(depot.name or depot.id, width, height, parts)
 
 
 def _scale_bar(frame: _Frame, lang: Lang) -> str:

@@ -57,6 +57,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "then": ("再由", "then by"),
     "roads": ("路线", "Roads"),
     "route_map": ("行驶路线图", "Route map"),
+    "depot_map": ("本库车辆路线(数字为调度单号)", "This depot's trucks (numbers: driver sheets)"),
     "totals": ("合计", "Totals"),
     "km": ("公里", "km"),
     "hours": ("小时", "h"),

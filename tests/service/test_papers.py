@@ -196,6 +196,23 @@ def test_driver_sheet_shows_what_a_driver_needs(tiny_plan):
             assert v.code in receipts
 
 
+def test_loading_lists_map_each_depots_trucks(tiny_plan):
+    """Each depot's list carries a map of its trucks, places marked with their sheet numbers."""
+    doc, directory, legs = tiny_plan
+    papers = build_papers(doc, directory, legs)
+    page = render_loading_lists(papers, Lang.BOTH)
+    pages = page.split('<section class="page loading">')[1:]
+    assert len(pages) == len(papers.loading)
+    for lst, part in zip(papers.loading, pages, strict=True):
+        svg = part[
+            part.index('<svg class="routemap"') : part.index("</svg>", part.index("routemap"))
+        ]
+        marks = set(re.findall(r'class="stop-t">([^<]+)<', svg))
+        numbers = {n for m in marks for n in m.split(",")}
+        mine = {s.number.lstrip("0") for s in papers.sheets if s.depot.id == lst.depot.id}
+        assert numbers == mine
+
+
 def test_contact_fields_come_from_the_areas_own_columns():
     """Address, contact and phone print from the data where it has them, else stay blank."""
     layer = pd.DataFrame(
