@@ -240,4 +240,5 @@ def open_db(url: str) -> tuple[Engine, sessionmaker]:  # type: ignore[type-arg]
 
     if not at_head(engine):
         migrate(url)
+    engine.dispose()  # no connection kept from the check: an engine never used holds none
     return engine, sessionmaker(engine, expire_on_commit=False)

@@ -392,8 +392,10 @@ def test_a_re_plan_cancels_only_the_callers_trips_and_says_which(drill_service, 
     """Two duty officers order trips; one re-plans: only that officer's pending trips are
     cancelled, listed in the reply; the other's still play."""
     client, h = drill_service
-    with open_db(client.app.state.settings.db_url)[1]() as s:
+    engine, sessions = open_db(client.app.state.settings.db_url)
+    with sessions() as s:
         other = {"Authorization": f"Bearer {create_token(s, 'player-2', 'duty_officer')}"}
+    engine.dispose()  # an engine left to the garbage collector leaves its connection open
     body = {"area": "tiny", "scenario": exercise_scenario()}
     url = "/drills/" + client.post("/drills", json=body, headers=h["controller"]).json()["id"]
     client.post(f"{url}/start", headers=h["controller"])
