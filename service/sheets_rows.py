@@ -17,6 +17,7 @@ from service.sheets_text import (
     TRANSFER_KEYS,
     UNSERVED_KEYS,
     class_name,
+    engine_label,
     hours_text,
     item_name,
     items_text,
@@ -353,7 +354,8 @@ def summary_pairs(doc: Mapping[str, Any], lang: Lang) -> list[tuple[str, object]
         "solve_s",
     ):
         if key in kpis:
-            pairs.append((text(key, lang), kpis[key]))
+            value = engine_label(kpis[key], lang) if key == "engine" else kpis[key]
+            pairs.append((text(key, lang), value))
     if doc.get("committed"):
         pairs.append((text("committed", lang), len(doc["committed"])))
     return pairs

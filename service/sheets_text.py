@@ -158,6 +158,26 @@ def text(key: str, lang: Lang) -> str:
     return pick(zh, en, lang)
 
 
+#: The schedule engine that made the plan (solver.schedule), in words; "grasp-N" is run N.
+ENGINE_NAMES: dict[str, tuple[str, str]] = {
+    "deadline": ("最早时限优先贪心", "earliest-deadline greedy"),
+    "value": ("价值优先贪心", "value-first greedy"),
+    "grasp": ("随机化贪心(GRASP)", "GRASP"),
+    "cp-sat": ("约束规划(CP-SAT)", "CP-SAT"),
+}
+
+
+def engine_label(engine: str, lang: Lang) -> str:
+    """The engine of a plan in words ("grasp-3": the third randomised run)."""
+    name, _, run = str(engine).partition("-")
+    if str(engine) in ENGINE_NAMES:
+        name, run = str(engine), ""
+    zh, en = ENGINE_NAMES.get(name, (str(engine), str(engine)))
+    if run and name in ENGINE_NAMES:
+        zh, en = f"{zh} 第{run}次", f"{en} run {run}"
+    return pick(zh, en, lang)
+
+
 def reason_label(reason: str, lang: Lang) -> str:
     """An unserved reason code in words; unknown codes are printed as they are."""
     if reason.startswith("on_board_"):

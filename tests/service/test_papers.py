@@ -168,7 +168,14 @@ def test_zh_papers_have_no_english_but_codes(tiny_plan):
     codes |= {p.id for p in directory.places.values()}
     codes |= {v.code for s in papers.sheets for v in s.visits}
     codes |= {lst.number for lst in (*papers.loading, *papers.receipts)}
-    for render in (render_driver_sheets, render_loading_lists, render_receipt_lists):
+    codes |= {papers.area}
+
+    def driver_sheets_with_cover(papers, lang):  # as written: the plan's cover, then sheets
+        from service.sheets_html import render_html
+
+        return render_html(doc, lang, papers=papers)
+
+    for render in (driver_sheets_with_cover, render_loading_lists, render_receipt_lists):
         text = _visible_text(render(papers, Lang.ZH))
         for code in sorted(codes, key=len, reverse=True):
             text = text.replace(code, " ")

@@ -460,3 +460,12 @@ def test_stop_names_show_on_sheets(tmp_path):
     assert "S1 中学避难场所" in render_csv(doc, Lang.BOTH)
     html = render_html(doc, Lang.BOTH)
     assert "中学避难场所" in html and "横0-1 → 纵1-0" in html
+
+
+def test_engine_names_in_words():
+    from service.sheets_text import engine_label
+
+    assert engine_label("grasp-3", Lang.ZH) == "随机化贪心(GRASP) 第3次"
+    assert engine_label("value", Lang.EN) == "value-first greedy"
+    assert engine_label("cp-sat", Lang.BOTH).startswith("约束规划")
+    assert engine_label("something-new", Lang.ZH) == "something-new"  # unknown: as it is
