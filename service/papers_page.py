@@ -49,8 +49,9 @@ td.num, th.num { text-align: right; }
 .load { border: none; margin: 0; }
 .load td { border: none; padding: 0 0.6mm 0.2mm 0; }
 .load td.q { text-align: right; white-space: nowrap; width: 40%%; }
-.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 0.6mm 2mm; font-size: 8.5pt; }
-.grid .en { font-size: 7pt; }
+.grid { font-size: 8.5pt; line-height: 1.35; }
+.grid .it { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.grid small { font-size: 7pt; color: #555; }
 table.receipts tr.arrival > td { border-top: 1.4pt solid #111; }
 table.receipts tr.totals > td { border-top: 1.4pt solid #111; background: #f4f4f4; }
 .reload td { background: #f5f5f5; font-size: 8pt; border-top: 0.6pt dashed #666; }
@@ -144,9 +145,19 @@ def load_table(items: Mapping[str, float], lang: Lang, extra: str = "") -> str:
 
 
 def load_grid(items: Mapping[str, float], lang: Lang) -> str:
-    """A load as a two-column grid of "quantity unit · item" (compact, for driver sheets)."""
+    """A load as one line per item: quantity and unit, then the name (English small after).
+
+    Lines never wrap; an English name too long for the column is cut with an ellipsis, the
+    Chinese one and the quantity always show.
+    """
     cells = "".join(
-        f"<div><b>{e(qty(q))} {e(unit_name(k, lang))}</b> {item_label(k, lang)}</div>"
+        f'<div class="it"><b>{e(qty(q))} {e(unit_name(k, lang))}</b> '
+        + (
+            f"{e(item_name(k, Lang.ZH))} <small>{e(item_name(k, Lang.EN))}</small>"
+            if lang is Lang.BOTH
+            else e(item_name(k, lang))
+        )
+        + "</div>"
         for k, q in items.items()
     )
     return f'<div class="grid">{cells}</div>' if cells else ""
