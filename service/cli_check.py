@@ -53,6 +53,9 @@ def check(
     crs: CrsOpt = None,
     lang: LangOpt = Lang.BOTH,
     show: Annotated[int, typer.Option(help="Late points to list in the terminal.")] = 15,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print the summary to PDF (needs Chromium).")
+    ] = False,
 ) -> None:
     """The 10/12-hour relief check: are basic needs (衣食住医) met in time, and if not, why.
 
@@ -153,8 +156,21 @@ def check(
         f"{out / 'map.png'}",
         highlight=False,
     )
+    summary_text = str(summary)
+    if pdf:
+        from service.papers_pdf import pages_to_pdf
+
+        printed = pages_to_pdf([summary])
+        if printed:
+            summary_text = f"{summary}, {printed[0]}"
+        else:
+            console.print(
+                pick("未找到 Chromium,未生成 PDF", "no Chromium found: no PDF written", lang),
+                highlight=False,
+            )
     console.print(
-        f"{pick('核查摘要(可打印)', 'Summary page (printable)', lang)}: {summary}", highlight=False
+        f"{pick('核查摘要(可打印)', 'Summary page (printable)', lang)}: {summary_text}",
+        highlight=False,
     )
 
 

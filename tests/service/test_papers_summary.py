@@ -233,7 +233,7 @@ def test_summary_fits_one_a4_page_in_chromium(tmp_path):
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
 
 
-def test_relief_check_writes_the_summary_and_names_it_last(tiny_gpkg, tmp_path):
+def test_relief_check_writes_the_summary_and_names_it_last(tiny_gpkg, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from service.cli import app
@@ -241,7 +241,8 @@ def test_relief_check_writes_the_summary_and_names_it_last(tiny_gpkg, tmp_path):
 
     out = tmp_path / "out"
     args = ["check", "--area", tiny_gpkg, "--scenario", TINY / "scenario.yaml", "--out", out]
-    result = CliRunner().invoke(app, [*map(str, args), "--plan-seconds", "1"])
+    monkeypatch.setenv("RELIEF_CHROMIUM", str(tmp_path / "no-such-browser"))
+    result = CliRunner().invoke(app, [*map(str, args), "--plan-seconds", "1", "--pdf"])
     assert result.exit_code == 0, result.output
     page = (out / "summary.html").read_text(encoding="utf-8")
     doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -250,3 +251,4 @@ def test_relief_check_writes_the_summary_and_names_it_last(tiny_gpkg, tmp_path):
     assert "data:image/png;base64," in page  # the map rides along on page 2
     last = "".join(result.output.strip().splitlines()[-3:])  # rich may wrap a long path
     assert "summary.html" in last and "核查摘要" in last
+    assert "no Chromium found" in result.output and not (out / "summary.pdf").exists()
