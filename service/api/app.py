@@ -1,7 +1,8 @@
 """The FastAPI application: settings, database, job runner, limits, errors, routes.
 
 Routes live in ``routes_registry`` (areas, depots, stock, shelters, audit, map),
-``routes_uploads`` (areas, floods, scenarios) and ``routes_jobs``. Every error is JSON
+``routes_uploads`` (areas, floods, scenarios), ``routes_jobs``, ``routes_drills`` and
+``routes_workspace`` (the workspace at ``/``). Every error is JSON
 ``{"problem", "problem_zh", "field"}`` with the right status: 400 unreadable body, 401 no
 or bad token, 403 role not allowed, 404 unknown id, 409 concurrent edit, 413 body too
 large, 422 bad input (naming the field), 429 job queue full.
@@ -16,14 +17,21 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from geodata.limits import TooLargeError
 from scenarios.model import problem_zh_of
-from service.api import analyses, routes_drills, routes_jobs, routes_registry, routes_uploads
+from service.api import (
+    analyses,
+    routes_drills,
+    routes_jobs,
+    routes_registry,
+    routes_uploads,
+    routes_workspace,
+)
 from service.api.context import ApiError, make_ctx
 from service.api.db import open_db
 from service.api.jobs import JobRunner
@@ -78,13 +86,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     _errors(app, cfg)
 
     ctx = make_ctx(cfg, sessions, runner)
-    for routes in (routes_registry, routes_uploads, routes_jobs, routes_drills):
+    for routes in (routes_registry, routes_uploads, routes_jobs, routes_drills, routes_workspace):
         routes.register(app, ctx)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        """To the API documentation (the service has no workspace page yet)."""
-        return RedirectResponse("/docs", status_code=307)
 
     _document_job_options(app)
     return app

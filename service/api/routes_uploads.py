@@ -24,6 +24,7 @@ from service.api import analyses
 from service.api.auth import DRILL_CONTROLLERS, Role
 from service.api.context import ApiError, Ctx
 from service.api.db import Audit, Layer, StoredScenario, Token, now
+from service.api.library import library_scenario, library_scenarios
 from service.api.registry import area_spec, extra_areas
 from service.api.schemas import LayerOut, ScenarioIn, ScenarioOut, printable
 from service.api.spatial import layers_in_bbox, store_features
@@ -125,34 +126,61 @@ def register(app: FastAPI, c: Ctx) -> None:
 
     @app.get("/scenarios")
     def scenarios(_: Token = reader, s: Session = Depends(db)) -> list[ScenarioOut]:  # noqa: B008
-        """Stored scenarios (library scenarios are named directly in jobs)."""
+        """Stored scenarios, then the bundled library's (``source``; a stored name shadows one).
+
+        Jobs and drills accept either name; a library scenario has version 0.
+        """
         rows = s.scalars(select(StoredScenario).order_by(StoredScenario.name)).all()
-        return [
-            ScenarioOut(name=r.name, area=r.area, version=r.version, updated_at=r.updated_at)
+        stored = [
+            ScenarioOut(
+                name=r.name,
+                area=r.area,
+                version=r.version,
+                updated_at=r.updated_at,
+                name_zh=str(json.loads(r.body).get("name_zh") or ""),
+            )
             for r in rows
+        ]
+        names = {r.name for r in stored}
+        return stored + [
+            ScenarioOut(
+                name=x.name,
+                area=x.area,
+                version=0,
+                updated_at=x.updated_at,
+                name_zh=x.name_zh,
+                source="library",
+            )
+            for x in library_scenarios()
+            if x.name not in names
         ]
 
     @app.get("/scenarios/{name}")
     def scenario(name: str, tok: Token = reader, s: Session = Depends(db)) -> ScenarioOut:  # noqa: B008
-        """One stored scenario with its body.
+        """One stored or library scenario with its body.
 
         Its ``injects`` (an exercise script) are shown to planners and exercise designers
         only: duty officers may be the players of a drill made from it.
         """
         r = s.get(StoredScenario, name)
-        if r is None:
+        if r is not None:
+            out = ScenarioOut(name=r.name, area=r.area, version=r.version, updated_at=r.updated_at)
+            body = json.loads(r.body)
+        elif (lib := library_scenario(name)) is not None:
+            out = ScenarioOut(
+                name=lib.name,
+                area=lib.area,
+                version=0,
+                updated_at=lib.updated_at,
+                source="library",
+            )
+            body = dict(lib.body)
+        else:
             raise ApiError(404, f"unknown scenario {name!r}", "name", "未知情景")
-        body = json.loads(r.body)
         if Role(tok.role) not in DRILL_CONTROLLERS and body.get("injects"):
             body["injects"] = []
             body["injects_hidden"] = True
-        return ScenarioOut(
-            name=r.name,
-            area=r.area,
-            version=r.version,
-            updated_at=r.updated_at,
-            body=body,
-        )
+        return out.model_copy(update={"body": body, "name_zh": str(body.get("name_zh") or "")})
 
     @app.put("/scenarios/{name}")
     def put_scenario(

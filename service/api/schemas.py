@@ -184,12 +184,15 @@ class ScenarioIn(_Strict):
 
 
 class ScenarioOut(BaseModel):
-    """A stored scenario."""
+    """A stored or library scenario."""
 
     name: str
     area: str
     version: int
     updated_at: dt.datetime
+    name_zh: str = ""
+    #: ``stored`` through ``PUT /scenarios``, or ``library`` (bundled; version 0).
+    source: Literal["stored", "library"] = "stored"
     body: dict[str, Any] | None = None
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from service.api.auth import create_token
 from service.api.db import open_db
+from tests.service.live_server import free_port
 from tests.service.test_api import dispatch_scenario
-from tests.service.test_map_page import free_port
 
 
 def start(db: str, data, port: int, area) -> subprocess.Popen[bytes]:

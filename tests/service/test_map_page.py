@@ -8,26 +8,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 import time
 
 import pytest
-import uvicorn
 
 from service.api.app import create_app
 from service.api.auth import create_token
 from service.api.db import open_db
 from service.api.settings import Settings
+from tests.service.live_server import live_server
 from tests.service.test_api import dispatch_scenario
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -45,17 +37,8 @@ def server(tmp_path, tiny_gpkg):
     with sessions() as s:
         secret = create_token(s, "officer", "duty_officer")
     engine.dispose()
-    port = free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(cfg), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", secret
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(cfg)) as base:
+        yield base, secret
 
 
 def test_map_page_draws_a_check(server, tmp_path):

@@ -1,0 +1,58 @@
+"use strict";
+// The HTTP API of this service, with the token kept in sessionStorage (gone when the tab is
+// closed). Every call goes to this origin; nothing else is fetched.
+window.api = (function () {
+  const KEY = "relief.token";
+
+  // An answer other than 2xx: the API's {problem, problem_zh, field} and the status.
+  class ApiError extends Error {
+    constructor(status, body) {
+      super(body.problem || "HTTP " + status);
+      this.status = status;
+      this.problem = body.problem || "HTTP " + status;
+      this.problem_zh = body.problem_zh || body.problem || "HTTP " + status;
+      this.field = body.field || null;
+    }
+  }
+
+  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+  // ``onOffline(true|false)`` is told when the service cannot be reached and when it is back.
+  let onOffline = () => {};
+
+  async function call(method, path, body) {
+    const headers = { Authorization: "Bearer " + (sessionStorage.getItem(KEY) || "") };
+    if (body !== undefined) { headers["Content-Type"] = "application/json"; }
+    let wait = 500;
+    for (;;) {
+      let r;
+      try {
+        r = await fetch(path, {
+          method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (exc) {  // the connection, not the answer: retry and say so
+        onOffline(true);
+        await sleep(wait);
+        wait = Math.min(wait * 2, 5000);
+        continue;
+      }
+      onOffline(false);
+      const text = await r.text();
+      let data = null;
+      try { data = text ? JSON.parse(text) : null; } catch (exc) { data = { problem: text }; }
+      if (!r.ok) { throw new ApiError(r.status, data || {}); }
+      return data;
+    }
+  }
+
+  return {
+    ApiError,
+    get: (path) => call("GET", path),
+    post: (path, body) => call("POST", path, body),
+    token: () => sessionStorage.getItem(KEY),
+    setToken: (secret) => sessionStorage.setItem(KEY, secret),
+    clearToken: () => sessionStorage.removeItem(KEY),
+    onOffline: (fn) => { onOffline = fn; },
+    sleep,
+  };
+})();
