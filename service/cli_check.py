@@ -202,6 +202,12 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
     if planned:
         t.add_column(label("plan_meets", lang), justify="right")
     t.add_column(label("bound_at_most", lang), justify="right")
+    not_met = (
+        pick("未满足人数 计划/任何计划", "not met: plan / any plan", lang)
+        if planned
+        else pick("未满足人数", "not met", lang)
+    )
+    t.add_column(not_met, justify="right")
     if planned:
         t.add_column(label("gap", lang), justify="right")
     t.add_column(label("binding", lang))
@@ -210,6 +216,11 @@ def _print_check(doc: dict[str, Any], lang: Lang, show: int) -> None:
         if planned:
             cells.append(f"{row['plan_people_met']:,} ({row['plan_share_met']:.1%})")
         cells.append(f"{row['people_met']:,} ({row['share_met']:.1%})")
+        short = row["people_total"] - row["people_met"]
+        if planned:
+            cells.append(f"{row['people_total'] - row['plan_people_met']:,} / {short:,}")
+        else:
+            cells.append(f"{short:,}")
         if planned:
             cells.append(f"{row['gap_points']:.1f}")
         zh, en = BINDING.get(row["binding"], (row["binding"], row["binding"]))
@@ -304,18 +315,30 @@ def _print_late(doc: dict[str, Any], lang: Lang, show: int, planned: bool) -> No
         return
     t = Table(title=f"{label('late_points', lang)} · {hours:g} h ({len(late)})")
     keys = ["point", "county", "people"]
-    keys += ["plan_people_met", "bound_allocation"] if planned else ["people_met"]
-    keys += ["hours_to_met", "reason"]
-    for key in keys:
+    t.add_column(label("point", lang))
+    t.add_column(pick("所在县(市、区)", "County of the place", lang))
+    t.add_column(label("people", lang), justify="right")
+    targets = [row["hours"] for row in doc["targets"]]
+    for h in targets:  # people not met by each target: by the plan / by any plan
+        both = planned
         t.add_column(
-            label(key, lang), justify="left" if key in ("point", "county", "reason") else "right"
+            pick(
+                f"{h:g} 小时未满足" + (" 计划/任何计划" if both else ""),
+                f"not met by {h:g} h" + (": plan / any plan" if both else ""),
+                lang,
+            ),
+            justify="right",
         )
+    keys += [f"t{h:g}" for h in targets] + ["hours_to_met", "reason"]
+    for key in ("hours_to_met", "reason"):
+        t.add_column(label(key, lang), justify="left" if key == "reason" else "right")
     for p in late[:show]:
-        row = first(p)
         cells = [f"{p['name']} {p['id']}", p["county"], f"{p['people']:,}"]
-        if planned:
-            cells.append(f"{row.get('plan_people_met', 0):,}")
-        cells.append(f"{row['people_met']:,}")
+        for b in p["by_target"]:
+            short = f"{p['people'] - b['people_met']:,}"
+            if planned:
+                short = f"{p['people'] - b.get('plan_people_met', 0):,} / {short}"
+            cells.append(short)
         cells.append("—" if p["hours_to_met"] is None else f"{p['hours_to_met']:.1f}")
         if p["status"] != "met":
             why = reason_text(p["reason"], lang, p["reason_item"], p["reason_quantity"])

@@ -242,13 +242,18 @@ def test_relief_check_writes_the_summary_and_names_it_last(tiny_gpkg, tmp_path, 
     out = tmp_path / "out"
     args = ["check", "--area", tiny_gpkg, "--scenario", TINY / "scenario.yaml", "--out", out]
     monkeypatch.setenv("RELIEF_CHROMIUM", str(tmp_path / "no-such-browser"))
+    args += ["--target", 5, "--target", 6]  # evacuation ends after 5 h: nobody met by 5 h
     result = CliRunner().invoke(app, [*map(str, args), "--plan-seconds", "1", "--pdf"])
     assert result.exit_code == 0, result.output
+    # The late table gives the people not met by each target, by the plan and by any plan.
+    row = next(line for line in result.output.splitlines() if " S1 " in line)
+    assert re.search(r"│\s*200 / 200\s*│\s*0 / 0\s*│", row), row
     page = (out / "summary.html").read_text(encoding="utf-8")
     doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
     for t in doc["targets"]:
         assert f"{t['people_total']:,}" in page
     assert "data:image/png;base64," in page  # the map rides along on page 2
+    assert "S1" in page and "人员转移未完成" in page  # the place not met by 5 h, and why
     last = "".join(result.output.strip().splitlines()[-3:])  # rich may wrap a long path
     assert "summary.html" in last and "核查摘要" in last
     assert "no Chromium found" in result.output and not (out / "summary.pdf").exists()
