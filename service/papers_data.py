@@ -399,11 +399,12 @@ def _loading(
         for load in entry.get("loads", []):
             vehicle = str(load.get("vehicle", ""))
             sheet = sheet_of.get(vehicle)
-            visit = (
-                next((v for v in sheet.visits if v.trip == _int(load.get("trip"))), None)
-                if sheet
-                else None
-            )
+            to = str(load.get("to", ""))
+            trip = [v for v in sheet.visits if v.trip == _int(load.get("trip"))] if sheet else []
+            # The visits this load makes: those of its trip to its place (all of the trip's
+            # when none names it); their litres are the load's volume.
+            made = [v for v in trip if to in (v.place.id, v.final.id if v.final else "")] or trip
+            litres = [v.litres for v in made]
             rows.append(
                 LoadRow(
                     vehicle=vehicle,
@@ -413,10 +414,10 @@ def _loading(
                     bay=_int(load.get("bay")),
                     load_start_h=_num(load.get("load_start_h")),
                     loaded_by_h=_num(load.get("loaded_by_h")),
-                    to=directory.get(str(load.get("to", ""))),
+                    to=directory.get(to),
                     items=_items(load.get("items")),
                     kg=_num(load.get("kg")),
-                    litres=visit.litres if visit else None,
+                    litres=sum(litres) if litres and None not in litres else None,  # type: ignore[arg-type]
                 )
             )
     if not lists:  # a plan without a loading list: each trip's first visit carries the load

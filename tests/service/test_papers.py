@@ -136,6 +136,15 @@ def test_lists_equal_the_plans_loads_and_deliveries(tiny_plan):
         )
         assert lst.totals() == planned
         assert [r.load_start_h for r in lst.rows] == sorted(r.load_start_h for r in lst.rows)
+        for r in lst.rows:  # the volume on the list is the volume the trip's stops carry
+            stops = [
+                st
+                for route in doc["routes"]
+                if route["vehicle"] == r.vehicle
+                for st in route["stops"]
+                if st["trip"] == r.trip
+            ]
+            assert r.litres == pytest.approx(sum(st["litres"] for st in stops))
     for lst in papers.receipts:
         delivered = _sum(
             s["items"]
