@@ -22,9 +22,11 @@ from fontTools.ttLib import TTFont
 ROOT = Path(__file__).parents[2]
 SOURCE = ROOT / "service" / "assets" / "NotoSansSC-Subset.otf"
 OUT = Path(__file__).parent / "static" / "workspace" / "font.woff"
-#: Files whose text the workspace shows (its own, and what the API answers it with).
+#: The workspace's own files (HTML, CSS, JavaScript).
+PAGE_FILES = tuple(sorted((Path(__file__).parent / "static" / "workspace").glob("*.[hjc]*")))
+#: Files whose text the workspace shows: its own, and what the API answers it with.
 TEXT_FILES = (
-    *sorted((Path(__file__).parent / "static" / "workspace").glob("*.[hjc]*")),
+    *PAGE_FILES,
     ROOT / "service" / "i18n.py",
     ROOT / "service" / "report_summary.py",
     *sorted(Path(__file__).parent.glob("*.py")),
@@ -32,15 +34,24 @@ TEXT_FILES = (
 )
 
 
+def text_of(paths: tuple[Path, ...]) -> set[str]:
+    """The characters beyond ASCII in the text files ``paths`` (fonts skipped)."""
+    chars: set[str] = set()
+    for path in paths:
+        if path.suffix not in (".woff", ".otf"):
+            chars |= {ch for ch in path.read_text(encoding="utf-8") if ord(ch) >= 0x80}
+    return chars
+
+
 def workspace_text() -> set[str]:
-    """Every character the workspace's own files and the API's labels may show."""
+    """Every character the workspace's own files and the API's labels may show.
+
+    ASCII, the password field's bullet and Leaflet's minus are in it too: a character the
+    face lacks makes the browser fetch the fallback face.
+    """
     chars = set(map(chr, range(0x20, 0x7F))) | set("—–‘’“”…·•×²³−→←↑↓✓✕⚠●○■□▲△")
     chars |= set(map(chr, range(0x3000, 0x3020))) | set(map(chr, range(0xFF01, 0xFF5F)))
-    for path in TEXT_FILES:
-        if path.suffix in (".woff", ".otf"):
-            continue
-        chars |= {ch for ch in path.read_text(encoding="utf-8") if ord(ch) >= 0x80}
-    return chars
+    return chars | text_of(TEXT_FILES)
 
 
 def bundled_names() -> set[str]:
@@ -64,7 +75,7 @@ def bundled_names() -> set[str]:
 
 def main() -> None:
     """Write ``font.woff`` beside the workspace's files."""
-    font = TTFont(SOURCE)
+    font = TTFont(SOURCE, recalcTimestamp=False)  # the same bytes on every build
     text = workspace_text() | bundled_names()
     have = set(map(chr, font.getBestCmap()))
     options = subset.Options()

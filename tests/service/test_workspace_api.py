@@ -17,7 +17,7 @@ from service.api.app import create_app
 from service.api.auth import Role
 from service.api.routes_workspace import ROLE_ZH, summary_out
 from service.api.webfont import OUT as WEB_FONT
-from service.api.webfont import workspace_text
+from service.api.webfont import PAGE_FILES, text_of
 from service.i18n import BINDING, REASONS
 from tests.service.test_api import dispatch_scenario, tokens, wait
 from tests.service.test_api import settings as service_settings
@@ -228,12 +228,13 @@ def test_the_summary_keeps_every_figure_and_every_short_place(doc):
 
 
 def test_the_web_font_covers_what_the_workspace_says():
-    """Every character of the workspace's files and the API's labels is in font.woff.
+    """Every character of the workspace's files and the result labels is in font.woff.
 
-    Fails when a label is added without running ``python -m service.api.webfont``.
+    Fails when a label is added without running ``python -m service.api.webfont`` (other
+    texts, such as a new error message, are drawn from the fallback face meanwhile).
     """
     cmap = TTFont(WEB_FONT).getBestCmap()
-    said = workspace_text()
+    said = text_of(PAGE_FILES) | set("•−")
     for zh, _ in [*REASONS.values(), *BINDING.values()]:
         said |= set(zh)
     said |= set("".join(ROLE_ZH.values()))

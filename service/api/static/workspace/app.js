@@ -172,7 +172,6 @@
     });
     if (window.api.token()) { enter(); } else { showLogin(); }
     document.fonts.load('16px "Relief Sans"', "救灾").then(() => {
-      document.body.classList.add("fonts-ready");
       document.body.dataset.fonts = "1";
     });
   });
