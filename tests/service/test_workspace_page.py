@@ -10,6 +10,7 @@ has no errors, and the Chinese labels are drawn with the served web font.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -70,9 +71,26 @@ class Watched:
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.aborted: list[str] = []  # requests a test cut on purpose
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.base = base
+
+    def _console(self, m):
+        if m.type == "error" and (m.location or {}).get("url") not in self.aborted:
+            self.errors.append(m.text)
+
+    def cut_first_polls(self, n):
+        """Let the first ``n`` polls of a job fail as a dropped connection would."""
+
+        def flaky(route):
+            if route.request.method == "GET" and len(self.aborted) < n:
+                self.aborted.append(route.request.url)
+                route.abort("connectionreset")
+            else:
+                route.continue_()
+
+        self.page.route(re.compile(r".*/jobs/[^/]+$"), flaky)
 
     def log_in(self, secret):
         self.page.goto(self.base + "/")
@@ -105,8 +123,13 @@ def test_planner_runs_the_check_and_reads_both_figures(server, browser, tmp_path
     page.select_option("#area", "hengshui")
     page.select_option("#scenario", "hengshui-example")
     page.fill("#plan-seconds", str(PLAN_SECONDS))
+    w.cut_first_polls(2)
     page.click("#run-check")
+    # A dropped connection is said and retried; the job is followed to its end.
+    page.wait_for_selector("#connection:not([hidden])", timeout=20_000)
+    assert "正在重试" in page.inner_text("#connection")
     page.wait_for_selector('#job-progress[data-status="done"]', timeout=240_000)
+    assert len(w.aborted) == 2 and not page.is_visible("#connection")
     page.wait_for_selector("#answer:not([hidden])")
     assert page.evaluate("document.querySelector('#job-progress').value") == 1
 
@@ -199,7 +222,8 @@ def test_viewer_sees_no_run_button_and_the_api_refuses(server, browser):
 
 
 def test_a_wrong_token_is_answered_next_to_the_form_and_logout_forgets(server, browser):
-    """A wrong token gets a message in Chinese and English by the form; logging out clears it."""
+    """A wrong token, a refused option and a token refused mid-session are answered in both
+    languages next to what caused them; logging out forgets the token."""
     base, secrets = server
     w = Watched(browser, base)
     page = w.page
@@ -215,6 +239,26 @@ def test_a_wrong_token_is_answered_next_to_the_form_and_logout_forgets(server, b
     page.wait_for_selector('body[data-ready="1"]', timeout=20_000)
     assert page.evaluate("sessionStorage.getItem('relief.token')") == secrets["planner"]
     page.reload()  # the token lasts the tab's session
+    page.wait_for_selector('body[data-ready="1"]', timeout=20_000)
+
+    # A refused option is named next to the form in both languages; the input is kept.
+    page.fill("#plan-seconds", "9999")
+    page.click("#run-check")
+    page.wait_for_selector("#job-error:not([hidden])", timeout=20_000)
+    problem = page.inner_text("#job-error")
+    assert "options.plan_seconds" in problem and re.search(r"[\u4e00-\u9fff]", problem)
+    assert page.input_value("#plan-seconds") == "9999"
+
+    # A token refused mid-session leads back to the form with the reason.
+    page.evaluate("sessionStorage.setItem('relief.token', 'revoked')")
+    page.fill("#plan-seconds", "1")
+    page.click("#run-check")
+    page.wait_for_selector("#login-error:not([hidden])", timeout=20_000)
+    assert "令牌无效" in page.inner_text("#login-error")
+    assert page.evaluate("sessionStorage.getItem('relief.token')") is None
+
+    page.fill('input[name="token"]', secrets["planner"])
+    page.click('#login-form button[type="submit"]')
     page.wait_for_selector('body[data-ready="1"]', timeout=20_000)
     page.click("#logout")
     assert page.evaluate("sessionStorage.getItem('relief.token')") is None

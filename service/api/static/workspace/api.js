@@ -19,6 +19,8 @@ window.api = (function () {
 
   // ``onOffline(true|false)`` is told when the service cannot be reached and when it is back.
   let onOffline = () => {};
+  // ``onRefused(error)`` is told when the token stops being accepted (401) mid-session.
+  let onRefused = () => {};
 
   async function call(method, path, body) {
     const headers = { Authorization: "Bearer " + (sessionStorage.getItem(KEY) || "") };
@@ -40,7 +42,11 @@ window.api = (function () {
       const text = await r.text();
       let data = null;
       try { data = text ? JSON.parse(text) : null; } catch (exc) { data = { problem: text }; }
-      if (!r.ok) { throw new ApiError(r.status, data || {}); }
+      if (!r.ok) {
+        const exc = new ApiError(r.status, data || {});
+        if (r.status === 401 && path !== "/me") { onRefused(exc); }
+        throw exc;
+      }
       return data;
     }
   }
@@ -53,6 +59,7 @@ window.api = (function () {
     setToken: (secret) => sessionStorage.setItem(KEY, secret),
     clearToken: () => sessionStorage.removeItem(KEY),
     onOffline: (fn) => { onOffline = fn; },
+    onRefused: (fn) => { onRefused = fn; },
     sleep,
   };
 })();

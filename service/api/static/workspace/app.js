@@ -44,17 +44,25 @@
     $("#readonly-note").hidden = state.me.may.run_jobs;
   }
 
+  // Back to the form with the API's reason, in both languages.
+  function refused(exc) {
+    window.api.clearToken();
+    state.me = null;
+    showLogin();
+    const [zh, en] = window.LABELS.bad_token;
+    window.showProblem($("#login-error"), zh + "(" + exc.problem_zh + ")",
+      en + " (" + exc.problem + ")");
+  }
+
   async function enter() {
     try {
       state.me = await window.api.get("/me");
     } catch (exc) {
-      window.api.clearToken();
-      showLogin();
       if (exc instanceof window.api.ApiError && exc.status === 401) {
-        const [zh, en] = window.LABELS.bad_token;
-        window.showProblem($("#login-error"), zh + "(" + exc.problem_zh + ")",
-          en + " (" + exc.problem + ")");
+        refused(exc);
       } else {
+        window.api.clearToken();
+        showLogin();
         window.showProblem($("#login-error"), exc.problem_zh || String(exc),
           exc.problem || String(exc));
       }
@@ -139,6 +147,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     translate();
+    window.api.onRefused(refused);
     window.api.onOffline((down) => {
       const el = $("#connection");
       el.hidden = !down;

@@ -16,6 +16,7 @@ window.check = (function () {
   };
   let summary = null;
   let lateLayer = null;
+  let lastJob = null;  // its stage is shown again in the other language on a toggle
 
   const pct = (share) => (share * 100).toFixed(1) + "%";
   const num = (n) => Number(n).toLocaleString(window.lang === "en" ? "en" : "zh-CN");
@@ -50,11 +51,13 @@ window.check = (function () {
       const bar = $("#job-progress");
       bar.dataset.job = job.id;
       while (job.status === "queued" || job.status === "running") {
+        lastJob = job;
         bar.value = job.progress;
         $("#job-stage").textContent = stageText(job);
         await window.api.sleep(400);
         job = await window.api.get("/jobs/" + job.id);
       }
+      lastJob = job;
       bar.value = job.status === "done" ? 1 : job.progress;
       $("#job-stage").textContent = stageText(job);
       bar.dataset.status = job.status;
@@ -214,6 +217,7 @@ window.check = (function () {
   }
 
   function redraw() {
+    if (lastJob) { $("#job-stage").textContent = stageText(lastJob); }
     if (!summary) { return; }
     $("#answer").hidden = false;
     $("#scenario-name").textContent = window.pick(
