@@ -461,6 +461,7 @@ def _print_outputs(out: Path, lang: Lang) -> None:
         "sheets.html",
         "loading.html",
         "receipts.html",
+        "papers.html",
         "map.png",
     ]
     console.print(

@@ -17,6 +17,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "loading_list": ("储备库出库单", "Depot loading list"),
     "receipt_list": ("避难场所接收清单", "Shelter receipt list"),
     "index": ("目录", "Index"),
+    "index_entry": ("内容", "Contents"),
     "papers": ("救灾物资调度文书", "Relief dispatch papers"),
     "sheet_no": ("单号", "Sheet No."),
     "plan_version": ("计划版本", "Plan version"),

@@ -11,7 +11,8 @@ at the place of the scenario and the hours after the report.
   Excel times, autofilters, landscape print set up to fit the width);
 * ``sheets.html``: the driver sheets (司机调度单), an index then one A4 page per vehicle;
 * ``loading.html``: a loading list (出库单) per depot; ``receipts.html``: a receipt list
-  (接收清单) per shelter; each after an index.
+  (接收清单) per shelter; each after an index;
+* ``papers.html``: the front page, every sheet of the three files linked.
 
 The area's :class:`~service.papers_places.Directory` (names, addresses, roads) and the
 plan's legs (``scenarios.dispatch_geo.route_lines``) add place names, leg distances and the
@@ -28,6 +29,7 @@ from typing import Any
 from geodata.io import write_atomic
 from service.i18n import Lang
 from service.papers_data import build_papers
+from service.papers_index import render_index
 from service.papers_lists import render_loading_lists, render_receipt_lists
 from service.papers_places import Directory
 from service.sheets_html import render_html
@@ -36,6 +38,7 @@ from service.sheets_text import (
     CSV_NAME,
     HTML_NAME,
     LOADING_NAME,
+    PAPERS_NAME,
     PLAN_KIND,
     RECEIPTS_NAME,
     XLSX_NAME,
@@ -58,7 +61,7 @@ def write_sheets(
 
     Each file is written atomically (a temporary file moved into place), so an old sheet
     is never left half-overwritten. Returns the paths written: ``sheets.csv``,
-    ``sheets.xlsx``, ``sheets.html``, ``loading.html``, ``receipts.html``.
+    ``sheets.xlsx``, ``sheets.html``, ``loading.html``, ``receipts.html``, ``papers.html``.
 
     Raises
     ------
@@ -74,6 +77,7 @@ def write_sheets(
         HTML_NAME: render_html(doc, lang, papers=papers),
         LOADING_NAME: render_loading_lists(papers, lang),
         RECEIPTS_NAME: render_receipt_lists(papers, lang),
+        PAPERS_NAME: render_index(papers, lang),
     }
     paths = [
         write_atomic(out / CSV_NAME, lambda tmp: tmp.write_bytes(csv_bytes)),
@@ -93,6 +97,7 @@ __all__ = [
     "CSV_NAME",
     "HTML_NAME",
     "LOADING_NAME",
+    "PAPERS_NAME",
     "PLAN_KIND",
     "RECEIPTS_NAME",
     "XLSX_NAME",

@@ -21,6 +21,8 @@ HTML_NAME = "sheets.html"
 #: The depots' loading lists (出库单) and the shelters' receipt lists (接收清单).
 LOADING_NAME = "loading.html"
 RECEIPTS_NAME = "receipts.html"
+#: The papers' front page, linking every sheet of the three files above.
+PAPERS_NAME = "papers.html"
 
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("救灾物资调度单", "Relief dispatch sheets"),

@@ -177,14 +177,17 @@ def test_zh_papers_have_no_english_but_codes(tiny_plan):
     codes |= {p.id for p in directory.places.values()}
     codes |= {v.code for s in papers.sheets for v in s.visits}
     codes |= {lst.number for lst in (*papers.loading, *papers.receipts)}
-    codes |= {papers.area}
+    codes |= {papers.area, "sheets.html", "loading.html", "receipts.html", "sheets.xlsx"}
 
     def driver_sheets_with_cover(papers, lang):  # as written: the plan's cover, then sheets
         from service.sheets_html import render_html
 
         return render_html(doc, lang, papers=papers)
 
-    for render in (driver_sheets_with_cover, render_loading_lists, render_receipt_lists):
+    from service.papers_index import render_index
+
+    renders = (driver_sheets_with_cover, render_loading_lists, render_receipt_lists, render_index)
+    for render in renders:
         text = _visible_text(render(papers, Lang.ZH))
         for code in sorted(codes, key=len, reverse=True):
             text = text.replace(code, " ")
@@ -227,6 +230,20 @@ def test_loading_lists_map_each_depots_trucks(tiny_plan):
         numbers = {n for m in marks for n in m.split(",")}
         mine = {s.number.lstrip("0") for s in papers.sheets if s.depot.id == lst.depot.id}
         assert numbers == mine
+
+
+def test_front_page_links_every_sheet(tiny_plan, tmp_path):
+    """papers.html links each driver sheet, loading and receipt list to its page."""
+    from service.sheets import write_sheets
+
+    doc, directory, legs = tiny_plan
+    paths = {p.name: p for p in write_sheets(doc, tmp_path, directory=directory, legs=legs)}
+    front = paths["papers.html"].read_text(encoding="utf-8")
+    links = re.findall(r'href="([a-z]+\.html)#([^"]+)"', front)
+    papers = build_papers(doc, directory, legs)
+    assert len(links) == len(papers.sheets) + len(papers.loading) + len(papers.receipts)
+    for file, anchor in links:
+        assert f'id="{anchor}"' in paths[file].read_text(encoding="utf-8"), (file, anchor)
 
 
 def test_contact_fields_come_from_the_areas_own_columns():
@@ -320,6 +337,8 @@ def test_papers_print_in_chromium_at_a4(tiny_plan, tmp_path):
             n_pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
             if path.name == "sheets.html":  # one vehicle per page (the tiny plan's sheets fit)
                 assert n_pages == pages_expected[path.name]
+            elif path.name == "papers.html":  # the front page of a small plan: one page
+                assert n_pages == 1
             else:  # each list starts a page, and a long one runs on to the next
                 assert pages_expected[path.name] <= n_pages <= 2 * pages_expected[path.name]
         browser.close()

@@ -11,6 +11,7 @@ from service.sheets import (
     CSV_NAME,
     HTML_NAME,
     LOADING_NAME,
+    PAPERS_NAME,
     PLAN_KIND,
     RECEIPTS_NAME,
     XLSX_NAME,
@@ -177,9 +178,10 @@ def test_plan_kind_matches_the_plan_document():
     assert PLAN_KIND == DOC_KIND
 
 
-def test_write_sheets_writes_five_files(plan, tmp_path):
+def test_write_sheets_writes_six_files(plan, tmp_path):
     paths = write_sheets(plan, tmp_path / "out")
-    assert [p.name for p in paths] == [CSV_NAME, XLSX_NAME, HTML_NAME, LOADING_NAME, RECEIPTS_NAME]
+    names = [CSV_NAME, XLSX_NAME, HTML_NAME, LOADING_NAME, RECEIPTS_NAME, PAPERS_NAME]
+    assert [p.name for p in paths] == names
     assert all(p.is_file() and p.stat().st_size > 0 for p in paths)
     # No temporary files are left behind.
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths)
