@@ -43,6 +43,7 @@ def server(tmp_path_factory):
         secrets = {
             "planner": create_token(s, "li", "planner"),
             "viewer": create_token(s, "wang", "viewer"),
+            "duty_officer": create_token(s, "zhao", "duty_officer"),
         }
     engine.dispose()
     with live_server(create_app(cfg)) as base:
@@ -213,6 +214,10 @@ def test_viewer_sees_no_run_button_and_the_api_refuses(server, browser):
     assert "hengshui-example" in w.page.eval_on_selector_all(
         "#scenario option", "os => os.map(o => o.value)"
     )
+    # Stock is shown, not editable.
+    assert w.page.locator("#stock-table tbody input").count() > 0
+    assert w.page.locator("#stock-table tbody input:enabled").count() == 0
+    assert w.page.locator("#stock-table button.save").count() == 0
     head = {"Authorization": f"Bearer {secrets['viewer']}"}
     body = {"kind": "check", "area": "hengshui", "scenario": "hengshui-example"}
     r = httpx.post(f"{base}/jobs", json=body, headers=head)
@@ -264,4 +269,46 @@ def test_a_wrong_token_is_answered_next_to_the_form_and_logout_forgets(server, b
     assert page.evaluate("sessionStorage.getItem('relief.token')") is None
     assert page.is_visible('input[name="token"]') and not page.is_visible("#workspace")
     assert page.input_value('input[name="token"]') == ""
+    page.close()
+
+
+def test_stale_stock_says_who_changed_it_and_offers_to_reload(server, browser):
+    """A save on a version changed meanwhile is a 409 shown by the row with who changed it
+    (from the audit trail) and what it is now; the typed value stays until Reload."""
+    import httpx2 as httpx
+
+    base, secrets = server
+    w = Watched(browser, base)
+    page = w.page
+    w.log_in(secrets["planner"])
+    page.wait_for_selector('body[data-ready="1"]', timeout=20_000)
+    depot = page.input_value("#stock-depot")
+    row = page.locator("#stock-table tbody tr[data-item]").first
+    item = row.get_attribute("data-item")
+    box = row.locator("input")
+    read_at = int(box.get_attribute("data-version"))
+    url = f"{base}/areas/hengshui/depots/{depot}/stock/{item}"
+
+    # Someone else changes it first.
+    other = {"Authorization": f"Bearer {secrets['duty_officer']}"}
+    r = httpx.put(url, json={"quantity": 4321, "expected_version": read_at}, headers=other)
+    assert r.status_code == 200
+    box.fill("1234")
+    row.locator("button.save").click()
+    msg = page.locator(".row-message.stale")
+    msg.wait_for(timeout=20_000)
+    text = msg.inner_text()
+    assert "zhao" in text and "4321" in text and "1234" in text and "已被他人修改" in text
+    assert "Changed meanwhile" in text
+    assert box.input_value() == "1234"  # nothing typed is lost
+    msg.locator("button.reload").click()
+    row = page.locator(f'#stock-table tbody tr[data-item="{item}"]')
+    assert row.locator("input").input_value() == "4321"
+
+    # Saved on the fresh version, the value is stored.
+    row.locator("input").fill("1234")
+    row.locator("button.save").click()
+    page.locator(".row-message.saved").wait_for(timeout=20_000)
+    depots = httpx.get(f"{base}/areas/hengshui/depots", headers=other).json()
+    assert next(d for d in depots if d["id"] == depot)["stock"][item] == 1234
     page.close()

@@ -55,6 +55,7 @@ window.api = (function () {
     ApiError,
     get: (path) => call("GET", path),
     post: (path, body) => call("POST", path, body),
+    put: (path, body) => call("PUT", path, body),
     token: () => sessionStorage.getItem(KEY),
     setToken: (secret) => sessionStorage.setItem(KEY, secret),
     clearToken: () => sessionStorage.removeItem(KEY),
