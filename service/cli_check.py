@@ -319,12 +319,12 @@ def _print_late(doc: dict[str, Any], lang: Lang, show: int, planned: bool) -> No
     t.add_column(pick("所在县(市、区)", "County of the place", lang))
     t.add_column(label("people", lang), justify="right")
     targets = [row["hours"] for row in doc["targets"]]
-    for h in targets:  # people not met by each target: by the plan / by any plan
+    for h in targets:  # people not met by each target: by the plan / in the bound's allocation
         both = planned
         t.add_column(
             pick(
-                f"{h:g} 小时未满足" + (" 计划/任何计划" if both else ""),
-                f"not met by {h:g} h" + (": plan / any plan" if both else ""),
+                f"{h:g} 小时未满足" + (" 计划/上界方案" if both else ""),
+                f"not met by {h:g} h" + (": plan / bound's allocation" if both else ""),
                 lang,
             ),
             justify="right",

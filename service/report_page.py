@@ -27,7 +27,7 @@ from service.report_summary import (
 
 SUMMARY_NAME = "summary.html"
 #: Places listed on the page (the rest are counted, and all are in report.json).
-MAX_PLACES = 6
+MAX_PLACES = 5
 
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("救灾物资保障核查摘要", "Relief check summary"),
@@ -43,7 +43,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "shortfalls": ("未满足人数(按地点)", "People not met, by place"),
     "place": ("地点", "Place"),
     "shelter_county": ("所在县", "County of the place"),
-    "not_met_at": ("{h} 小时未满足 计划/任何计划", "Not met by {h} h: plan / any plan"),
+    "not_met_at": ("{h} 小时未满足 计划/上界方案", "Not met by {h} h: plan / bound's allocation"),
+    "alloc": ("上界方案中满足", "In the bound's allocation"),
+    "alloc_note": (
+        "上界方案:达到“任何计划至多”总数的一种分配;单个地点或县的数字不是该处的上限。",
+        "The bound's allocation is one way to reach the 'any plan at most' total; a place's "
+        "or county's figure is not a limit for that place.",
+    ),
     "reason": ("原因", "Reason"),
     "behind": ("原因所在", "Where"),
     "home": ("按户籍所在县(人员来自何处)", "By home county (where people live)"),
@@ -169,7 +175,7 @@ def _county_table(title: str, rows: Sequence[CountyRow], lang: Lang) -> str:
         f"<td class='num'>{_met(r.bound_met, r.people)}</td></tr>"
         for r in rows
     ]
-    heads = [_w("county", lang), _w("people", lang), _w("plan_met", lang), _w("bound_met", lang)]
+    heads = [_w("county", lang), _w("people", lang), _w("plan_met", lang), _w("alloc", lang)]
     return f"<div><h2>{title}</h2>" + table(heads, (28, 20, 26, 26), body) + "</div>"
 
 
@@ -215,6 +221,7 @@ def render_summary(
         f"<h2>{_w('shortfalls', lang)}</h2>{_shortfalls(s, names, lang)}"
         f'<div class="two">{_county_table(home, s.by_home_county, lang)}'
         f"{_county_table(shelter, s.by_shelter_county, lang)}</div>"
+        f'<p class="small">{_w("alloc_note", lang)}</p>'
         f"<h2>{_w('notes', lang)}</h2>"
         + (f'<ul class="notes">{notes}</ul>' if notes else f"<p>{_w('none', lang)}</p>")
         + "</section>"

@@ -6,8 +6,9 @@ Nothing here decides whether anyone is met: every figure is the report's (the ru
 * per target, the people a printable plan meets, the most any plan can meet, the people not
   met by each, and what binds;
 * the places with people not met by the first target, with the people not met by every
-  target, the reason, and the place behind it (the depots that ship to it in the bound, those
-  whose loading or trucks pinch first; the item short);
+  target (by the plan, and in the bound's allocation), the reason, and the place behind it
+  (the depots that ship to it in the bound, those whose loading or trucks pinch first; the
+  item short);
 * the people by **home county** (the report's ``by_county``: where people live) and by
   **shelter county** (the county of the place where they are met), each table named so;
 * every note, in Chinese and English.
@@ -58,7 +59,8 @@ class Shortfall:
     name: str
     county: str
     people: int
-    #: Per target (hours): people not met by the bound, and by the plan (None without one).
+    #: Per target (hours): people not met in the bound's allocation (one way to reach the
+    #: bound's total, not a limit for this place), and by the plan (None without one).
     bound_not_met: Mapping[float, int]
     plan_not_met: Mapping[float, int | None]
     reason: str
