@@ -27,11 +27,13 @@ window.LABELS = {
   county: ["县(市、区)", "County"],
   people: ["人数", "People"],
   plan_met: ["计划满足", "Plan meets"],
-  bound_met: ["上界满足", "Bound"],
+  // Per county or place: the bound's allocation, one way to reach the bound's total, not a
+  // limit for that county or place (service/i18n.py "bound_allocation").
+  bound_met: ["上界方案中满足", "In the bound's allocation"],
   target: ["时限(小时)", "Target (h)"],
   place: ["地点", "Place"],
   not_met_plan: ["计划未满足", "Not met (plan)"],
-  not_met_bound: ["上界未满足", "Not met (bound)"],
+  not_met_bound: ["上界方案中未满足", "Not met in the bound's allocation"],
   reason: ["原因", "Reason"],
   plan: ["调度计划", "Plan"],
   bound: ["任何计划至多", "Bound (no plan more)"],
