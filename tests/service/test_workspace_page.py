@@ -217,7 +217,8 @@ def test_viewer_sees_no_run_button_and_the_api_refuses(server, browser):
     # Stock is shown, not editable.
     assert w.page.locator("#stock-table tbody input").count() > 0
     assert w.page.locator("#stock-table tbody input:enabled").count() == 0
-    assert w.page.locator("#stock-table button.save").count() == 0
+    assert w.page.locator("#stock-table button.save, #shelter-table button.save").count() == 0
+    assert w.page.locator("#shelter-table tbody input:enabled").count() == 0
     head = {"Authorization": f"Bearer {secrets['viewer']}"}
     body = {"kind": "check", "area": "hengshui", "scenario": "hengshui-example"}
     r = httpx.post(f"{base}/jobs", json=body, headers=head)
@@ -272,9 +273,37 @@ def test_a_wrong_token_is_answered_next_to_the_form_and_logout_forgets(server, b
     page.close()
 
 
-def test_stale_stock_says_who_changed_it_and_offers_to_reload(server, browser):
-    """A save on a version changed meanwhile is a 409 shown by the row with who changed it
-    (from the audit trail) and what it is now; the typed value stays until Reload."""
+def _stale_then_saved(page, table, url, field, other, read):
+    """Change a row's record behind the page's back, save over it, reload, save again."""
+    import httpx2 as httpx
+
+    row = page.locator(f"{table} tbody tr[data-key]").first
+    key = row.get_attribute("data-key")
+    box = row.locator("input")
+    read_at = int(box.get_attribute("data-version"))
+    r = httpx.put(url(key), json={field: 4321, "expected_version": read_at}, headers=other)
+    assert r.status_code == 200, r.text
+    box.fill("1234")
+    row.locator("button.save").click()
+    msg = page.locator(f"{table} .row-message.stale")
+    msg.wait_for(timeout=20_000)
+    text = msg.inner_text()
+    assert "zhao" in text and "4321" in text and "1234" in text and "已被他人修改" in text
+    assert "Changed meanwhile" in text
+    assert box.input_value() == "1234"  # nothing typed is lost
+    msg.locator("button.reload").click()
+    row = page.locator(f'{table} tbody tr[data-key="{key}"]')
+    assert row.locator("input").input_value() == "4321"
+    row.locator("input").fill("1234")
+    row.locator("button.save").click()
+    page.locator(f"{table} .row-message.saved").wait_for(timeout=20_000)
+    assert read(key) == 1234
+
+
+def test_stale_edits_say_who_changed_them_and_offer_to_reload(server, browser):
+    """A save of stock or shelter capacity on a version changed meanwhile is a 409 shown by the
+    row with who changed it (from the audit trail) and what it is now; the typed value stays
+    until Reload; a save on the fresh version is stored."""
     import httpx2 as httpx
 
     base, secrets = server
@@ -282,33 +311,22 @@ def test_stale_stock_says_who_changed_it_and_offers_to_reload(server, browser):
     page = w.page
     w.log_in(secrets["planner"])
     page.wait_for_selector('body[data-ready="1"]', timeout=20_000)
-    depot = page.input_value("#stock-depot")
-    row = page.locator("#stock-table tbody tr[data-item]").first
-    item = row.get_attribute("data-item")
-    box = row.locator("input")
-    read_at = int(box.get_attribute("data-version"))
-    url = f"{base}/areas/hengshui/depots/{depot}/stock/{item}"
-
-    # Someone else changes it first.
     other = {"Authorization": f"Bearer {secrets['duty_officer']}"}
-    r = httpx.put(url, json={"quantity": 4321, "expected_version": read_at}, headers=other)
-    assert r.status_code == 200
-    box.fill("1234")
-    row.locator("button.save").click()
-    msg = page.locator(".row-message.stale")
-    msg.wait_for(timeout=20_000)
-    text = msg.inner_text()
-    assert "zhao" in text and "4321" in text and "1234" in text and "已被他人修改" in text
-    assert "Changed meanwhile" in text
-    assert box.input_value() == "1234"  # nothing typed is lost
-    msg.locator("button.reload").click()
-    row = page.locator(f'#stock-table tbody tr[data-item="{item}"]')
-    assert row.locator("input").input_value() == "4321"
+    area = f"{base}/areas/hengshui"
+    depot = page.input_value("#stock-depot")
 
-    # Saved on the fresh version, the value is stored.
-    row.locator("input").fill("1234")
-    row.locator("button.save").click()
-    page.locator(".row-message.saved").wait_for(timeout=20_000)
-    depots = httpx.get(f"{base}/areas/hengshui/depots", headers=other).json()
-    assert next(d for d in depots if d["id"] == depot)["stock"][item] == 1234
+    def stock(item):
+        depots = httpx.get(f"{area}/depots", headers=other).json()
+        return next(d for d in depots if d["id"] == depot)["stock"][item]
+
+    def capacity(point):
+        shelters = httpx.get(f"{area}/shelters", headers=other).json()
+        return next(s for s in shelters if s["id"] == point)["capacity"]
+
+    _stale_then_saved(
+        page, "#stock-table", lambda k: f"{area}/depots/{depot}/stock/{k}", "quantity", other, stock
+    )
+    _stale_then_saved(
+        page, "#shelter-table", lambda k: f"{area}/shelters/{k}", "capacity", other, capacity
+    )
     page.close()

@@ -143,7 +143,7 @@
     }).addTo(state.base);
     const box = lines.getBounds();
     if (box.isValid()) { state.map.fitBounds(box, { padding: [10, 10] }); }
-    await window.stock.load(area);
+    await window.registry.load(area);
   }
 
   document.addEventListener("DOMContentLoaded", () => {
