@@ -6,30 +6,21 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import geopandas as gpd
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from geodata.area import load_area
-from geodata.io import write_atomic
-from scenarios.apply import Situation, apply_scenario
-from scenarios.dispatch import DispatchPlan, DispatchRequest, plan_dispatch
-from scenarios.dispatch_doc import read_plan
-from scenarios.dispatch_geo import route_lines
-from scenarios.model import Affected, Closure, load_scenario
-from scenarios.places import coords
-from scenarios.redispatch import load_closures, old_request, redispatch
 from service.cli import resolve_scenario
 from service.cli_common import CrsOpt, LangOpt, app, console, friendly
 from service.i18n import Lang, both_figures, pick
-from service.maps import route_map
-from service.maps_parts import when_text
-from service.papers_places import directory_from_area
-from service.sheets import reason_label, write_sheets
 from solver.errors import DataError
+
+if TYPE_CHECKING:
+    from scenarios.apply import Situation
+    from scenarios.dispatch import DispatchPlan
+    from scenarios.model import Affected, Closure
 
 STAGES = {
     "check": ("救灾保障核查(上限)", "relief check (the bound)"),
@@ -130,6 +121,10 @@ def dispatch(
     ] = False,
 ) -> None:
     """Plan relief deliveries: vehicle, load, depot, shelter, departure and arrival (调度)."""
+    from geodata.area import load_area
+    from scenarios.apply import apply_scenario
+    from scenarios.dispatch import DispatchRequest, plan_dispatch
+
     req = DispatchRequest(
         time_limit_s=time_limit,
         seed=seed,
@@ -189,6 +184,8 @@ def _parse_receiving(values: list[str]) -> dict[str, tuple[float, float]]:
 
 
 def _parse_people(values: list[str]) -> list[Affected]:
+    from scenarios.model import Affected
+
     out = []
     for v in values:
         try:
@@ -204,6 +201,8 @@ def _parse_people(values: list[str]) -> list[Affected]:
 
 
 def _parse_at(values: list[str]) -> list[Closure]:
+    from scenarios.model import Closure
+
     out = []
     for v in values:
         try:
@@ -263,6 +262,11 @@ def redispatch_cmd(
 
     Delivered and driven legs stay.
     """
+    from scenarios.dispatch import DispatchRequest
+    from scenarios.dispatch_doc import read_plan
+    from scenarios.model import Closure, load_scenario
+    from scenarios.redispatch import load_closures, old_request, redispatch
+
     if out.resolve() == plan.resolve().parent:
         raise DataError(
             "write the new plan to another folder; the old plan is kept as it is",
@@ -303,6 +307,16 @@ def redispatch_cmd(
 
 def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lang) -> list[Path]:
     """plan.json, routes.geojson, sheets.csv/.xlsx, the papers (.html) and map.png in ``out``."""
+    import geopandas as gpd
+
+    from geodata.io import write_atomic
+    from scenarios.dispatch_geo import route_lines
+    from scenarios.places import coords
+    from service.maps import route_map
+    from service.maps_parts import when_text
+    from service.papers_places import directory_from_area
+    from service.sheets import write_sheets
+
     out.mkdir(parents=True, exist_ok=True)
     doc = plan.doc
     legs = route_lines(situation, doc)  # also fills distance_km
@@ -380,6 +394,8 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
 
 def print_plan(doc: dict[str, Any], lang: Lang, show: int) -> None:
     """KPIs next to the relief check, late stops and unserved goods, as terminal tables."""
+    from service.sheets import reason_label
+
     k = doc["kpis"]
     sc = doc["scenario"]
     head = pick("调度计划", "Dispatch plan", lang)
