@@ -188,3 +188,29 @@ def test_unknown_engine_is_refused():
     with pytest.raises(DataError) as info:
         ScheduleParams(engine="magic")
     assert info.value.field == "engine"
+
+
+@pytest.mark.parametrize("engine", [greedy, value_greedy])
+@pytest.mark.parametrize(
+    ("targets", "shift_end", "met"),
+    [
+        # Too late for 3 h: cut to the 4 t that reach 8 h, not a full 10 t arriving at 13 h.
+        ((3.0, 8.0), 20.0, (0.0, 4.0)),
+        # A full load reaches 30 h but would be back after the shift (14.5 h > 9 h): cut to
+        # the 4 t that let the truck be back by 9 h (loaded 6 h, there 7 h, back 8.5 h).
+        ((3.0, 30.0), 9.0, (0.0, 4.0)),
+    ],
+)
+def test_a_late_trip_is_cut_to_the_next_target_and_the_shift(engine, targets, shift_end, met):
+    """A truck free at 2 h (bay 1 t/h, 1 h each way, 0.5 h unloading, one trip): its load is
+    what still counts, not a full truckload that misses both."""
+    dock = Dock("S", ((0.0, 100.0),), 1, 1.0, 0.0)
+    secs = np.array([[0, 3600], [3600, 0]], dtype=np.int64)
+    needs = (Need(10, {"food": 10}, 0.0, 0.5),)
+    chunks = tuple((Part(0, {"food": 1}),) for _ in range(10))
+    orders = (Order(0, 1, chunks, (1000.0,) * 10, (100.0,) * 10),)
+    truck = Truck("t", 0, 0, 10_000, 100_000, 2.0, shift_end_h=shift_end, trips=1)
+    prob = ScheduleProblem((dock,), (0,), (truck,), orders, needs, targets, (secs,))
+    trips = play(prob, engine(prob))
+    assert [t.units for t in trips] == [4]
+    assert people_met(prob, trips) == pytest.approx(met)
