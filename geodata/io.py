@@ -12,6 +12,7 @@ Coordinates in GCJ-02 or BD-09 are converted only when the caller says so
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -320,3 +321,9 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], object]) 
     with atomic_path(path) as tmp:
         write(tmp)
     return Path(path)
+
+
+def write_json(path: str | os.PathLike[str], doc: object) -> Path:
+    """Write ``doc`` as UTF-8 JSON (Chinese kept readable, indented), atomically."""
+    text = json.dumps(doc, ensure_ascii=False, indent=1)
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

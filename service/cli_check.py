@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -79,7 +78,7 @@ def check(
     import geopandas as gpd
 
     from geodata.area import load_area
-    from geodata.io import write_atomic
+    from geodata.io import write_atomic, write_json
     from scenarios.apply import apply_scenario
     from scenarios.check import run_check
     from scenarios.dispatch import DispatchRequest, plan_dispatch
@@ -121,10 +120,7 @@ def check(
         pick(sc.name_zh or sc.name, sc.name, lang) + "\n" + both_figures(doc["targets"][0], lang)
     )
     out.mkdir(parents=True, exist_ok=True)
-    write_atomic(
-        out / "report.json",
-        lambda tmp: tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8"),
-    )
+    write_json(out / "report.json", doc)
     write_atomic(
         out / "points.geojson", lambda tmp: frame.to_file(tmp, driver="GeoJSON", engine="pyogrio")
     )

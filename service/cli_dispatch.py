@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -309,7 +308,7 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
     """plan.json, routes.geojson, sheets.csv/.xlsx, the papers (.html) and map.png in ``out``."""
     import geopandas as gpd
 
-    from geodata.io import write_atomic
+    from geodata.io import write_atomic, write_json
     from scenarios.dispatch_geo import route_lines
     from scenarios.places import coords
     from service.maps import route_map
@@ -321,12 +320,7 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
     doc = plan.doc
     legs = route_lines(situation, doc)  # also fills distance_km
     paths = [
-        write_atomic(
-            out / "plan.json",
-            lambda tmp: tmp.write_text(
-                json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8"
-            ),
-        ),
+        write_json(out / "plan.json", doc),
         write_atomic(
             out / "routes.geojson",
             lambda tmp: legs.to_file(tmp, driver="GeoJSON", engine="pyogrio"),

@@ -128,6 +128,7 @@ def drill_score(
 ) -> None:
     """演练复盘评分。Play the players' decisions, plan the optimiser's, compare."""
     from geodata.area import load_area
+    from geodata.io import write_json
     from scenarios.dispatch import DispatchRequest
     from scenarios.drill import score_drill
     from scenarios.model import load_scenario
@@ -139,8 +140,8 @@ def drill_score(
         doc = score_drill(load_area(area or sc.area), sc, rel, subs, req, folder=folder)
     out.mkdir(parents=True, exist_ok=True)
     for name, part in (("player_plan", "player_plan"), ("optimiser_plan", "optimiser_plan")):
-        _write_json(out / f"{name}.json", doc[part])
-    _write_json(out / "score.json", {k: v for k, v in doc.items() if not k.endswith("_plan")})
+        write_json(out / f"{name}.json", doc[part])
+    write_json(out / "score.json", {k: v for k, v in doc.items() if not k.endswith("_plan")})
     print_score(doc, lang)
     console.print(f"{pick('输出', 'outputs', lang)}: {out / 'score.json'}", highlight=False)
 
@@ -211,10 +212,3 @@ def _reason(key: str, lang: Lang) -> str:
 
     zh, en = REASONS.get(key, (key, key))
     return pick(zh, en, lang)
-
-
-def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    from geodata.io import write_atomic
-
-    text = json.dumps(doc, ensure_ascii=False, indent=1)
-    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

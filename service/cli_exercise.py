@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -31,6 +30,7 @@ def exercise_run(
 ) -> None:
     """按时间注入事件推演。Plan, then re-plan at each inject; print how the targets move."""
     from geodata.area import load_area
+    from geodata.io import write_json
     from scenarios.dispatch import DispatchRequest
     from scenarios.exercise import run_exercise
     from scenarios.model import load_scenario
@@ -45,9 +45,9 @@ def exercise_run(
         rep = run_exercise(load_area(area or sc.area), sc, folder=folder, request=req)
     out.mkdir(parents=True, exist_ok=True)
     for n, step in enumerate(rep.steps):
-        _write_json(out / f"plan_{n}.json", step.doc)
+        write_json(out / f"plan_{n}.json", step.doc)
     doc = rep.to_json()
-    _write_json(out / "exercise.json", doc)
+    write_json(out / "exercise.json", doc)
     t = Table(title=pick(f"演练:{sc.name_zh or sc.name}", f"Exercise: {sc.name}", lang))
     for col in (
         ("时刻", "at"),
@@ -71,10 +71,3 @@ def exercise_run(
         )
     console.print(t)
     console.print(f"{pick('输出', 'outputs', lang)}: {out / 'exercise.json'}", highlight=False)
-
-
-def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    from geodata.io import write_atomic
-
-    text = json.dumps(doc, ensure_ascii=False, indent=1)
-    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -131,7 +130,7 @@ def site(
             problem_zh=f"未知求解器 {solver!r},可选 scip、highs、sat",
         ) from None
     from geodata.area import load_area
-    from geodata.io import write_atomic
+    from geodata.io import write_atomic, write_json
     from scenarios.siting import SitingRequest, run_siting
     from scenarios.sweep import sweep_floods
     from service.maps import site_map
@@ -177,10 +176,7 @@ def site(
         lang,
     )
     out.mkdir(parents=True, exist_ok=True)
-    write_atomic(
-        out / "siting.json",
-        lambda tmp: tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8"),
-    )
+    write_json(out / "siting.json", doc)
     write_atomic(
         out / "sites.geojson", lambda tmp: sites.to_file(tmp, driver="GeoJSON", engine="pyogrio")
     )
