@@ -16,7 +16,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from ortools.graph.python import min_cost_flow
 
 from geodata.area import Area
 from geodata.flood import depth_at, read_flood, water_text
@@ -25,12 +24,10 @@ from scenarios.model import Affected, Closure, Scenario
 from solver.errors import DataError
 from solver.fleet import Mode
 from solver.network import Point, PointKind, ReserveNetwork
+from solver.shelter_placement import PlacementProblem, place_people
 from solver.timeline import TimelineParams
-from solver.traveltime import UNREACHABLE, travel_seconds
-
-#: Cost per person of leaving someone without a shelter place, in seconds of travel: higher
-#: than any real trip, so people are placed whenever a reachable place is free.
-_OVERFLOW_COST = 10 * 24 * 3600
+from solver.traveltime import travel_seconds
+from solver.units import seconds_to_hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,7 +523,7 @@ def _place(
 def _nearest_shelters(
     area: Area, left: dict[str, int], shelters: list[Point], free: dict[str, int]
 ) -> list[Placement]:
-    """Min-cost flow: people-seconds of travel on dry roads, overflow when no place is free.
+    """People-seconds of travel on dry roads, overflow when no place is free (solver's flow).
 
     Evacuation runs ahead of the water (Hebei's floods come from upstream releases with lead
     time), so it uses the dry network; shelters inside the flood are not used.
@@ -534,52 +531,35 @@ def _nearest_shelters(
     origins = list(left)
     pidx = {p.id: j for j, p in enumerate(area.network.points)}
     snap = area.point_snap
-    o_nodes = snap.node[[pidx[o] for o in origins]]
-    s_nodes = snap.node[[pidx[s.id] for s in shelters]]
-    vclass = area.network.vehicle_class("medium")
     secs = travel_seconds(
         area.roads.graph,
-        o_nodes,
-        s_nodes,
-        vehicle=vclass,
+        snap.node[[pidx[o] for o in origins]],
+        snap.node[[pidx[s.id] for s in shelters]],
+        vehicle=area.network.vehicle_class("medium"),
         origin_access_s=snap.access_s[[pidx[o] for o in origins]],
         target_access_s=snap.access_s[[pidx[s.id] for s in shelters]],
     )
-    mcf = min_cost_flow.SimpleMinCostFlow()
-    n_o, n_s = len(origins), len(shelters)
-    sink = n_o + n_s
-    for j, o in enumerate(origins):
-        mcf.set_node_supply(j, left[o])
-        mcf.add_arc_with_capacity_and_unit_cost(j, sink, left[o], _OVERFLOW_COST)
-        for k in range(n_s):
-            if secs[j, k] < UNREACHABLE:
-                mcf.add_arc_with_capacity_and_unit_cost(j, n_o + k, left[o], int(secs[j, k]))
-    for k, s in enumerate(shelters):
-        mcf.add_arc_with_capacity_and_unit_cost(n_o + k, sink, free[s.id], 0)
-    mcf.set_node_supply(sink, -sum(left.values()))
-    if mcf.solve() != mcf.OPTIMAL:  # cannot happen: overflow arcs make it always feasible
-        raise DataError("shelter assignment failed", field="evacuation")
+    result = place_people(
+        PlacementProblem(
+            people=np.array([left[o] for o in origins], dtype=np.int64),
+            room=np.array([free[s.id] for s in shelters], dtype=np.int64),
+            seconds=secs.astype(np.int64),
+        )
+    )
     out: list[Placement] = []
-    for arc in range(mcf.num_arcs()):
-        flow = mcf.flow(arc)
-        if flow <= 0:
-            continue
-        tail, head = mcf.tail(arc), mcf.head(arc)
-        if tail >= n_o:
-            continue
-        origin = origins[tail]
-        if head == sink:
-            out.append(Placement(origin, origin, int(flow), indoor=False, overflow=True))
-        else:
-            s = shelters[head - n_o]
-            free[s.id] -= int(flow)
+    for j, origin in enumerate(origins):
+        if result.unplaced[j]:
+            out.append(
+                Placement(origin, origin, int(result.unplaced[j]), indoor=False, overflow=True)
+            )
+        for k in np.flatnonzero(result.flows[j]):
             out.append(
                 Placement(
                     origin,
-                    s.id,
-                    int(flow),
+                    shelters[k].id,
+                    int(result.flows[j, k]),
                     indoor=True,
-                    travel_h=float(secs[tail, head - n_o]) / 3600.0,
+                    travel_h=seconds_to_hours(float(secs[j, k])),
                 )
             )
     return out
