@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 
 from scenarios.apply import Placement, Situation, road_classes
+from scenarios.check_roads import roads_behind
 from scenarios.dispatch_shuttle import Shuttle, haversine_km
 from scenarios.places import FORBIDDEN, Places, build_places, coords
 from solver.adequacy import CheckProblem, CheckResult, DemandPoint, SupplyPoint, check
@@ -325,6 +326,7 @@ def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[st
     demand_lookup = {d.id: d for d in rep.problem.demands}
     pts = {p.id: p for p in sit.area.network.points}
     planned = _plan_demands(plan)
+    blamed = roads_behind(rep)
     points = []
     for pt in res.points:
         dem = demand_lookup[pt.id]
@@ -361,6 +363,7 @@ def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[st
                     }
                     for t in sorted(pt.met_by_target)
                 ],
+                "roads": [r.to_json() for r in blamed.get(pt.id, ())],
                 "need_group_hours": {g: _r(h) for g, h in pt.group_hours.items()},
                 "ready_h": _r(dem.ready_h),
                 "handover_h": _r(dem.handover_h),
@@ -454,12 +457,13 @@ def points_frame(rep: CheckReport, plan: dict[str, Any] | None = None) -> gpd.Ge
     """Demand locations as points with their hours to needs met, status and reason."""
     doc = report_json(rep, plan)
     rows = [
-        {k: v for k, v in p.items() if k not in ("by_target", "need_group_hours")}
+        {k: v for k, v in p.items() if k not in ("by_target", "need_group_hours", "roads")}
         for p in doc["points"]
     ]
     for row, p in zip(rows, doc["points"], strict=True):
         for g, h in p["need_group_hours"].items():
             row[f"hours_{g}"] = h
+        row["roads"] = ",".join(r["id"] for r in p["roads"])
     frame = gpd.GeoDataFrame(
         rows,
         geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]),
