@@ -26,6 +26,7 @@ from solver.defaults import ROAD_CLASSES, RoadClass
 from solver.errors import DataError
 from solver.roadgraph import RoadGraph
 from solver.traveltime import adjacency
+from solver.units import kmh_to_mps
 
 #: OSM highway values and Chinese names accepted as road classes.
 CLASS_ALIASES: dict[str, RoadClass] = {
@@ -113,7 +114,7 @@ class RoadNetwork:
     @cached_property
     def main_component(self) -> NDArray[np.bool_]:
         """True for nodes in the largest connected component of the dry, open network."""
-        seconds = self.graph.length_m / (self.graph.speed_kmh / 3.6)
+        seconds = self.graph.length_m / kmh_to_mps(self.graph.speed_kmh)
         n_comp, labels = connected_components(
             adjacency(self.graph, np.maximum(seconds, 1e-3)), directed=True, connection="weak"
         )

@@ -29,6 +29,7 @@ from solver.errors import DataError
 from solver.network import Point, PointKind
 from solver.siting import SitingProblem
 from solver.traveltime import UNREACHABLE, travel_seconds
+from solver.units import seconds_to_hours
 
 MAJOR = {RoadClass.EXPRESSWAY.value, RoadClass.NATIONAL.value, RoadClass.PROVINCIAL.value}
 SOURCES = ("existing", "township_seats", "junctions")
@@ -250,7 +251,7 @@ def siting_input(
         origin_access_s=c_access,
         target_access_s=p_access,
     )
-    hours = np.where(seconds < UNREACHABLE, seconds / 3600.0, np.inf)
+    hours = np.where(seconds < UNREACHABLE, seconds_to_hours(seconds), np.inf)
     problem = SitingProblem(
         hours,
         np.array([p.population for p in pts], float),

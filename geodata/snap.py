@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 from geodata.roads import RoadNetwork
 from solver.defaults import ACCESS_SPEED_KMH, MAX_SNAP_M, ROAD_CLASSES, RoadClass
 from solver.errors import DataError
+from solver.units import kmh_to_mps
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,7 +27,7 @@ class Snap:
     def access_s(self) -> NDArray[np.float64]:
         """Seconds for the leg between place and node, driven at village-road speed."""
         circuity = ROAD_CLASSES[RoadClass.TOWNSHIP].circuity
-        return self.distance_m * circuity / (ACCESS_SPEED_KMH / 3.6)
+        return self.distance_m * circuity / kmh_to_mps(ACCESS_SPEED_KMH)
 
 
 def snap(

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from solver.errors import DataError
 from solver.timeline import ResponseLevel, parse_level
+from solver.units import hours_of_day
 
 LIBRARY = Path(__file__).parent / "library"
 
@@ -256,7 +257,7 @@ class Scenario(_Strict):
     def report_clock_h(self) -> float:
         """Time of day of the report, in hours (local time of the timestamp)."""
         t = self.report_time
-        return t.hour + t.minute / 60.0 + t.second / 3600.0
+        return hours_of_day(t.hour, t.minute, t.second)
 
 
 #: Chinese for pydantic's error types (``{...}`` from the error's context).

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from html import escape
 
 from service.i18n import Lang, pick
+from solver.units import to_the_minute
 
 LABELS: dict[str, tuple[str, str]] = {
     "driver_sheet": ("司机调度单", "Driver sheet"),
@@ -141,8 +142,7 @@ def at(report: datetime | None, hours: float | None) -> str:
         return ""
     if report is None:
         return f"+{hours:.2f} h"
-    when = report + timedelta(hours=float(hours))
-    when = (when + timedelta(seconds=30)).replace(second=0, microsecond=0)
+    when = to_the_minute(report + timedelta(hours=float(hours)))
     return when.strftime("%m-%d %H:%M")
 
 

@@ -10,6 +10,7 @@ from service.i18n import Lang, pick
 from solver.catalogue import DEFAULT_CATALOGUE
 from solver.errors import DataError
 from solver.fleet import DEFAULT_VEHICLE_CLASSES
+from solver.units import to_the_minute
 
 #: The ``kind`` of a dispatch plan document; equal to ``scenarios.dispatch_doc.PLAN_KIND``
 #: (not imported, so that writing sheets does not load the routing stack).
@@ -258,8 +259,7 @@ def wall_clock(report: datetime | None, hours: float | None) -> str:
     """
     if report is None or hours is None:
         return ""
-    at = report + timedelta(hours=float(hours))
-    at = (at + timedelta(seconds=30)).replace(second=0, microsecond=0)
+    at = to_the_minute(report + timedelta(hours=float(hours)))
     return at.strftime("%Y-%m-%d %H:%M")
 
 

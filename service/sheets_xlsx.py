@@ -41,6 +41,7 @@ from service.sheets_text import (
     text,
     wall_clock,
 )
+from solver.units import to_the_minute
 
 #: The wall-clock text of :func:`~service.sheets_text.wall_clock`, written as an Excel time.
 _CLOCK = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
@@ -115,8 +116,7 @@ def clock(report: datetime | None, hours: float | None) -> datetime | None:
     """The local date-time ``hours`` after ``report``, to the minute, for an Excel cell."""
     if report is None or hours is None:
         return None
-    at = report + timedelta(hours=float(hours))
-    return (at + timedelta(seconds=30)).replace(second=0, microsecond=0, tzinfo=None)
+    return to_the_minute(report + timedelta(hours=float(hours))).replace(tzinfo=None)
 
 
 def _summary_sheet(ws: Any, doc: Mapping[str, Any], lang: Lang) -> None:

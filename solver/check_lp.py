@@ -59,6 +59,7 @@ from scipy.sparse import csr_matrix, diags, vstack
 
 from solver.check_types import CheckProblem
 from solver.errors import InfeasibleError, SolverError
+from solver.units import hours_to_seconds, seconds_to_hours
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +327,7 @@ def _buckets(
     0/1 matrix (buckets x items): a bucket counts every item of its group due no later.
     """
     t_up = np.ceil(when / BUCKET_H - 1e-9) * BUCKET_H
-    keys = np.stack([group, np.round(t_up * 3600.0).astype(np.int64)], axis=1)
+    keys = np.stack([group, np.round(hours_to_seconds(t_up)).astype(np.int64)], axis=1)
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = np.asarray(inverse, dtype=np.int64).ravel()
     b_group = uniq[:, 0]
@@ -337,7 +338,7 @@ def _buckets(
     member = csr_matrix(
         (np.ones(len(rep)), (inverse[rep] + offset, rep)), shape=(len(uniq), len(inverse))
     )
-    return b_group, uniq[:, 1] / 3600.0, member
+    return b_group, seconds_to_hours(uniq[:, 1]), member
 
 
 def _running_max(

@@ -25,6 +25,7 @@ from solver.routing import (
     Visit,
     evaluate,
 )
+from solver.units import SECONDS_PER_HOUR
 
 
 def solve_ortools(problem: RoutingProblem, params: RoutingParams) -> RoutingSolution:
@@ -138,7 +139,7 @@ def solve_ortools(problem: RoutingProblem, params: RoutingParams) -> RoutingSolu
             # One soft bound per node: the first deadline, missing it by an hour costing its
             # step (a linear stand-in; solutions are scored by the exact steps).
             deadline, step = job.targets[0]
-            slope = max(1, round(step / 3600))
+            slope = max(1, round(step / SECONDS_PER_HOUR))
             time_dim.SetCumulVarSoftUpperBound(index, deadline, slope)
         if job.penalty is not None:
             # The linear lateness cost has no cap, unlike the steps: leaving a job out must

@@ -46,6 +46,7 @@ from ortools.sat.python import cp_model
 from solver.errors import DataError
 from solver.loading import Dock, DockTrip, play_dock
 from solver.met import Arrival, share_met
+from solver.units import hours_to_seconds, seconds_to_hours
 
 #: Travel between places no truck of a class can drive (cut by the flood), in seconds.
 FORBIDDEN = 10**9
@@ -170,7 +171,7 @@ class ScheduleProblem:
     def hours(self, truck: Truck, a: int, b: int) -> float | None:
         """Hours for ``truck`` from place ``a`` to ``b`` (None where cut)."""
         s = int(self.seconds[truck.cls][a, b])
-        return None if s >= FORBIDDEN else s / 3600.0
+        return None if s >= FORBIDDEN else seconds_to_hours(s)
 
     def cap_units(self, v: int, j: int) -> int:
         """The most units of order ``j`` truck ``v`` carries (0 if it may not carry it)."""
@@ -753,7 +754,7 @@ def value_greedy(
 
 
 def _sec(h: float) -> int:
-    return math.ceil(h * 3600.0 - 1e-6)
+    return math.ceil(hours_to_seconds(h) - 1e-6)
 
 
 def _weights(problem: ScheduleProblem) -> list[int]:
@@ -858,7 +859,7 @@ def _model(
                 win = problem.orders[j].window
                 if win is not None:
                     m.add(arrive >= _sec(win[0])).only_enforce_if(serve[k, j])
-                    m.add(arrive <= int(win[1] * 3600)).only_enforce_if(serve[k, j])
+                    m.add(arrive <= int(hours_to_seconds(win[1]))).only_enforce_if(serve[k, j])
             back_at = m.new_int_var(0, 3 * horizon, f"r{k}")
             m.add(back_at == end_load + sum(drive_round))
             if math.isfinite(t.shift_end_h):
@@ -877,7 +878,9 @@ def _model(
                             continue
                         deadline = target - need.handover_h - o.extra_h
                         b = m.new_bool_var(f"o{k}_{j}_{q}_{kk}")
-                        m.add(arrive <= math.floor(deadline * 3600 + 1e-6)).only_enforce_if(b)
+                        m.add(
+                            arrive <= math.floor(hours_to_seconds(deadline) + 1e-6)
+                        ).only_enforce_if(b)
                         m.add_implication(b, serve[k, j])
                         e = m.new_int_var(0, problem.cap_units(v, j), f"t{k}_{j}_{q}_{kk}")
                         m.add(e <= units[k, j])

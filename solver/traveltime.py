@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import dijkstra
 from solver.errors import DataError
 from solver.fleet import Mode, VehicleClass
 from solver.roadgraph import FloatArray, RoadConditions, RoadGraph
+from solver.units import kmh_to_mps, seconds_to_hours
 
 #: Marks an origin-target pair with no open route. It is the largest int32, so it sorts
 #: after every real time; writers print it as an empty cell, never as a number.
@@ -69,7 +70,7 @@ def edge_seconds(
             f"conditions describe {conditions.n_edges} edges, graph has {graph.n_edges}",
             field="conditions",
         )
-    speed = np.minimum(graph.speed_kmh * vehicle.speed_factor, vehicle.max_speed_kmh) / 3.6
+    speed = kmh_to_mps(np.minimum(graph.speed_kmh * vehicle.speed_factor, vehicle.max_speed_kmh))
     dry_s = graph.length_m / speed
     ratio = flood_speed_ratio(conditions.depth_m, vehicle.fording_depth_m)
     f = conditions.flooded_fraction
@@ -210,7 +211,7 @@ class TravelTimeMatrix:
 
     def hours(self) -> NDArray[np.float64]:
         """Hours as floats, NaN where unreachable."""
-        return np.where(self.reachable, self.seconds / 3600.0, np.nan)
+        return np.where(self.reachable, seconds_to_hours(self.seconds), np.nan)
 
 
 def shortest_paths(
