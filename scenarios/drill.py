@@ -437,6 +437,10 @@ class DrillBook:
             )
         return v
 
+    def stock_used(self, runs: list[TripRun]) -> dict[tuple[str, str], int]:
+        """Units ``runs`` take from each depot, by (depot, item), as :meth:`check` counts them."""
+        return self._stock_used(runs)
+
     def _stock_used(self, runs: list[TripRun]) -> dict[tuple[str, str], int]:
         """Units taken from each depot: delivered (or to be), or lost with their depot.
 

@@ -28,6 +28,7 @@ from service.api import (
     analyses,
     routes_drills,
     routes_jobs,
+    routes_player,
     routes_registry,
     routes_uploads,
     routes_workspace,
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     ctx = make_ctx(cfg, sessions, runner)
     for routes in (routes_registry, routes_uploads, routes_jobs, routes_drills, routes_workspace):
         routes.register(app, ctx)
+    routes_player.register(app, ctx)  # GET /drills/{id}/state, for the players' form
 
     _document_job_options(app)
     return app
