@@ -24,7 +24,7 @@ def test_rebuild_reproduces_the_committed_geopackage(built):
         stored = pyogrio.read_dataframe(
             path, layer=name, read_geometry=isinstance(fresh, gpd.GeoDataFrame)
         )
-        assert len(stored) == len(fresh), name
+        assert len(stored) == len(fresh), f"{path.name} {name}: run `make data`"
         for col in fresh.columns:
             if col == "geometry":
                 assert stored.geometry.geom_equals_exact(fresh.geometry, 1e-9).all(), name
@@ -33,7 +33,7 @@ def test_rebuild_reproduces_the_committed_geopackage(built):
                 b = pd.Series(stored[col]).reset_index(drop=True)
                 assert (a.astype(str) == b.astype(str)).all() or np.allclose(
                     pd.to_numeric(a), pd.to_numeric(b), equal_nan=True
-                ), f"{name}.{col}"
+                ), f"{path.name} {name}.{col} differs from a fresh build: run `make data`"
 
 
 def test_population_adds_up_to_the_census_total(built):
