@@ -12,7 +12,7 @@ from rich.table import Table
 from service.cli import resolve_scenario
 from service.cli_common import CrsOpt, LangOpt, app, check_out_dir, console, friendly
 from service.i18n import BINDING, PINCH_UNITS, Lang, both_figures, label, pick, reason_text
-from service.report_summary import note_text
+from service.report_summary import note_text, point_label, roads_text
 from solver.errors import DataError
 
 
@@ -82,8 +82,10 @@ def check(
     from scenarios.apply import apply_scenario
     from scenarios.check import run_check
     from scenarios.dispatch import DispatchRequest, plan_dispatch
+    from service.atlas_page import atlas_geo, write_atlas
     from service.maps import relief_map
     from service.maps_parts import when_text
+    from service.papers_places import directory_from_area
     from service.report_page import write_summary
 
     sc, folder, area_name = resolve_scenario(scenario, area, flood or [])
@@ -91,10 +93,10 @@ def check(
     with console.status(pick("正在求解…", "solving…", lang)):
         situation = apply_scenario(a, sc, folder=folder, extra_floods=flood or [], crs=crs)
         report = run_check(situation, targets_h=tuple(target) if target else None)
-    plan_doc = None
+    plan = None
     if plan_seconds > 0:
         with console.status(pick("正在编制调度计划…", "making a dispatch plan…", lang)):
-            plan_doc = plan_dispatch(
+            plan = plan_dispatch(
                 situation,
                 DispatchRequest(
                     time_limit_s=plan_seconds,
@@ -103,9 +105,9 @@ def check(
                 ),
                 folder=folder,
                 report=report,
-            ).doc
-    doc = report.to_json(plan_doc)
-    frame = report.points_frame(plan_doc)
+            ).plan
+    doc = report.to_json(plan)
+    frame = report.points_frame(plan)
     depots = gpd.GeoDataFrame(
         {
             "id": [d.id for d in situation.network.depots],
@@ -129,7 +131,7 @@ def check(
         title=title,
         boundaries=a.boundaries,
         depots=depots,
-        points=frame,
+        points=frame.assign(label=[point_label(p, lang) for p in doc["points"]]),
         flood=situation.flood,
         lang=lang,
         roads=a.roads.edges,
@@ -138,32 +140,37 @@ def check(
         source=a.path.name,
     )
     net = situation.network
+    names = {**{d.id: d.name for d in net.depots}, **{q.id: q.name for q in net.points}}
     summary = write_summary(
-        doc,
-        out,
-        lang,
-        names={**{d.id: d.name for d in net.depots}, **{q.id: q.name for q in net.points}},
-        map_path=out / "map.png",
-        source=a.path.name,
+        doc, out, lang, names=names, map_path=out / "map.png", source=a.path.name
     )
+    roads = directory_from_area(a, net).roads
+    geo = atlas_geo(a, doc, roads=roads, flood=situation.flood, network=net)
+    atlas = write_atlas(doc, out, lang, geo=geo, names=names, source=a.path.name)
     _print_check(doc, lang, show)
     console.print(
         f"{label('outputs', lang)}: {out / 'report.json'}, {out / 'points.geojson'}, "
         f"{out / 'map.png'}",
         highlight=False,
     )
-    summary_text = str(summary)
+    summary_text, atlas_text = str(summary), str(atlas)
     if pdf:
         from service.papers_pdf import pages_to_pdf
 
-        printed = pages_to_pdf([summary])
-        if printed:
-            summary_text = f"{summary}, {printed[0]}"
+        printed = pages_to_pdf([summary, atlas])
+        if printed is not None:
+            done = {p.with_suffix(".html"): p for p in printed}
+            summary_text = ", ".join(str(p) for p in (summary, done.get(summary)) if p)
+            atlas_text = ", ".join(str(p) for p in (atlas, done.get(atlas)) if p)
         else:
             console.print(
                 pick("未找到 Chromium,未生成 PDF", "no Chromium found: no PDF written", lang),
                 highlight=False,
             )
+    console.print(
+        f"{pick('县域图册(每县一页)', 'County atlas (a page per county)', lang)}: {atlas_text}",
+        highlight=False,
+    )
     console.print(
         f"{pick('核查摘要(可打印)', 'Summary page (printable)', lang)}: {summary_text}",
         highlight=False,
@@ -340,6 +347,8 @@ def _print_late(doc: dict[str, Any], lang: Lang, show: int, planned: bool) -> No
             why = reason_text(p["reason"], lang, p["reason_item"], p["reason_quantity"])
         else:
             why = reason_text("plan_schedule", lang)
+        if p.get("roads"):
+            why += f" · {roads_text(p['roads'], lang)}"
         cells.append(why)
         t.add_row(*cells)
     if len(late) > show:

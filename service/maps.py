@@ -183,8 +183,8 @@ def relief_map(
     status; the ``max_labels`` largest places not met in time are named.
 
     ``depots`` needs a ``tier`` column; ``points`` needs ``status`` and ``people`` (and
-    ``name`` for labels). ``when`` (the plan's date and time) and ``source`` (the data) are
-    printed under the map.
+    ``label`` or ``name`` for labels). ``when`` (the plan's date and time) and ``source``
+    (the data) are printed under the map.
     """
     fig, ax = _canvas(boundaries)
     handles: list[Artist] = []
@@ -224,7 +224,8 @@ def relief_map(
     if len(points) and "name" in points:
         late = points[points["status"] != "met"].sort_values("people", ascending=False)
         for _, r in late.head(max_labels).iterrows():
-            labels.append((r.geometry.x, r.geometry.y, str(r["name"] or r.get("id", "")), "place"))
+            text = r.get("label") or r["name"] or r.get("id", "")
+            labels.append((r.geometry.x, r.geometry.y, str(text), "place"))
     _finish(
         path,
         fig,

@@ -22,6 +22,7 @@ from service.report_summary import (
     binding_text,
     build_summary,
     note_text,
+    roads_text,
     shortfall_reason,
 )
 
@@ -128,7 +129,9 @@ def _answer(s: CheckSummary, report: datetime | None, lang: Lang) -> str:
 
 
 def _behind(sf: Any, names: Mapping[str, str], lang: Lang) -> str:
-    """The place behind a shortfall: the depots (named), or the item short."""
+    """The place behind a shortfall: the roads (named), the depots (named), or the item short."""
+    if sf.roads:
+        return e(roads_text(sf.roads, _one(lang)))
     if sf.reason_item:
         return e(f"{_t('short_item', lang)} {sf.reason_item}")
     if not sf.depots:
@@ -139,21 +142,27 @@ def _behind(sf: Any, names: Mapping[str, str], lang: Lang) -> str:
 
 
 def _shortfalls(
-    s: CheckSummary, names: Mapping[str, str], lang: Lang, limit: int = MAX_PLACES
+    s: CheckSummary,
+    names: Mapping[str, str],
+    lang: Lang,
+    limit: int = MAX_PLACES,
+    *,
+    numbered: bool = False,
 ) -> str:
-    """The places with people not met, most first."""
+    """The places with people not met, most first (numbered as on a map, if ``numbered``)."""
     if not s.shortfalls:
         return f"<p>{_w('none', lang)}</p>"
     hours = [t.hours for t in s.targets]
     rows = []
-    for sf in s.shortfalls[:limit]:
+    for no, sf in enumerate(s.shortfalls[:limit], start=1):
         cells = "".join(
             f"<td class='num'>{'—' if sf.plan_not_met[h] is None else qty(sf.plan_not_met[h])}"
             f" / {qty(sf.bound_not_met[h])}</td>"
             for h in hours
         )
         rows.append(
-            f"<tr><td><b>{e(sf.name)}</b><br><span class='id'>{e(sf.id)}</span></td>"
+            f"<tr><td>{f'{no}. ' if numbered else ''}<b>{e(sf.name)}</b><br>"
+            f"<span class='id'>{e(sf.id)}</span></td>"
             f"<td>{e(sf.county)}</td><td class='num'>{qty(sf.people)}</td>{cells}"
             f"<td>{e(shortfall_reason(sf, _one(lang)))}</td>"
             f"<td>{_behind(sf, names, lang)}</td></tr>"

@@ -8,7 +8,8 @@ Nothing here decides whether anyone is met: every figure is the report's (the ru
 * the places with people not met by the first target, with the people not met by every
   target (by the plan, and in the bound's allocation), the reason, and the place behind it
   (the depots that ship to it in the bound, those whose loading or trucks pinch first; the
-  item short);
+  item short; the roads the flood closes or slows, as ``report.json``'s ``points[].roads``
+  names them);
 * the people by **home county** (the report's ``by_county``: where people live) and by
   **shelter county** (the county of the place where they are met), each table named so;
 * every note, in Chinese and English.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.i18n import BINDING, Lang, pick, reason_text
+from service.papers_text import road_label
 
 #: Reasons where the depots that ship to a place are the place behind the shortfall.
 DEPOT_REASONS = frozenset({"dispatch_capacity", "fleet_capacity", "plan_schedule", "too_far"})
@@ -68,6 +70,8 @@ class Shortfall:
     reason_quantity: float | None
     #: The depots behind the shortfall (ids), the pinching ones first.
     depots: tuple[str, ...]
+    #: The roads behind it (``report.json``'s ``points[].roads``), the worst first.
+    roads: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +174,7 @@ def build_summary(doc: Mapping[str, Any]) -> CheckSummary:
                 depots=_depots_behind(
                     str(p["id"]), reason, doc.get("shipments") or [], first.get("pinches") or []
                 ),
+                roads=tuple(p.get("roads") or ()),
             )
         )
     h0 = hours[0] if hours else 0.0
@@ -275,3 +280,43 @@ def binding_text(binding: str, lang: Lang) -> str:
 def shortfall_reason(s: Shortfall, lang: Lang) -> str:
     """The reason of a shortfall in words, with the short item and quantity."""
     return reason_text(s.reason, lang, s.reason_item, s.reason_quantity)
+
+
+# --- the roads behind a shortfall ---------------------------------------------------------------
+
+
+def road_name(road: Mapping[str, Any], lang: Lang) -> str:
+    """A road of ``points[].roads`` by its name and number, else its end places; with its id."""
+    name = road_label(str(road.get("name") or ""), lang)
+    ref = str(road.get("ref") or "")
+    words = " ".join(w for w in (name, ref if ref not in name else "") if w)
+    if not words:
+        ends = [str(road.get(k) or "") for k in ("from", "to")]
+        words = "—".join(dict.fromkeys(e for e in ends if e))
+    rid = str(road.get("id") or "")
+    if not words:
+        return rid
+    return f"{words}({rid})" if lang is Lang.ZH else f"{words} ({rid})"
+
+
+def roads_text(roads: Sequence[Mapping[str, Any]], lang: Lang) -> str:
+    """The roads behind a shortfall in words: closed ones, then ones slowed by water."""
+    parts = []
+    for closed, zh, en in (
+        (True, "道路中断", "road closed"),
+        (False, "道路积水减速", "road slowed"),
+    ):
+        names = [road_name(r, lang) for r in roads if bool(r.get("closed")) is closed]
+        if names:
+            sep = "、" if lang is Lang.ZH else ", "
+            parts.append(f"{pick(zh, en, lang)}: {sep.join(names)}")
+    return "; ".join(parts)
+
+
+def point_label(point: Mapping[str, Any], lang: Lang) -> str:
+    """A late place's map label: its name, and its reason with the roads behind it."""
+    name = str(point.get("name") or point.get("id") or "")
+    reason = reason_text(point.get("reason"), lang) if point.get("reason") else ""
+    roads = roads_text(point.get("roads") or (), lang)
+    why = roads or reason
+    return f"{name}\n{why}" if why else name
