@@ -24,6 +24,7 @@ from service.i18n import Lang, pick, reason_text
 from service.papers_page import _one, page_html, table
 from service.papers_places import Place, RoadLines
 from service.papers_text import at, e, qty, stamp, two
+from service.report_page import WORDS as PAGE_WORDS
 from service.report_page import _met, _shortfalls
 from service.report_summary import (
     CheckSummary,
@@ -39,31 +40,22 @@ MAX_ROWS = 5
 #: Places without a county are gathered on a page of this name.
 NO_COUNTY = "—"
 
+#: The summary page's labels, and the atlas's own.
 WORDS: dict[str, tuple[str, str]] = {
+    **PAGE_WORDS,
     "title": ("县域保障图册", "County atlas"),
-    "county": ("县(市、区)", "County"),
     "map": ("县域图", "Map of the county"),
     "people_by_target": ("分时限保障人数", "People by target"),
     "late": ("未满足地点(编号同图)", "Places not met (numbers as on the map)"),
-    "target": ("时限", "Target"),
-    "deadline": ("截止时刻", "Deadline"),
     "at_places": ("在本县地点保障", "At the county's places"),
     "living": ("户籍在本县", "Living in the county"),
-    "people": ("人数", "People"),
-    "plan_met": ("计划满足", "Plan meets"),
-    "alloc": ("上界方案中满足", "In the bound's allocation"),
     "legend": (
         "图例:绿 已满足 · 黄 部分满足 · 橙 超时满足 · 红 未满足 · 蓝方块 储备库 · "
         "红虚线 阻断或减速的道路(✕ 中断) · 浅蓝 洪水范围",
         "Legend: green met · yellow partly met · orange met late · red not met · blue square "
         "depot · red dashes roads closed or slowed (✕ closed) · light blue flood",
     ),
-    "scenario": ("情景", "Scenario"),
-    "report_time": ("灾情报告时间", "Disaster reported"),
-    "issued": ("印发时间", "Issued"),
-    "data": ("数据", "Data"),
     "page": ("第 {n}/{of} 页", "page {n} of {of}"),
-    "none": ("无", "none"),
 }
 
 ATLAS_CSS = (
