@@ -1,31 +1,39 @@
 """The FastAPI application: settings, database, job runner, limits, errors, routes.
 
-Routes live in ``routes_registry`` (areas, depots, stock, shelters, audit, map),
-``routes_uploads`` (areas, floods, scenarios), ``routes_jobs``, ``routes_drills`` and
-``routes_workspace`` (the workspace at ``/``). Every error is JSON
-``{"problem", "problem_zh", "field"}`` with the right status: 400 unreadable body, 401 no
-or bad token, 403 role not allowed, 404 unknown id, 409 concurrent edit, 413 body too
-large, 422 bad input (naming the field), 429 job queue full.
+One ``APIRouter`` per resource: ``routes_registry`` (areas, depots, stock, shelters, audit,
+map), ``routes_uploads`` (areas, floods, scenarios), ``routes_jobs`` (submit, status,
+cancel, results), ``routes_drills`` and ``routes_workspace`` (the workspace at ``/``).
+Routes take the session, the caller and the app's parts as ``Annotated`` dependencies
+(``deps.py``); the kinds of jobs come from ``job_kinds.py``.
+
+Every error is JSON ``{"problem", "problem_zh", "field"}`` from the catalogue in
+``errors.py``, with its status: 400 unreadable body, 401 no or bad token, 403 role not
+allowed, 404 unknown id, 405 method not allowed, 409 concurrent edit or a state that does
+not allow it (a job not done, a finished job cancelled), 413 body too large, 422 bad input
+(naming the field) or no solution under the hard constraints (``InfeasibleError``), 429
+job queue full, 500 a solver that could not answer (``SolverError``) or a bug (told in the
+server log only). A failed job's ``error`` carries the same body and its ``http_status``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import BaseRoute
 
-from geodata.limits import TooLargeError
+from geodata.area import Area
 from scenarios.model import problem_zh_of
 from service.api import (
-    analyses,
     routes_drills,
     routes_jobs,
     routes_player,
@@ -33,46 +41,43 @@ from service.api import (
     routes_uploads,
     routes_workspace,
 )
-from service.api.context import ApiError, make_ctx
+from service.api.context import STATIC, make_ctx
 from service.api.db import open_db
+from service.api.deps import Services
+from service.api.errors import HTTP_ZH, ServiceError, known, problem_of
+from service.api.job_kinds import submitted_kinds
 from service.api.jobs import JobRunner
 from service.api.limits import BodyLimit
 from service.api.registry import area_with_stock, extra_areas
-from service.api.schemas import OPTIONS, Problem
+from service.api.schemas import Problem
 from service.api.settings import Settings
-from solver.errors import DataError
+from solver.errors import DataError, InfeasibleError, SolverError
 
 log = logging.getLogger(__name__)
 
-#: Chinese for the statuses the framework itself answers (unknown path, wrong method, ...).
-HTTP_ZH = {
-    400: "请求内容无法解析(须为UTF-8编码的JSON)",
-    401: "未认证:请提供有效令牌",
-    403: "无权执行此操作",
-    404: "未找到该地址或资源",
-    405: "不支持该请求方法",
-    406: "无法提供所要求的格式",
-    413: "请求内容过大",
-    415: "不支持该内容类型",
-    422: "输入数据有误",
-    429: "请求过多,请稍后再试",
-    500: "服务器内部错误",
-}
+#: The routers, one per resource, in the order they are matched.
+ROUTERS: tuple[APIRouter, ...] = (
+    routes_registry.router,
+    routes_uploads.router,
+    routes_jobs.router,
+    routes_drills.router,
+    routes_workspace.router,
+)
 
 
 def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> FastAPI:
     """The service for ``settings``; ``run_jobs=False`` stores jobs without running them."""
     cfg = settings or Settings()
     engine, sessions = open_db(cfg.db_url)
-    runner = JobRunner(sessions, cfg, analyses.RUNNERS, _loader(cfg), run=run_jobs)
+    services = Services(cfg, sessions, JobRunner(sessions, cfg, _loader(cfg), run=run_jobs))
 
     @asynccontextmanager
-    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if run_jobs:
-            runner.recover()
-            started.state.warm_drills()  # running drills' books, for their next decisions
+            services.runner.recover()
+            routes_drills.warm_drills(services)  # running drills' books, for their decisions
         yield
-        runner.shutdown()
+        services.runner.shutdown()
         engine.dispose()
 
     app = FastAPI(
@@ -83,23 +88,27 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         lifespan=lifespan,
         responses={code: {"model": Problem} for code in (400, 401, 403, 404, 409, 413, 422, 429)},
     )
-    app.state.settings, app.state.sessions, app.state.runner = cfg, sessions, runner
+    app.state.services = services
+    app.state.settings, app.state.sessions, app.state.runner = cfg, sessions, services.runner
     _errors(app, cfg)
 
-    ctx = make_ctx(cfg, sessions, runner)
-    for routes in (routes_registry, routes_uploads, routes_jobs, routes_drills, routes_workspace):
-        routes.register(app, ctx)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Route modules still written as register(app, c) closures over the old context.
+    ctx = make_ctx(services)
     routes_player.register(app, ctx)  # GET /drills/{id}/state, for the players' form
 
-    _document_job_options(app)
+    _document_job_kinds(app)
     return app
 
 
-def _document_job_options(app: FastAPI) -> None:
-    """List each job kind's options in the OpenAPI schema (``JobIn.options``).
+def _document_job_kinds(app: FastAPI) -> None:
+    """List the job kinds and each kind's options in the OpenAPI schema (``JobIn``).
 
-    The options are validated by kind (``schemas.OPTIONS``), so the request model keeps a
-    mapping; the schema still shows every option, its type, default and limits.
+    Both come from the job-kind registry when the schema is first asked for: ``kind`` is
+    an enum of the kinds ``POST /jobs`` accepts, and ``options`` any of their models (the
+    options are validated by kind, so the request model keeps a mapping).
     """
     base = app.openapi
 
@@ -108,21 +117,29 @@ def _document_job_options(app: FastAPI) -> None:
             return app.openapi_schema
         doc = base()
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        kinds = submitted_kinds()
         refs = []
-        for model in dict.fromkeys(OPTIONS.values()):
+        for model in dict.fromkeys(k.options for k in kinds if k.options is not None):
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             for name, sub in schema.pop("$defs", {}).items():
                 schemas.setdefault(name, sub)
             schemas[model.__name__] = schema
             refs.append({"$ref": f"#/components/schemas/{model.__name__}"})
         job_in = schemas.get("JobIn", {}).get("properties", {})
+        if "kind" in job_in:
+            job_in["kind"] = {
+                "type": "string",
+                "enum": [k.name for k in kinds],
+                "title": "Kind",
+                "description": "; ".join(f"{k.name}: {k.label_en} ({k.label_zh})" for k in kinds),
+            }
         if "options" in job_in:
-            kinds = ", ".join(f"{k}: {m.__name__}" for k, m in OPTIONS.items())
+            listed = ", ".join(f"{k.name}: {k.options.__name__}" for k in kinds if k.options)
             job_in["options"] = {
                 "anyOf": refs,
                 "default": {},
                 "title": "Options",
-                "description": f"Options by job kind ({kinds}); unknown options are refused.",
+                "description": f"Options by job kind ({listed}); unknown options are refused.",
             }
         app.openapi_schema = doc
         return doc
@@ -130,11 +147,18 @@ def _document_job_options(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _loader(cfg: Settings) -> Callable[[Session, str], Any]:
-    def load(s: Session, name: str) -> Any:
+def _loader(cfg: Settings) -> Callable[[Session, str], Area]:
+    def load(s: Session, name: str) -> Area:
         return area_with_stock(s, name, extra_areas(s, cfg.areas))
 
     return load
+
+
+def _routes(app: FastAPI) -> Iterable[BaseRoute]:
+    """Every route of ``app``, the routers' own included (``app.routes`` lists a router as one)."""
+    yield from app.routes
+    for router in ROUTERS:
+        yield from router.routes
 
 
 def _errors(app: FastAPI, cfg: Settings) -> None:
@@ -154,7 +178,7 @@ def _errors(app: FastAPI, cfg: Settings) -> None:
             # Starlette lists only the first route's methods; a path served by several route
             # functions (GET and PUT) must list them all.
             methods: set[str] = set()
-            for route in request.app.routes:
+            for route in _routes(request.app):
                 regex = getattr(route, "path_regex", None)
                 if regex is not None and regex.fullmatch(request.url.path):
                     methods |= set(getattr(route, "methods", None) or ())
@@ -162,28 +186,14 @@ def _errors(app: FastAPI, cfg: Settings) -> None:
                 headers["Allow"] = ", ".join(sorted(methods))
         return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=headers)
 
-    @app.exception_handler(Exception)
-    async def internal(_: Request, exc: Exception) -> JSONResponse:
-        # Logged with its traceback for the operator; the client gets no internals.
-        log.exception("unhandled error", exc_info=exc)
-        body = Problem(
-            problem="internal error (see the server log)", field=None, problem_zh=HTTP_ZH[500]
-        )
-        return JSONResponse(body.model_dump(), status_code=500)
+    async def answer(_: Request, exc: Exception) -> JSONResponse:
+        if not known(exc):  # a bug: logged with its traceback; the client gets no internals
+            log.exception("unhandled error", exc_info=exc)
+        status, body = problem_of(exc)
+        return JSONResponse(body.model_dump(), status_code=status)
 
-    @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body.model_dump(), status_code=exc.status)
-
-    @app.exception_handler(DataError)
-    async def data_error(_: Request, exc: DataError) -> JSONResponse:
-        problem = exc.problem if exc.record is None else f"record {exc.record!r}: {exc.problem}"
-        body = Problem(
-            problem=problem, field=exc.field, problem_zh=exc.problem_zh or "输入数据有误"
-        )
-        return JSONResponse(
-            body.model_dump(), status_code=413 if isinstance(exc, TooLargeError) else 422
-        )
+    for kind in (Exception, ServiceError, DataError, InfeasibleError, SolverError):
+        app.add_exception_handler(kind, answer)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

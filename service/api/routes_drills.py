@@ -19,7 +19,7 @@ from collections import OrderedDict
 from concurrent.futures import Future
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -38,15 +38,35 @@ from scenarios.drill import (
 from scenarios.generate import generate_scenario
 from scenarios.model import LIBRARY, Inject, Scenario, scenario_from_dict
 from service.api.auth import DRILL_CONTROLLERS, Role
-from service.api.context import (
-    ApiError,
-    Ctx,
-    check_time_limit,
-    checked_scenario,
-    stored_or_given,
+from service.api.context import check_time_limit, checked_scenario, stored_or_given
+from service.api.db import Drill, DrillEvent, now
+from service.api.deps import (
+    Caller,
+    CurrentUser,
+    DrillController,
+    DrillPlayer,
+    RunnerDep,
+    Services,
+    ServicesDep,
+    SessionDep,
+    SettingsDep,
 )
-from service.api.db import Drill, DrillEvent, Token, now
-from service.api.jobs import TooManyJobsError
+from service.api.errors import (
+    AllReleasedError,
+    BlindReleasesNextError,
+    ClockRunsError,
+    ClockSetsHourError,
+    DrillBusyError,
+    DrillChangedError,
+    DrillNotStartedError,
+    DrillStateError,
+    InjectReleasedError,
+    NoSuchInjectError,
+    NothingToScriptError,
+    OpensWhenEndedError,
+    TimeRunsForwardError,
+    UnknownDrillError,
+)
 from service.api.registry import area_spec, extra_areas
 from service.api.routes_jobs import job_out
 from service.api.schemas import (
@@ -66,293 +86,264 @@ _BOOKS: OrderedDict[tuple[str, tuple[tuple[int, float], ...]], Future[DrillBook]
 _BOOKS_LOCK = threading.Lock()
 
 
-def register(app: FastAPI, c: Ctx) -> None:
-    """Add the drill routes to ``app``."""
-    sessions, db, runner, cfg = c.sessions, c.db, c.runner, c.cfg
-    reader, controller, player = c.reader, c.drill_controller, c.drill_player
+router = APIRouter(tags=["drills"])
 
-    @app.post("/drills", status_code=201)
-    def create(body: DrillIn, tok: Token = controller, s: Session = Depends(db)) -> DrillOut:  # noqa: B008
-        """Prepare a drill from a scenario with injects (its script)."""
-        area_spec(body.area, extra_areas(s, cfg.areas))  # an unknown area fails now
-        blind = body.blind
-        if body.generate is not None:
-            g = body.generate
-            seed = g.seed if g.seed is not None else secrets.randbelow(2**31)
-            raw: Any = generate_scenario(
-                c.known_area(s, body.area), seed, g.severity, injects=g.injects
+
+@router.post("/drills", status_code=201)
+def create(body: DrillIn, tok: DrillController, s: SessionDep, services: ServicesDep) -> DrillOut:
+    """Prepare a drill from a scenario with injects (its script)."""
+    area_spec(body.area, extra_areas(s, services.settings.areas))  # an unknown area fails now
+    blind = body.blind
+    if body.generate is not None:
+        g = body.generate
+        seed = g.seed if g.seed is not None else secrets.randbelow(2**31)
+        raw: Any = generate_scenario(
+            services.known_area(s, body.area), seed, g.severity, injects=g.injects
+        )
+        if not raw.get("injects"):
+            raise NothingToScriptError()
+        blind = True  # nobody has seen this script
+    else:
+        raw = stored_or_given(s, body.scenario)
+    sc = checked_scenario(raw, body.area, need_injects=True, what="drill")
+    area = services.known_area(s, body.area)
+    check_injects(area, sc)
+    snapshot = snapshot_of(area)
+    drill_id = str(uuid.uuid4())
+    d = Drill(
+        id=drill_id,
+        area=body.area,
+        # Never the scenario's name: players must not learn where the script is kept.
+        name=body.name or f"drill-{drill_id[:8]}",
+        scenario=json.dumps(sc.model_dump(mode="json"), ensure_ascii=False),
+        mode=body.clock.mode,
+        speed=body.clock.speed,
+        blind=blind,
+        status="ready",
+        hour=0.0,
+        released="[]",
+        snapshot=json.dumps(snapshot),
+        version=1,
+        token=tok.name,
+    )
+    # The scenario itself must apply to the area too (its roads, places, depots); the
+    # book is kept for the players' first decisions.
+    _book(d, area)
+    s.add(d)
+    _log(s, d, tok, "created", {"injects": len(sc.injects), "blind": blind})
+    s.commit()
+    return _out(d, tok)
+
+
+@router.get("/drills")
+def drills(tok: CurrentUser, s: SessionDep) -> list[DrillOut]:
+    """Every drill, newest first, as the caller may see it."""
+    rows = s.scalars(select(Drill).order_by(Drill.created_at.desc())).all()
+    return [_out(_tick(s, d), tok) for d in rows]
+
+
+@router.get("/drills/{drill_id}")
+def drill(drill_id: str, tok: CurrentUser, s: SessionDep) -> DrillOut:
+    """The drill as the caller may see it: players see released injects only."""
+    return _out(_tick(s, _drill(s, drill_id)), tok)
+
+
+@router.post("/drills/{drill_id}/start")
+def start(drill_id: str, tok: DrillController, s: SessionDep) -> DrillOut:
+    """Start the drill clock (hour 0 = the disaster report)."""
+    d = _drill(s, drill_id)
+    _must_be(d, "ready")
+    _change(s, d, status="running", started_at=now())
+    _log(s, d, tok, "started", {"mode": d.mode, "speed": d.speed})
+    s.commit()
+    return _out(d, tok)
+
+
+@router.post("/drills/{drill_id}/release")
+def release(
+    drill_id: str, body: ReleaseIn, tok: DrillController, s: SessionDep, services: ServicesDep
+) -> DrillOut:
+    """Release an inject now (the next one, or ``index``)."""
+    d = _tick(s, _drill(s, drill_id))
+    _must_be(d, "running")
+    script = _scenario(d).injects
+    done = {r.index for r in _released(d)}
+    if body.index is not None:
+        if d.blind:
+            raise BlindReleasesNextError()
+        if body.index >= len(script):
+            raise NoSuchInjectError(count=len(script))
+        if body.index in done:
+            raise InjectReleasedError(index=body.index)
+        k = body.index
+    else:
+        left = [k for k in range(len(script)) if k not in done]
+        if not left:
+            raise AllReleasedError()
+        k = left[0]
+    hour = drill_hour(d)
+    if d.mode == "clock":
+        if body.at_h is not None:
+            raise ClockSetsHourError()
+        at = hour
+    else:
+        at = body.at_h if body.at_h is not None else max(hour, script[k].at_h)
+        if at < hour - 1e-9:
+            raise TimeRunsForwardError(hour=hour, field="at_h")
+    rel = [*json.loads(d.released), [k, at]]
+    _change(s, d, released=json.dumps(rel), hour=max(d.hour, at))
+    _log(s, d, tok, "released", _inject_body(script, k, at), hour=at)
+    s.commit()
+    _warm(d, services.known_area(s, d.area), submitted(s, d.id))
+    return _out(d, tok)
+
+
+@router.post("/drills/{drill_id}/advance")
+def advance(drill_id: str, body: AdvanceIn, tok: DrillController, s: SessionDep) -> DrillOut:
+    """Move a manual drill's clock forward."""
+    d = _drill(s, drill_id)
+    _must_be(d, "running")
+    if d.mode != "manual":
+        raise ClockRunsError()
+    if body.to_h < d.hour - 1e-9:
+        raise TimeRunsForwardError(hour=d.hour, field="to_h")
+    _change(s, d, hour=body.to_h)
+    _log(s, d, tok, "advanced", {"to_h": body.to_h}, hour=body.to_h)
+    s.commit()
+    return _out(d, tok)
+
+
+@router.post("/drills/{drill_id}/decisions", status_code=201)
+def decide(
+    drill_id: str, body: Decision, tok: DrillPlayer, s: SessionDep, services: ServicesDep
+) -> DecisionOut:
+    """Order trips at the current drill hour (checked against what the players know).
+
+    The stock is the drill's own (as when it was prepared); a decision made while the
+    drill changed (another decision, a release) is refused with 409: send it again.
+    """
+    d = _tick(s, _drill(s, drill_id))
+    _must_be(d, "running")
+    decision = decision_from_dict(body.model_dump(mode="json"))
+    hour = drill_hour(d)
+    book = _book(d, services.known_area(s, d.area))
+    before = submitted(s, d.id)
+    cancelled = book.check(decision, hour, before, tok.name)
+    # Claim the drill: a decision, release or end made meanwhile makes this one 409
+    # (so two decisions cannot both take the last of a depot's stock).
+    _change(s, d)
+    ev = _log(
+        s,
+        d,
+        tok,
+        "decision",
+        {
+            "decision": decision.model_dump(mode="json"),
+            "player": tok.name,
+            "cancelled": [[r.decision, r.trip] for r in cancelled],
+        },
+        hour=hour,
+    )
+    del ev
+    s.commit()
+    index = len(before)
+    return DecisionOut(
+        index=index,
+        hour=round(hour, 4),
+        trips=len(decision.trips),
+        cancelled=[
+            CancelledTrip(decision=r.decision, trip=r.trip, vehicle=r.vehicle) for r in cancelled
+        ],
+    )
+
+
+@router.post("/drills/{drill_id}/end")
+def end(drill_id: str, tok: DrillController, s: SessionDep) -> DrillOut:
+    """End the drill: no more releases or decisions; the log opens to players."""
+    d = _tick(s, _drill(s, drill_id))
+    _must_be(d, "running")
+    hour = drill_hour(d)
+    _change(s, d, status="ended", ended_h=hour, hour=hour)
+    _log(s, d, tok, "ended", {}, hour=hour)
+    s.commit()
+    return _out(d, tok)
+
+
+@router.post("/drills/{drill_id}/score", status_code=202)
+def score(
+    drill_id: str,
+    body: ScoreIn,
+    tok: DrillController,
+    s: SessionDep,
+    cfg: SettingsDep,
+    runner: RunnerDep,
+) -> JobOut:
+    """Score the players against the optimiser (a job; poll ``GET /jobs/{id}``)."""
+    d = _tick(s, _drill(s, drill_id))
+    if d.status == "ready":
+        raise DrillNotStartedError()
+    check_time_limit(cfg, body.time_limit_s, "time_limit_s")
+    request = {
+        "area": d.area,
+        "drill": d.id,
+        "scenario": json.loads(d.scenario),
+        "released": json.loads(d.released),
+        "snapshot": json.loads(d.snapshot),
+        "submitted": [
+            {"at_h": x.at_h, "player": x.player, "decision": x.decision.model_dump(mode="json")}
+            for x in submitted(s, d.id)
+        ],
+        "options": body.model_dump(exclude_none=True),
+    }
+    job = runner.submit("drill_score", request, tok.name, role=tok.role)
+    _log(s, d, tok, "scored", {"job": job.id}, hour=drill_hour(d))
+    s.commit()
+    return job_out(job)
+
+
+@router.get("/drills/{drill_id}/events")
+def events(drill_id: str, tok: CurrentUser, s: SessionDep) -> list[DrillEventOut]:
+    """The drill's log in order, for the debrief (players: once the drill has ended)."""
+    d = _tick(s, _drill(s, drill_id))
+    if Role(tok.role) not in DRILL_CONTROLLERS and d.status != "ended":
+        raise OpensWhenEndedError(what="the log", what_zh="记录")
+    sc = _scenario(d) if d.blind and d.status != "ended" else None
+    out = []
+    for e in _events(s, d.id):
+        body = json.loads(e.body)
+        if sc is not None and e.kind == "released":
+            # A blind controller's log tells no more than the players' view.
+            _, (inj,) = blind_scenario(sc, [Inject.model_validate(body["inject"])], d.name)
+            body["inject"] = inj.model_dump(mode="json")
+        out.append(
+            DrillEventOut(
+                id=e.id,
+                at=e.at,
+                hour=e.hour,
+                token=e.token,
+                role=e.role,
+                kind=e.kind,
+                body=body,
             )
-            if not raw.get("injects"):
-                raise ApiError(
-                    422,
-                    "nothing near this flood to script injects with; try another seed",
-                    "generate.seed",
-                    "洪水附近无可生成的注入事件",
-                )
-            blind = True  # nobody has seen this script
-        else:
-            raw = stored_or_given(s, body.scenario)
-        sc = checked_scenario(raw, body.area, need_injects=True, what="drill")
-        area = c.known_area(s, body.area)
-        check_injects(area, sc)
-        snapshot = snapshot_of(area)
-        drill_id = str(uuid.uuid4())
-        d = Drill(
-            id=drill_id,
-            area=body.area,
-            # Never the scenario's name: players must not learn where the script is kept.
-            name=body.name or f"drill-{drill_id[:8]}",
-            scenario=json.dumps(sc.model_dump(mode="json"), ensure_ascii=False),
-            mode=body.clock.mode,
-            speed=body.clock.speed,
-            blind=blind,
-            status="ready",
-            hour=0.0,
-            released="[]",
-            snapshot=json.dumps(snapshot),
-            version=1,
-            token=tok.name,
         )
-        # The scenario itself must apply to the area too (its roads, places, depots); the
-        # book is kept for the players' first decisions.
-        _book(d, area)
-        s.add(d)
-        _log(s, d, tok, "created", {"injects": len(sc.injects), "blind": blind})
-        s.commit()
-        return _out(d, tok)
+    return out
 
-    @app.get("/drills")
-    def drills(tok: Token = reader, s: Session = Depends(db)) -> list[DrillOut]:  # noqa: B008
-        """Every drill, newest first, as the caller may see it."""
-        rows = s.scalars(select(Drill).order_by(Drill.created_at.desc())).all()
-        return [_out(_tick(s, d), tok) for d in rows]
 
-    @app.get("/drills/{drill_id}")
-    def drill(drill_id: str, tok: Token = reader, s: Session = Depends(db)) -> DrillOut:  # noqa: B008
-        """The drill as the caller may see it: players see released injects only."""
-        return _out(_tick(s, _drill(s, drill_id)), tok)
+def warm_drills(services: Services) -> None:
+    """Build the books of running drills in the background, so no player waits for them.
 
-    @app.post("/drills/{drill_id}/start")
-    def start(drill_id: str, tok: Token = controller, s: Session = Depends(db)) -> DrillOut:  # noqa: B008
-        """Start the drill clock (hour 0 = the disaster report)."""
-        d = _drill(s, drill_id)
-        _must_be(d, "ready")
-        _change(s, d, status="running", started_at=now())
-        _log(s, d, tok, "started", {"mode": d.mode, "speed": d.speed})
-        s.commit()
-        return _out(d, tok)
+    Called at start-up; the server answers meanwhile.
+    """
 
-    @app.post("/drills/{drill_id}/release")
-    def release(
-        drill_id: str,
-        body: ReleaseIn,
-        tok: Token = controller,
-        s: Session = Depends(db),  # noqa: B008
-    ) -> DrillOut:
-        """Release an inject now (the next one, or ``index``)."""
-        d = _tick(s, _drill(s, drill_id))
-        _must_be(d, "running")
-        script = _scenario(d).injects
-        done = {r.index for r in _released(d)}
-        if body.index is not None:
-            if d.blind:
-                raise ApiError(
-                    422,
-                    "a blind drill releases the next inject only",
-                    "index",
-                    "双盲演练只能发布下一事件",
-                )
-            if body.index >= len(script):
-                raise ApiError(422, f"the script has {len(script)} injects", "index", "无此事件")
-            if body.index in done:
-                raise ApiError(
-                    409, f"inject {body.index} is released already", "index", "该事件已发布"
-                )
-            k = body.index
-        else:
-            left = [k for k in range(len(script)) if k not in done]
-            if not left:
-                raise ApiError(409, "every inject is released", "index", "事件已全部发布")
-            k = left[0]
-        hour = drill_hour(d)
-        if d.mode == "clock":
-            if body.at_h is not None:
-                raise ApiError(
-                    422,
-                    "the drill clock sets the hour; omit at_h",
-                    "at_h",
-                    "时钟模式下不能指定时间",
-                )
-            at = hour
-        else:
-            at = body.at_h if body.at_h is not None else max(hour, script[k].at_h)
-            if at < hour - 1e-9:
-                raise ApiError(
-                    422, f"the drill is at hour {hour:g}; time runs forward", "at_h", "时间不能倒退"
-                )
-        rel = [*json.loads(d.released), [k, at]]
-        _change(s, d, released=json.dumps(rel), hour=max(d.hour, at))
-        _log(s, d, tok, "released", _inject_body(script, k, at), hour=at)
-        s.commit()
-        _warm(d, c.known_area(s, d.area), submitted(s, d.id))
-        return _out(d, tok)
-
-    @app.post("/drills/{drill_id}/advance")
-    def advance(
-        drill_id: str,
-        body: AdvanceIn,
-        tok: Token = controller,
-        s: Session = Depends(db),  # noqa: B008
-    ) -> DrillOut:
-        """Move a manual drill's clock forward."""
-        d = _drill(s, drill_id)
-        _must_be(d, "running")
-        if d.mode != "manual":
-            raise ApiError(422, "the drill runs on its clock", "to_h", "时钟模式下不能手动推进")
-        if body.to_h < d.hour - 1e-9:
-            raise ApiError(
-                422, f"the drill is at hour {d.hour:g}; time runs forward", "to_h", "时间不能倒退"
-            )
-        _change(s, d, hour=body.to_h)
-        _log(s, d, tok, "advanced", {"to_h": body.to_h}, hour=body.to_h)
-        s.commit()
-        return _out(d, tok)
-
-    @app.post("/drills/{drill_id}/decisions", status_code=201)
-    def decide(
-        drill_id: str,
-        body: Decision,
-        tok: Token = player,
-        s: Session = Depends(db),  # noqa: B008
-    ) -> DecisionOut:
-        """Order trips at the current drill hour (checked against what the players know).
-
-        The stock is the drill's own (as when it was prepared); a decision made while the
-        drill changed (another decision, a release) is refused with 409: send it again.
-        """
-        d = _tick(s, _drill(s, drill_id))
-        _must_be(d, "running")
-        decision = decision_from_dict(body.model_dump(mode="json"))
-        hour = drill_hour(d)
-        book = _book(d, c.known_area(s, d.area))
-        before = submitted(s, d.id)
-        cancelled = book.check(decision, hour, before, tok.name)
-        # Claim the drill: a decision, release or end made meanwhile makes this one 409
-        # (so two decisions cannot both take the last of a depot's stock).
-        _change(s, d)
-        ev = _log(
-            s,
-            d,
-            tok,
-            "decision",
-            {
-                "decision": decision.model_dump(mode="json"),
-                "player": tok.name,
-                "cancelled": [[r.decision, r.trip] for r in cancelled],
-            },
-            hour=hour,
-        )
-        del ev
-        s.commit()
-        index = len(before)
-        return DecisionOut(
-            index=index,
-            hour=round(hour, 4),
-            trips=len(decision.trips),
-            cancelled=[
-                CancelledTrip(decision=r.decision, trip=r.trip, vehicle=r.vehicle)
-                for r in cancelled
-            ],
-        )
-
-    @app.post("/drills/{drill_id}/end")
-    def end(drill_id: str, tok: Token = controller, s: Session = Depends(db)) -> DrillOut:  # noqa: B008
-        """End the drill: no more releases or decisions; the log opens to players."""
-        d = _tick(s, _drill(s, drill_id))
-        _must_be(d, "running")
-        hour = drill_hour(d)
-        _change(s, d, status="ended", ended_h=hour, hour=hour)
-        _log(s, d, tok, "ended", {}, hour=hour)
-        s.commit()
-        return _out(d, tok)
-
-    @app.post("/drills/{drill_id}/score", status_code=202)
-    def score(
-        drill_id: str,
-        body: ScoreIn,
-        tok: Token = controller,
-        s: Session = Depends(db),  # noqa: B008
-    ) -> JobOut:
-        """Score the players against the optimiser (a job; poll ``GET /jobs/{id}``)."""
-        d = _tick(s, _drill(s, drill_id))
-        if d.status == "ready":
-            raise ApiError(409, "the drill has not started", "status", "演练尚未开始")
-        check_time_limit(cfg, body.time_limit_s, "time_limit_s")
-        request = {
-            "area": d.area,
-            "drill": d.id,
-            "scenario": json.loads(d.scenario),
-            "released": json.loads(d.released),
-            "snapshot": json.loads(d.snapshot),
-            "submitted": [
-                {"at_h": x.at_h, "player": x.player, "decision": x.decision.model_dump(mode="json")}
-                for x in submitted(s, d.id)
-            ],
-            "options": body.model_dump(exclude_none=True),
-        }
+    def work() -> None:
         try:
-            job = runner.submit("drill_score", request, tok.name, role=tok.role)
-        except TooManyJobsError:
-            raise ApiError(429, "too many jobs queued; try later", None, "任务已满") from None
-        _log(s, d, tok, "scored", {"job": job.id}, hour=drill_hour(d))
-        s.commit()
-        return job_out(job)
-
-    @app.get("/drills/{drill_id}/events")
-    def events(drill_id: str, tok: Token = reader, s: Session = Depends(db)) -> list[DrillEventOut]:  # noqa: B008
-        """The drill's log in order, for the debrief (players: once the drill has ended)."""
-        d = _tick(s, _drill(s, drill_id))
-        if Role(tok.role) not in DRILL_CONTROLLERS and d.status != "ended":
-            raise ApiError(
-                403,
-                "the log opens to players when the drill ends",
-                "status",
-                "演练结束后方可查看记录",
-            )
-        sc = _scenario(d) if d.blind and d.status != "ended" else None
-        out = []
-        for e in _events(s, d.id):
-            body = json.loads(e.body)
-            if sc is not None and e.kind == "released":
-                # A blind controller's log tells no more than the players' view.
-                _, (inj,) = blind_scenario(sc, [Inject.model_validate(body["inject"])], d.name)
-                body["inject"] = inj.model_dump(mode="json")
-            out.append(
-                DrillEventOut(
-                    id=e.id,
-                    at=e.at,
-                    hour=e.hour,
-                    token=e.token,
-                    role=e.role,
-                    kind=e.kind,
-                    body=body,
-                )
-            )
-        return out
-
-    def warm_running() -> None:
-        """After a start: build the books of running drills, so no player waits for them."""
-        try:
-            with sessions() as s:
+            with services.sessions() as s:
                 for d in s.scalars(select(Drill).where(Drill.status == "running")).all():
-                    _warm(d, c.known_area(s, d.area), submitted(s, d.id))
+                    _warm(d, services.known_area(s, d.area), submitted(s, d.id))
         except Exception:  # a decision builds its book anyway
             return
 
-    # Called by the app's start-up (app.py): in the background, the server answers meanwhile.
-    app.state.warm_drills = lambda: threading.Thread(
-        target=warm_running, name="drill-books", daemon=True
-    ).start()
+    threading.Thread(target=work, name="drill-books", daemon=True).start()
 
 
 # ------------------------------------------------------------------------------------------
@@ -361,13 +352,13 @@ def register(app: FastAPI, c: Ctx) -> None:
 def _drill(s: Session, drill_id: str) -> Drill:
     d = s.get(Drill, drill_id)
     if d is None:
-        raise ApiError(404, f"unknown drill {drill_id!r}", "drill_id", "未知演练")
+        raise UnknownDrillError(drill_id=drill_id)
     return d
 
 
 def _must_be(d: Drill, status: str) -> None:
     if d.status != status:
-        raise ApiError(409, f"the drill is {d.status}, not {status}", "status", "演练状态不符")
+        raise DrillStateError(status=d.status, wanted=status)
 
 
 def _scenario(d: Drill) -> Scenario:
@@ -410,11 +401,11 @@ def _tick(s: Session, d: Drill) -> Drill:
         try:
             _change(s, d, released=json.dumps(rel))
             break
-        except ApiError:  # someone changed the drill meanwhile: look again
+        except DrillChangedError:  # someone changed the drill meanwhile: look again
             s.rollback()
             s.refresh(d)
     else:
-        raise ApiError(409, "the drill is busy; try again", "version", "演练正忙,请重试")
+        raise DrillBusyError()
     assert d.started_at is not None
     start = _utc(d.started_at)
     for k in due:
@@ -442,7 +433,7 @@ def _change(s: Session, d: Drill, **values: Any) -> None:
         .values(version=d.version + 1, **values)
     )
     if res.rowcount != 1:  # type: ignore[attr-defined]
-        raise ApiError(409, "the drill changed meanwhile; try again", "version", "演练已被修改")
+        raise DrillChangedError()
     s.flush()
     s.refresh(d)
 
@@ -452,7 +443,7 @@ def _inject_body(script: list[Any], k: int, at: float) -> dict[str, Any]:
 
 
 def _log(
-    s: Session, d: Drill, tok: Token, kind: str, body: dict[str, Any], *, hour: float | None = None
+    s: Session, d: Drill, tok: Caller, kind: str, body: dict[str, Any], *, hour: float | None = None
 ) -> DrillEvent:
     ev = DrillEvent(
         drill=d.id,
@@ -539,7 +530,7 @@ def _warm(d: Drill, area: Any, before: list[Submitted]) -> None:
     threading.Thread(target=work, name=f"drill-book-{d.id[:8]}", daemon=True).start()
 
 
-def _out(d: Drill, tok: Token) -> DrillOut:
+def _out(d: Drill, tok: Caller) -> DrillOut:
     sc = _scenario(d)
     released = _released(d)
     controls = Role(tok.role) in DRILL_CONTROLLERS

@@ -6,9 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,8 +16,27 @@ from starlette.concurrency import run_in_threadpool
 from geodata.area import BUNDLED
 from service.api import analyses
 from service.api.cache import Entry, answer, make_entry
-from service.api.context import STATIC, ApiError, Ctx
-from service.api.db import Audit, NewDepot, Shelter, Stock, Token
+from service.api.context import STATIC
+from service.api.db import Audit, NewDepot, Shelter, Stock
+from service.api.deps import (
+    CurrentUser,
+    Services,
+    ServicesDep,
+    SessionDep,
+    SettingsDep,
+    StockWriter,
+)
+from service.api.errors import (
+    BadRecordError,
+    ChangedConcurrentlyError,
+    DepotExistsError,
+    OutdatedVersionError,
+    UnknownAreaError,
+    UnknownDepotError,
+    UnknownItemError,
+    UnknownLayerError,
+    UnknownShelterError,
+)
 from service.api.registry import (
     StaleVersionError,
     area_spec,
@@ -31,284 +49,280 @@ from service.api.registry import (
 from service.api.schemas import AuditOut, CapacityChange, DepotIn, DepotOut, ShelterOut, StockChange
 from solver.errors import DataError
 
+router = APIRouter(tags=["registry"])
 
-def register(app: FastAPI, c: Ctx) -> None:
-    """Add the registry routes to ``app``."""
-    cfg, db, known_area, sessions = c.cfg, c.db, c.known_area, c.sessions
-    reader, stock_writer = c.reader, c.stock_writer
 
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        """Liveness (no token needed)."""
-        return {"status": "ok"}
+@router.get("/health")
+def health() -> dict[str, str]:
+    """Liveness (no token needed)."""
+    return {"status": "ok"}
 
-    @app.get("/areas")
-    def areas(_: Token = reader, s: Session = Depends(db)) -> list[str]:  # noqa: B008
-        """Areas the service knows: bundled, configured and uploaded."""
-        return sorted([*BUNDLED, *extra_areas(s, cfg.areas)])
 
-    def version_of(area: str) -> tuple[int, ...]:
-        """The registry version of ``area`` (404 for an unknown area); in a thread."""
-        with sessions() as s:
-            try:
-                area_spec(area, extra_areas(s, cfg.areas))
-            except DataError as exc:  # an unknown name in a path is a 404, as everywhere
-                raise ApiError(404, exc.problem, "area", exc.problem_zh) from None
-            return registry_version(s, area)
+@router.get("/areas")
+def areas(_: CurrentUser, s: SessionDep, cfg: SettingsDep) -> list[str]:
+    """Areas the service knows: bundled, configured and uploaded."""
+    return sorted([*BUNDLED, *extra_areas(s, cfg.areas)])
 
-    def made(area: str, what: str, make: Callable[[Session], bytes]) -> Entry:
-        with sessions() as s:
-            return c.answers.get(
-                (what, area, registry_version(s, area)), lambda: make_entry(make(s))
-            )
 
-    async def current(area: str, what: str, make: Callable[[Session], bytes]) -> Entry:
-        """The answer ``what`` for ``area`` at the registry's current version.
+def _version_of(services: Services, area: str) -> tuple[int, ...]:
+    """The registry version of ``area`` (404 for an unknown area); in a thread."""
+    with services.sessions() as s:
+        try:
+            area_spec(area, extra_areas(s, services.settings.areas))
+        except DataError as exc:  # an unknown name in a path is a 404, as everywhere
+            raise UnknownAreaError.of(exc) from None
+        return registry_version(s, area)
 
-        On the event loop when it is made already and the version was read within the last
-        second (edits through this process forget it at once); else in a thread.
-        """
-        version = c.versions.get(area)
-        if version is None:
-            version = await run_in_threadpool(version_of, area)
-            c.versions.put(area, version)
-        got = c.answers.peek((what, area, version))
-        if got is not None:
-            return got
-        return await run_in_threadpool(made, area, what, make)
 
-    @app.get("/areas/{area}/depots", response_model=list[DepotOut])
-    async def depots(area: str, request: Request, _: Token = reader) -> Response:
-        """Depots of an area with their current stock (registry changes applied).
-
-        Made once per registry version; ``ETag`` / ``If-None-Match`` and gzip supported.
-        """
-
-        def make(s: Session) -> bytes:
-            a = known_area(s, area)
-            versions: dict[tuple[str, str], int] = {
-                (r.depot, r.item): r.version
-                for r in s.scalars(select(Stock).where(Stock.area == area)).all()
-            }
-            out = [
-                _depot_out(d, {i: versions.get((d.id, i), 0) for i in d.stock}).model_dump(
-                    mode="json"
-                )
-                for d in a.network.depots
-            ]
-            return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
-
-        return answer(request, await current(area, "depots", make), "application/json")
-
-    @app.get("/areas/{area}/layers/{layer}")
-    async def layer(area: str, layer: str, request: Request, _: Token = reader) -> Response:
-        """A layer as GeoJSON: ``boundaries``, ``roads``, ``depots`` (current stock), ``points``.
-
-        Made once per registry version; ``ETag`` / ``If-None-Match`` and gzip supported.
-        """
-        if layer not in ("boundaries", "roads", "depots", "points"):
-            raise ApiError(404, f"unknown layer {layer!r}", "layer", "未知图层")
-
-        def make(s: Session) -> bytes:
-            doc = _layer(known_area(s, area), layer)
-            return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-
-        entry = await current(area, f"layer:{layer}", make)
-        return answer(request, entry, "application/geo+json")
-
-    def _layer(a: Any, layer: str) -> Any:
-        if layer == "boundaries":
-            frame = a.boundaries
-            if frame is None:
-                return {"type": "FeatureCollection", "features": []}
-            return analyses.geojson(frame[["name", "geometry"]])
-        if layer == "roads":  # context instead of base-map tiles (the page works offline)
-            edges = a.roads.edges
-            cols = [c for c in ("name", "road_class") if c in edges]
-            return analyses.geojson(edges[[*cols, "geometry"]])
-        if layer == "depots":
-            return _points(
-                a.network.depots,
-                lambda d: {
-                    "id": d.id,
-                    "name": d.name,
-                    "tier": d.tier.value,
-                    "stock": dict(d.stock),
-                },
-            )
-        if layer == "points":
-            return _points(
-                a.network.points,
-                lambda p: {
-                    "id": p.id,
-                    "name": p.name,
-                    "kind": p.kind.value,
-                    "population": p.population,
-                },
-            )
-        raise ApiError(404, f"unknown layer {layer!r}", "layer", "未知图层")  # pragma: no cover
-
-    @app.get("/map", include_in_schema=False)
-    def map_page() -> FileResponse:
-        """The map page (Leaflet, served from here; no CDN)."""
-        return FileResponse(STATIC / "map.html", media_type="text/html")
-
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    @app.post("/areas/{area}/depots", status_code=201)
-    def add_depot(
-        area: str,
-        body: DepotIn,
-        tok: Token = stock_writer,
-        s: Session = Depends(db),  # noqa: B008
-    ) -> DepotOut:
-        """Add a depot (no stock yet; set it per item), checked like a depots file.
-
-        The place must be in China and near a road; the tier gives loading rate and hours.
-        """
-        a = known_area(s, area)
-        if any(d.id == body.id for d in a.network.depots):
-            raise ApiError(409, f"depot {body.id!r} exists", "id", "储备库编号已存在")
-        spec = area_spec(area, extra_areas(s, cfg.areas))
-        rows = s.scalars(select(NewDepot).where(NewDepot.area == area)).all()
-        new = [
-            {
-                "id": r.id,
-                "name": r.name,
-                "tier": r.tier,
-                "lon": r.lon,
-                "lat": r.lat,
-                "county": r.county,
-            }
-            for r in rows
-        ] + [body.model_dump()]
-        try:  # build the area with it before anything is stored
-            with_new = with_depots(spec, new)
-        except DataError as exc:
-            raise ApiError(422, exc.problem, exc.field or "body", exc.problem_zh) from None
-        d = next(x for x in with_new.network.depots if x.id == body.id)
-        s.add(NewDepot(area=area, token=tok.name, **body.model_dump()))
-        s.add(
-            Audit(
-                token=tok.name,
-                role=tok.role,
-                action="add_depot",
-                target=f"{area}/{body.id}",
-                detail=json.dumps(body.model_dump(), ensure_ascii=False),
-            )
+def _made(services: Services, area: str, what: str, make: Callable[[Session], bytes]) -> Entry:
+    with services.sessions() as s:
+        return services.answers.get(
+            (what, area, registry_version(s, area)), lambda: make_entry(make(s))
         )
-        try:
-            s.commit()
-        except IntegrityError:
-            s.rollback()
-            raise ApiError(409, f"depot {body.id!r} exists", "id", "储备库编号已存在") from None
-        c.versions.forget(area)
-        return _depot_out(d, dict.fromkeys(d.stock, 0))
 
-    @app.put("/areas/{area}/depots/{depot}/stock/{item}")
-    def put_stock(
-        area: str,
-        depot: str,
-        item: str,
-        change: StockChange,
-        tok: Token = stock_writer,
-        s: Session = Depends(db),  # noqa: B008
-    ) -> dict[str, Any]:
-        """Set a depot's stock of one item (attributed, audited, version-checked)."""
-        a = known_area(s, area)
-        if item not in a.network.catalogue:
-            raise ApiError(404, f"unknown item {item!r}", "item", "未知物资")
-        try:
-            row = set_stock(
-                s,
-                a,
-                area,
-                depot,
-                item,
-                change.quantity,
-                change.expected_version,
-                (tok.name, tok.role),
-            )
-        except LookupError:
-            raise ApiError(404, f"unknown depot {depot!r}", "depot", "未知储备库") from None
-        except StaleVersionError as exc:
-            s.rollback()
-            raise ApiError(
-                409, str(exc), "expected_version", "库存已被他人修改,请刷新后重试"
-            ) from None
-        except IntegrityError:
-            s.rollback()
-            raise ApiError(
-                409, "changed concurrently; read again", "expected_version", "库存已被他人修改"
-            ) from None
-        c.versions.forget(area)
-        return {"depot": depot, "item": item, "quantity": row.quantity, "version": row.version}
 
-    @app.get("/areas/{area}/shelters")
-    def shelters(area: str, _: Token = reader, s: Session = Depends(db)) -> list[ShelterOut]:  # noqa: B008
-        """Shelters of an area with their current capacity (people)."""
-        a = known_area(s, area)
-        versions = {
-            r.point: r.version for r in s.scalars(select(Shelter).where(Shelter.area == area))
+async def _current(
+    services: Services, area: str, what: str, make: Callable[[Session], bytes]
+) -> Entry:
+    """The answer ``what`` for ``area`` at the registry's current version.
+
+    On the event loop when it is made already and the version was read within the last
+    second (edits through this process forget it at once); else in a thread.
+    """
+    version = services.versions.get(area)
+    if version is None:
+        version = await run_in_threadpool(_version_of, services, area)
+        services.versions.put(area, version)
+    got = services.answers.peek((what, area, version))
+    if got is not None:
+        return got
+    return await run_in_threadpool(_made, services, area, what, make)
+
+
+@router.get("/areas/{area}/depots", response_model=list[DepotOut])
+async def depots(area: str, request: Request, _: CurrentUser, services: ServicesDep) -> Response:
+    """Depots of an area with their current stock (registry changes applied).
+
+    Made once per registry version; ``ETag`` / ``If-None-Match`` and gzip supported.
+    """
+
+    def make(s: Session) -> bytes:
+        a = services.known_area(s, area)
+        versions: dict[tuple[str, str], int] = {
+            (r.depot, r.item): r.version
+            for r in s.scalars(select(Stock).where(Stock.area == area)).all()
         }
-        return [
-            ShelterOut(
-                id=p.id,
-                name=p.name,
-                lon=p.lon,
-                lat=p.lat,
-                capacity=int(p.capacity),
-                version=versions.get(p.id, 0),
-            )
-            for p in a.network.points
-            if p.capacity is not None
+        out = [
+            _depot_out(d, {i: versions.get((d.id, i), 0) for i in d.stock}).model_dump(mode="json")
+            for d in a.network.depots
         ]
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
 
-    @app.put("/areas/{area}/shelters/{point}")
-    def put_shelter(
-        area: str,
-        point: str,
-        change: CapacityChange,
-        tok: Token = stock_writer,
-        s: Session = Depends(db),  # noqa: B008
-    ) -> ShelterOut:
-        """Set a shelter's capacity (attributed, audited, version-checked)."""
-        a = known_area(s, area)
-        try:
-            row = set_capacity(
-                s, a, area, point, change.capacity, change.expected_version, (tok.name, tok.role)
-            )
-        except LookupError:
-            raise ApiError(404, f"unknown shelter {point!r}", "point", "未知避难场所") from None
-        except StaleVersionError as exc:
-            s.rollback()
-            raise ApiError(409, str(exc), "expected_version", "已被他人修改,请刷新后重试") from None
-        except IntegrityError:
-            s.rollback()
-            raise ApiError(
-                409, "changed concurrently", "expected_version", "已被他人修改"
-            ) from None
-        c.versions.forget(area)
-        p = next(p for p in a.network.points if p.id == point)
-        return ShelterOut(
-            id=p.id, name=p.name, lon=p.lon, lat=p.lat, capacity=row.capacity, version=row.version
+    return answer(request, await _current(services, area, "depots", make), "application/json")
+
+
+#: The layers ``GET /areas/{area}/layers/{layer}`` serves.
+LAYERS = ("boundaries", "roads", "depots", "points")
+
+
+@router.get("/areas/{area}/layers/{layer}")
+async def layer(
+    area: str, layer: str, request: Request, _: CurrentUser, services: ServicesDep
+) -> Response:
+    """A layer as GeoJSON: ``boundaries``, ``roads``, ``depots`` (current stock), ``points``.
+
+    Made once per registry version; ``ETag`` / ``If-None-Match`` and gzip supported.
+    """
+    if layer not in LAYERS:
+        raise UnknownLayerError(layer=layer)
+
+    def make(s: Session) -> bytes:
+        doc = _layer(services.known_area(s, area), layer)
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+    entry = await _current(services, area, f"layer:{layer}", make)
+    return answer(request, entry, "application/geo+json")
+
+
+def _layer(a: Any, layer: str) -> Any:
+    if layer == "boundaries":
+        frame = a.boundaries
+        if frame is None:
+            return {"type": "FeatureCollection", "features": []}
+        return analyses.geojson(frame[["name", "geometry"]])
+    if layer == "roads":  # context instead of base-map tiles (the page works offline)
+        edges = a.roads.edges
+        cols = [c for c in ("name", "road_class") if c in edges]
+        return analyses.geojson(edges[[*cols, "geometry"]])
+    if layer == "depots":
+        return _points(
+            a.network.depots,
+            lambda d: {
+                "id": d.id,
+                "name": d.name,
+                "tier": d.tier.value,
+                "stock": dict(d.stock),
+            },
         )
+    return _points(
+        a.network.points,
+        lambda p: {
+            "id": p.id,
+            "name": p.name,
+            "kind": p.kind.value,
+            "population": p.population,
+        },
+    )
 
-    @app.get("/audit")
-    def audit(limit: int = 100, _: Token = reader, s: Session = Depends(db)) -> list[AuditOut]:  # noqa: B008
-        """The newest entries of the audit trail."""
-        rows = s.scalars(select(Audit).order_by(Audit.id.desc()).limit(max(1, min(limit, 1000))))
-        return [
-            AuditOut(
-                at=r.at,
-                token=r.token,
-                role=r.role,
-                action=r.action,
-                target=r.target,
-                detail=json.loads(r.detail),
-            )
-            for r in rows
-        ]
+
+@router.get("/map", include_in_schema=False)
+def map_page() -> FileResponse:
+    """The map page (Leaflet, served from here; no CDN)."""
+    return FileResponse(STATIC / "map.html", media_type="text/html")
+
+
+@router.post("/areas/{area}/depots", status_code=201)
+def add_depot(
+    area: str, body: DepotIn, tok: StockWriter, s: SessionDep, services: ServicesDep
+) -> DepotOut:
+    """Add a depot (no stock yet; set it per item), checked like a depots file.
+
+    The place must be in China and near a road; the tier gives loading rate and hours.
+    """
+    a = services.known_area(s, area)
+    if any(d.id == body.id for d in a.network.depots):
+        raise DepotExistsError(depot=body.id)
+    spec = area_spec(area, extra_areas(s, services.settings.areas))
+    rows = s.scalars(select(NewDepot).where(NewDepot.area == area)).all()
+    new = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "tier": r.tier,
+            "lon": r.lon,
+            "lat": r.lat,
+            "county": r.county,
+        }
+        for r in rows
+    ] + [body.model_dump()]
+    try:  # build the area with it before anything is stored
+        with_new = with_depots(spec, new)
+    except DataError as exc:
+        raise BadRecordError.of(exc) from None
+    d = next(x for x in with_new.network.depots if x.id == body.id)
+    s.add(NewDepot(area=area, token=tok.name, **body.model_dump()))
+    s.add(
+        Audit(
+            token=tok.name,
+            role=tok.role,
+            action="add_depot",
+            target=f"{area}/{body.id}",
+            detail=json.dumps(body.model_dump(), ensure_ascii=False),
+        )
+    )
+    try:
+        s.commit()
+    except IntegrityError:
+        s.rollback()
+        raise DepotExistsError(depot=body.id) from None
+    services.versions.forget(area)
+    return _depot_out(d, dict.fromkeys(d.stock, 0))
+
+
+@router.put("/areas/{area}/depots/{depot}/stock/{item}")
+def put_stock(
+    area: str,
+    depot: str,
+    item: str,
+    change: StockChange,
+    tok: StockWriter,
+    s: SessionDep,
+    services: ServicesDep,
+) -> dict[str, Any]:
+    """Set a depot's stock of one item (attributed, audited, version-checked)."""
+    a = services.known_area(s, area)
+    if item not in a.network.catalogue:
+        raise UnknownItemError(item=item)
+    try:
+        row = set_stock(
+            s, a, area, depot, item, change.quantity, change.expected_version, (tok.name, tok.role)
+        )
+    except LookupError:
+        raise UnknownDepotError(depot=depot) from None
+    except StaleVersionError as exc:
+        s.rollback()
+        raise OutdatedVersionError(current=exc.current) from None
+    except IntegrityError:
+        s.rollback()
+        raise ChangedConcurrentlyError() from None
+    services.versions.forget(area)
+    return {"depot": depot, "item": item, "quantity": row.quantity, "version": row.version}
+
+
+@router.get("/areas/{area}/shelters")
+def shelters(area: str, _: CurrentUser, s: SessionDep, services: ServicesDep) -> list[ShelterOut]:
+    """Shelters of an area with their current capacity (people)."""
+    a = services.known_area(s, area)
+    versions = {r.point: r.version for r in s.scalars(select(Shelter).where(Shelter.area == area))}
+    return [
+        ShelterOut(
+            id=p.id,
+            name=p.name,
+            lon=p.lon,
+            lat=p.lat,
+            capacity=int(p.capacity),
+            version=versions.get(p.id, 0),
+        )
+        for p in a.network.points
+        if p.capacity is not None
+    ]
+
+
+@router.put("/areas/{area}/shelters/{point}")
+def put_shelter(
+    area: str,
+    point: str,
+    change: CapacityChange,
+    tok: StockWriter,
+    s: SessionDep,
+    services: ServicesDep,
+) -> ShelterOut:
+    """Set a shelter's capacity (attributed, audited, version-checked)."""
+    a = services.known_area(s, area)
+    try:
+        row = set_capacity(
+            s, a, area, point, change.capacity, change.expected_version, (tok.name, tok.role)
+        )
+    except LookupError:
+        raise UnknownShelterError(point=point) from None
+    except StaleVersionError as exc:
+        s.rollback()
+        raise OutdatedVersionError(current=exc.current) from None
+    except IntegrityError:
+        s.rollback()
+        raise ChangedConcurrentlyError() from None
+    services.versions.forget(area)
+    p = next(p for p in a.network.points if p.id == point)
+    return ShelterOut(
+        id=p.id, name=p.name, lon=p.lon, lat=p.lat, capacity=row.capacity, version=row.version
+    )
+
+
+@router.get("/audit")
+def audit(_: CurrentUser, s: SessionDep, limit: int = 100) -> list[AuditOut]:
+    """The newest entries of the audit trail."""
+    rows = s.scalars(select(Audit).order_by(Audit.id.desc()).limit(max(1, min(limit, 1000))))
+    return [
+        AuditOut(
+            at=r.at,
+            token=r.token,
+            role=r.role,
+            action=r.action,
+            target=r.target,
+            detail=json.loads(r.detail),
+        )
+        for r in rows
+    ]
 
 
 def _points(records: Any, properties: Any) -> dict[str, Any]:

@@ -11,14 +11,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.api.auth import DRILL_CONTROLLERS, DRILL_PLAYERS, JOB_SUBMITTERS, STOCK_WRITERS, Role
-from service.api.context import STATIC, ApiError, Ctx
-from service.api.db import Job, Token
-from service.api.routes_jobs import _result_file
+from service.api.context import STATIC
+from service.api.db import Job
+from service.api.deps import Caller, CurrentUser, Services, ServicesDep
+from service.api.errors import NotACheckError
+from service.api.routes_jobs import result_file
 from service.api.workspace_schemas import CheckSummaryOut, CountyOut, LateOut, MeOut, TargetOut
 from service.i18n import BINDING, REASONS, Lang, both_figures, reason_text
 from service.report_summary import build_summary, note_text
@@ -47,46 +49,47 @@ def may(role: Role) -> dict[str, bool]:
     }
 
 
-def register(app: FastAPI, c: Ctx) -> None:
-    """Add the workspace routes to ``app``."""
-    reader, sessions = c.reader, c.sessions
+router = APIRouter(tags=["workspace"])
 
-    @app.get("/", include_in_schema=False)
-    def root() -> FileResponse:
-        """The workspace (static; it calls the API below with the user's token)."""
-        return FileResponse(WORKSPACE / "index.html", media_type="text/html")
 
-    @app.get("/workspace/fonts/NotoSansSC-Subset.otf", include_in_schema=False)
-    def full_font() -> FileResponse:
-        """The full CJK subset, fetched by the browser only for a character the web font lacks."""
-        return FileResponse(FULL_FONT, media_type="font/otf", headers=FONT_CACHE)
+@router.get("/", include_in_schema=False)
+def root() -> FileResponse:
+    """The workspace (static; it calls the API below with the user's token)."""
+    return FileResponse(WORKSPACE / "index.html", media_type="text/html")
 
-    @app.get("/me")
-    def me(tok: Token = reader) -> MeOut:
-        """The caller's token name and role, and what the role may do."""
-        role = Role(tok.role)
-        return MeOut(name=tok.name, role=role.value, role_zh=ROLE_ZH[role], may=may(role))
 
-    def summary_of(job_id: str, tok: Token) -> CheckSummaryOut:
-        with sessions() as s:
-            path = _result_file(s, job_id, tok)
-            job = s.get(Job, job_id)
-            kind, area = job.kind, json.loads(job.request).get("area", "")
-        if kind != "check":
-            raise ApiError(
-                422, f"job {job_id!r} is a {kind} job, not a check", "job_id", "该任务不是核查任务"
-            )
-        doc = json.loads(path.read_text(encoding="utf-8"))["report"]
-        return summary_out(job_id, area, doc)
+@router.get("/workspace/fonts/NotoSansSC-Subset.otf", include_in_schema=False)
+def full_font() -> FileResponse:
+    """The full CJK subset, fetched by the browser only for a character the web font lacks."""
+    return FileResponse(FULL_FONT, media_type="font/otf", headers=FONT_CACHE)
 
-    @app.get("/jobs/{job_id}/summary")
-    async def summary(job_id: str, tok: Token = reader) -> CheckSummaryOut:
-        """A finished relief check's answer: both figures per target, counties, late places.
 
-        Arranged by ``service.report_summary`` (as the CLI's summary.html), texts in Chinese
-        and English; 409 while the job runs, 422 for a job of another kind.
-        """
-        return await run_in_threadpool(summary_of, job_id, tok)
+@router.get("/me")
+def me(tok: CurrentUser) -> MeOut:
+    """The caller's token name and role, and what the role may do."""
+    return MeOut(name=tok.name, role=tok.role.value, role_zh=ROLE_ZH[tok.role], may=may(tok.role))
+
+
+def _summary_of(services: Services, job_id: str, tok: Caller) -> CheckSummaryOut:
+    with services.sessions() as s:
+        path = result_file(s, job_id, tok)
+        job = s.get(Job, job_id)
+        assert job is not None  # result_file found it
+        kind, area = job.kind, json.loads(job.request).get("area", "")
+    if kind != "check":
+        raise NotACheckError(job_id=job_id, kind=kind)
+    doc = json.loads(path.read_text(encoding="utf-8"))["report"]
+    return summary_out(job_id, area, doc)
+
+
+@router.get("/jobs/{job_id}/summary")
+async def summary(job_id: str, tok: CurrentUser, services: ServicesDep) -> CheckSummaryOut:
+    """A finished relief check's answer: both figures per target, counties, late places.
+
+    Arranged by ``service.report_summary`` (as the CLI's summary.html), texts in Chinese
+    and English; 409 while the job runs, 422 for a job of another kind.
+    """
+    return await run_in_threadpool(_summary_of, services, job_id, tok)
 
 
 def summary_out(job_id: str, area: str, doc: dict[str, Any]) -> CheckSummaryOut:

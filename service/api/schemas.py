@@ -107,35 +107,31 @@ class SiteOptions(_Strict):
     curve: int | None = Field(default=None, ge=1, le=30)
 
 
-OPTIONS: dict[str, type[_Strict]] = {
-    "check": CheckOptions,
-    "dispatch": DispatchOptions,
-    "site": SiteOptions,
-    "exercise": DispatchOptions,
-}
-
-
 class JobIn(_Strict):
-    """An analysis to run: kind, area, scenario (library name or mapping), options."""
+    """An analysis to run: kind, area, scenario (library name or mapping), options.
 
-    kind: Literal["check", "dispatch", "site", "exercise"]
+    The kinds, who may submit each, whether it needs a scenario and its options are
+    those of the job-kind registry (:mod:`service.api.job_kinds`), which the OpenAPI
+    schema lists.
+    """
+
+    kind: str = Field(min_length=1, max_length=50)
     area: str = Field(min_length=1, max_length=100)
     scenario: str | dict[str, Any] | None = None
     options: dict[str, Any] = {}
 
-    @model_validator(mode="after")
-    def _fits_kind(self) -> JobIn:
-        if self.kind in ("check", "dispatch", "exercise") and self.scenario is None:
-            raise ValueError(f"a {self.kind} job needs a scenario")
-        return self
-
 
 class JobOut(BaseModel):
-    """A job's state; ``result`` links to the result once ``status`` is done."""
+    """A job's state; ``result`` links to the result once ``status`` is done.
+
+    ``error`` (failed or cancelled): ``problem``, ``problem_zh``, ``field`` and
+    ``http_status``, what a request would have been answered with for the same error
+    (422 for bad input or no solution under the hard constraints, 409 once cancelled).
+    """
 
     id: str
     kind: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
     stage: str
     progress: float
     error: dict[str, Any] | None
