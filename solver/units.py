@@ -10,9 +10,8 @@ NumPy array and return the same kind.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, overload
+from typing import Any, TypeVar
 
-import numpy as np
 from numpy.typing import NDArray
 
 SECONDS_PER_MINUTE = 60
@@ -23,41 +22,26 @@ SECONDS_PER_DAY = SECONDS_PER_HOUR * HOURS_PER_DAY
 #: km/h per m/s (1000 m / 3600 s).
 KMH_PER_MPS = SECONDS_PER_HOUR / 1000.0
 
-FloatArray = NDArray[np.float64]
+#: A number or a NumPy array; each function returns the same kind.
+Num = TypeVar("Num", float, NDArray[Any])
 
 
-@overload
-def hours_to_seconds(hours: float) -> float: ...
-@overload
-def hours_to_seconds(hours: NDArray[Any]) -> FloatArray: ...
-def hours_to_seconds(hours: float | NDArray[Any]) -> float | FloatArray:
+def hours_to_seconds(hours: Num) -> Num:
     """Seconds in ``hours`` (not rounded: round as the caller's rule says)."""
     return hours * float(SECONDS_PER_HOUR)
 
 
-@overload
-def seconds_to_hours(seconds: float) -> float: ...
-@overload
-def seconds_to_hours(seconds: NDArray[Any]) -> FloatArray: ...
-def seconds_to_hours(seconds: float | NDArray[Any]) -> float | FloatArray:
+def seconds_to_hours(seconds: Num) -> Num:
     """Hours in ``seconds``."""
     return seconds / float(SECONDS_PER_HOUR)
 
 
-@overload
-def minutes_to_hours(minutes: float) -> float: ...
-@overload
-def minutes_to_hours(minutes: NDArray[Any]) -> FloatArray: ...
-def minutes_to_hours(minutes: float | NDArray[Any]) -> float | FloatArray:
+def minutes_to_hours(minutes: Num) -> Num:
     """Hours in ``minutes``."""
     return minutes / float(MINUTES_PER_HOUR)
 
 
-@overload
-def kmh_to_mps(kmh: float) -> float: ...
-@overload
-def kmh_to_mps(kmh: NDArray[Any]) -> FloatArray: ...
-def kmh_to_mps(kmh: float | NDArray[Any]) -> float | FloatArray:
+def kmh_to_mps(kmh: Num) -> Num:
     """Metres per second at ``kmh`` kilometres per hour."""
     return kmh / KMH_PER_MPS
 
