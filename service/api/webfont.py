@@ -29,6 +29,7 @@ TEXT_FILES = (
     *PAGE_FILES,
     ROOT / "service" / "i18n.py",
     ROOT / "service" / "report_summary.py",
+    ROOT / "solver" / "catalogue.py",  # item names (the drill form's items)
     *sorted(Path(__file__).parent.glob("*.py")),
     *sorted((ROOT / "scenarios" / "library").glob("*.yaml")),
 )

@@ -27,6 +27,7 @@
     if (state.me) { showRole(); }
     fillScenarios();
     if (window.check) { window.check.redraw(); }
+    if (window.drill) { window.drill.redraw(); }
   }
 
   function showRole() {
@@ -76,6 +77,7 @@
     applyRole();
     startMap();
     await loadPickers();
+    if (window.drill) { await window.drill.enter(); }
     document.body.dataset.ready = "1";
   }
 
