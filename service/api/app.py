@@ -41,7 +41,7 @@ from service.api import (
     routes_uploads,
     routes_workspace,
 )
-from service.api.context import STATIC, make_ctx
+from service.api.context import STATIC
 from service.api.db import open_db
 from service.api.deps import Services
 from service.api.errors import HTTP_ZH, ServiceError, known, problem_of
@@ -61,6 +61,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes_uploads.router,
     routes_jobs.router,
     routes_drills.router,
+    routes_player.router,
     routes_workspace.router,
 )
 
@@ -95,9 +96,6 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    # Route modules still written as register(app, c) closures over the old context.
-    ctx = make_ctx(services)
-    routes_player.register(app, ctx)  # GET /drills/{id}/state, for the players' form
 
     _document_job_kinds(app)
     return app

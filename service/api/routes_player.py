@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, FastAPI
-from sqlalchemy.orm import Session
+from fastapi import APIRouter
 
 from scenarios.apply import Situation
 from scenarios.check import demand_points
 from scenarios.drill import DrillBook, TripRun
 from scenarios.places import coords
-from service.api.context import Ctx
-from service.api.db import Drill, Token
+from service.api.db import Drill
+from service.api.deps import CurrentUser, ServicesDep, SessionDep
 from service.api.player_schemas import (
     DepotState,
     DrillStateOut,
@@ -38,21 +37,21 @@ from solver.errors import DataError
 EPS = 1e-9
 
 
-def register(app: FastAPI, c: Ctx) -> None:
-    """Add the players' state route to ``app``."""
+router = APIRouter(tags=["drills"])
 
-    @app.get("/drills/{drill_id}/state")
-    def state(drill_id: str, tok: Token = c.reader, s: Session = Depends(c.db)) -> DrillStateOut:  # noqa: B008
-        """The fleet, depots' stock left, what each place still needs and the trips ordered.
 
-        As known at the drill hour (the injects released so far); the trips are played as
-        a decision is checked, so ``free_h`` and ``stock_left`` are what the next decision
-        is held to.
-        """
-        del tok  # any role that may read the drill: nothing here is beyond the players' view
-        d = _tick(s, _drill(s, drill_id))
-        book = _book(d, c.known_area(s, d.area))
-        return drill_state(d, book, book.play(submitted(s, d.id)), drill_hour(d))
+@router.get("/drills/{drill_id}/state")
+def state(drill_id: str, _: CurrentUser, s: SessionDep, services: ServicesDep) -> DrillStateOut:
+    """The fleet, depots' stock left, what each place still needs and the trips ordered.
+
+    As known at the drill hour (the injects released so far), for any role that may read
+    the drill: nothing here is beyond the players' view. The trips are played as a
+    decision is checked, so ``free_h`` and ``stock_left`` are what the next decision is
+    held to.
+    """
+    d = _tick(s, _drill(s, drill_id))
+    book = _book(d, services.known_area(s, d.area))
+    return drill_state(d, book, book.play(submitted(s, d.id)), drill_hour(d))
 
 
 def drill_state(d: Drill, book: DrillBook, runs: list[TripRun], hour: float) -> DrillStateOut:
