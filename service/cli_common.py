@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from service.i18n import Lang
-from solver.errors import DataError, InfeasibleError
+from solver.errors import DataError, InfeasibleError, SolverError
 
 app = typer.Typer(
     help="Relief-supply logistics for Hebei: flood-aware travel times, relief checks, siting "
@@ -122,11 +122,14 @@ def check_out_dir(out: Path) -> None:
 
 
 def friendly(command: F) -> F:
-    """Turn bad input into a bilingual message and exit code 2 (never a traceback).
+    """Turn the errors a command can meet into a bilingual message and an exit code.
 
-    DataError (bad data, named by file, record and field), an operating-system error on a
-    file (permissions, a full disk, a folder where a file was expected) and input nested
-    too deeply all exit 2; InfeasibleError exits 3.
+    Exit codes: 0 done; 2 bad input: a DataError (bad data, named by file, record and
+    field), an operating-system error on a file (permissions, a full disk, a folder where a
+    file was expected) or input nested too deeply (click's usage errors exit 2 as well);
+    3 no solution under the hard constraints (InfeasibleError); 4 no solver could answer
+    (SolverError: numerical trouble or a crash, not infeasibility); 1 anything else, a bug,
+    with its traceback.
     """
 
     @functools.wraps(command)
@@ -154,6 +157,13 @@ def friendly(command: F) -> F:
                 f"[bold red]无解 Infeasible:[/] {exc}", highlight=False, soft_wrap=True
             )
             raise typer.Exit(3) from None
+        except SolverError as exc:
+            zh = exc.problem_zh or "求解器未能给出结果(数值问题或求解器故障,并非无解)"
+            err_console.print(f"[bold red]求解失败:[/] {zh}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]Solver failed:[/] {exc.problem}", highlight=False, soft_wrap=True
+            )
+            raise typer.Exit(4) from None
 
     return wrapper  # type: ignore[return-value]
 
