@@ -2,7 +2,7 @@
 
 Each takes the job's request (already validated by :mod:`service.api.schemas`), a loader
 for the area with the registry's stock, and a progress callback; returns JSON-ready data
-with GeoJSON layers inline.
+with GeoJSON layers inline. Which kind runs which is said in :mod:`service.api.job_kinds`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from scenarios.drill import Released, Submitted, decision_from_dict, frozen_area
 from scenarios.exercise import run_exercise
 from scenarios.model import LIBRARY, Scenario, load_scenario, scenario_from_dict
 from scenarios.siting import SitingRequest, run_siting
+from service.api.errors import NoInjectsError
 from solver.errors import DataError
 
 Area = Callable[[str], Any]
@@ -126,9 +127,7 @@ def exercise(request: dict[str, Any], area: Area, progress: Progress) -> dict[st
     progress("scenario", 0.05)
     sc = scenario_of(request)
     if not sc.injects:
-        raise DataError(
-            "the scenario has no injects", field="scenario.injects", problem_zh="情景中没有注入事件"
-        )
+        raise NoInjectsError()
     opts = dict(request.get("options", {}))
     opts.pop("floods", None)
     opts.pop("plan_seconds", None)
@@ -157,12 +156,3 @@ def drill_score(request: dict[str, Any], area: Area, progress: Progress) -> dict
     the_area = frozen_area(area(request["area"]), request["snapshot"])
     out = score_drill(the_area, sc, released, subs, DispatchRequest(**opts), folder=LIBRARY)
     return {"drill": request.get("drill"), **out}
-
-
-RUNNERS = {
-    "check": check,
-    "dispatch": dispatch,
-    "site": site,
-    "exercise": exercise,
-    "drill_score": drill_score,
-}
