@@ -207,6 +207,6 @@ def test_a_drill_played_from_the_page_to_its_score(server, browser):
     for watched in (boss, w):
         assert all(u.startswith(base + "/") for u in watched.requests), watched.requests
         assert not watched.errors, watched.errors
-    print(f"\nscore job (optimiser {SCORE_SECONDS} s per plan, greedy): {score_s:.1f} s")
+    print(f"\nscore job (optimiser {SCORE_SECONDS} s per plan): {score_s:.1f} s")
     page.close()
     me.close()

@@ -199,9 +199,8 @@ window.drill = (function () {
 
   async function runScore() {
     const limit = Number($("#drill-score-seconds").value);
-    const job = await act(() => window.api.post(url("/score"), {
-      time_limit_s: limit, engine: "greedy",
-    }), $("#drill-control-error"));
+    const job = await act(() => window.api.post(url("/score"), { time_limit_s: limit }),
+      $("#drill-control-error"));
     if (job) { await follow(job); }
   }
 
