@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -31,6 +32,7 @@ from service.api.errors import (
     ChangedConcurrentlyError,
     DepotExistsError,
     OutdatedVersionError,
+    ServiceError,
     UnknownAreaError,
     UnknownDepotError,
     UnknownItemError,
@@ -229,6 +231,25 @@ def add_depot(
     return _depot_out(d, dict.fromkeys(d.stock, 0))
 
 
+@contextmanager
+def _versioned_edit(s: Session, unknown: ServiceError) -> Iterator[None]:
+    """An edit of a versioned record, its refusals as API errors.
+
+    ``unknown`` if the record is not there; 409 if it changed since the client read it or
+    meanwhile (the session rolled back).
+    """
+    try:
+        yield
+    except LookupError:
+        raise unknown from None
+    except StaleVersionError as exc:
+        s.rollback()
+        raise OutdatedVersionError(current=exc.current) from None
+    except IntegrityError:
+        s.rollback()
+        raise ChangedConcurrentlyError() from None
+
+
 @router.put("/areas/{area}/depots/{depot}/stock/{item}")
 def put_stock(
     area: str,
@@ -243,18 +264,10 @@ def put_stock(
     a = services.known_area(s, area)
     if item not in a.network.catalogue:
         raise UnknownItemError(item=item)
-    try:
+    with _versioned_edit(s, UnknownDepotError(depot=depot)):
         row = set_stock(
             s, a, area, depot, item, change.quantity, change.expected_version, (tok.name, tok.role)
         )
-    except LookupError:
-        raise UnknownDepotError(depot=depot) from None
-    except StaleVersionError as exc:
-        s.rollback()
-        raise OutdatedVersionError(current=exc.current) from None
-    except IntegrityError:
-        s.rollback()
-        raise ChangedConcurrentlyError() from None
     services.versions.forget(area)
     return {"depot": depot, "item": item, "quantity": row.quantity, "version": row.version}
 
@@ -289,18 +302,10 @@ def put_shelter(
 ) -> ShelterOut:
     """Set a shelter's capacity (attributed, audited, version-checked)."""
     a = services.known_area(s, area)
-    try:
+    with _versioned_edit(s, UnknownShelterError(point=point)):
         row = set_capacity(
             s, a, area, point, change.capacity, change.expected_version, (tok.name, tok.role)
         )
-    except LookupError:
-        raise UnknownShelterError(point=point) from None
-    except StaleVersionError as exc:
-        s.rollback()
-        raise OutdatedVersionError(current=exc.current) from None
-    except IntegrityError:
-        s.rollback()
-        raise ChangedConcurrentlyError() from None
     services.versions.forget(area)
     p = next(p for p in a.network.points if p.id == point)
     return ShelterOut(
