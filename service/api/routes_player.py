@@ -87,17 +87,7 @@ def drill_state(d: Drill, book: DrillBook, runs: list[TripRun], hour: float) -> 
         drill=d.id,
         status=d.status,  # type: ignore[arg-type]
         hour=round(hour, 4),
-        items=[
-            ItemState(
-                id=i.id,
-                name_zh=i.name_zh,
-                name_en=i.name_en,
-                unit=i.unit,
-                unit_weight_kg=i.unit_weight_kg,
-                unit_volume_m3=i.unit_volume_m3,
-            )
-            for i in now.network.catalogue
-        ],
+        items=[ItemState.model_validate(i, from_attributes=True) for i in now.network.catalogue],
         vehicles=vehicles,
         depots=depots,
         needs=_needs(now, runs, hour),

@@ -1,6 +1,6 @@
 """A drill played from the workspace in headless Chromium, on the bundled Hengshui exercise.
 
-An exercise designer prepares ``hengshui-exercise`` and starts it; a duty officer orders a
+A planner (a drill controller) prepares ``hengshui-exercise`` and starts it; a duty officer orders a
 trip through the form filled from ``GET /drills/{id}/state``: the API's refusals (a negative
 quantity, a truck overloaded) are shown next to the field they name, and the trip ordered
 is listed; an inject released by the controller reaches the player's page; the controller
@@ -11,62 +11,19 @@ has no errors beyond the refusals the test provokes.
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 
-import pytest
-
-from service.api.app import create_app
-from service.api.auth import create_token
-from service.api.db import open_db
-from service.api.settings import Settings
-from tests.service.live_server import live_server
-from tests.service.test_map_page import CHROMIUM
-from tests.service.test_workspace_page import Watched
+from tests.service.test_workspace_page import Watched, browser, server  # noqa: F401
 
 #: The optimiser's time per plan when scoring: short for CI on a shared 2-core machine.
 SCORE_SECONDS = 1
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not shutil.which("chromium"):
-        if os.environ.get("RELIEF_REQUIRE_BROWSER"):
-            pytest.fail("RELIEF_REQUIRE_BROWSER is set but chromium is not installed")
-        pytest.skip("no chromium (.ci/run installs the Debian package)")
-    tmp = tmp_path_factory.mktemp("drill-page")
-    cfg = Settings(db_url=f"sqlite:///{tmp / 'relief.db'}", data_dir=tmp / "data")
-    engine, sessions = open_db(cfg.db_url)
-    with sessions() as s:
-        secrets = {
-            "controller": create_token(s, "zhou", "exercise_designer"),
-            "player": create_token(s, "zhao", "duty_officer"),
-        }
-    engine.dispose()
-    with live_server(create_app(cfg)) as base:
-        yield base, secrets
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        yield b
-        b.close()
-
-
 class Refusable(Watched):
     """A watched page on which the refusals a test provokes (by status) are not errors."""
 
-    def __init__(self, browser, base, expected=("422",)):
-        super().__init__(browser, base)
+    def __init__(self, chromium, base, expected=("422",)):
+        super().__init__(chromium, base)
         self.expected = expected
 
     def _console(self, m):
@@ -77,8 +34,8 @@ class Refusable(Watched):
             self.errors.append(m.text)
 
 
-def _enter(browser, base, secret):
-    w = Refusable(browser, base)
+def _enter(chromium, base, secret):
+    w = Refusable(chromium, base)
     w.log_in(secret)
     w.page.wait_for_selector('body[data-ready="1"]', timeout=30_000)
     return w
@@ -94,13 +51,13 @@ def _refused_at(page, field):
     return text
 
 
-def test_a_drill_played_from_the_page_to_its_score(server, browser):
+def test_a_drill_played_from_the_page_to_its_score(server, browser):  # noqa: F811
     import httpx2 as httpx
 
     base, secrets = server
-    boss = _enter(browser, base, secrets["controller"])
+    boss = _enter(browser, base, secrets["planner"])  # a planner may control drills
     page = boss.page
-    assert page.is_visible("#drill-create") and page.inner_text("#who-role") == "演练设计人员"
+    assert page.is_visible("#drill-create") and page.inner_text("#who-role") == "规划人员"
     page.select_option("#area", "hengshui")
     page.select_option("#drill-scenario", "hengshui-exercise")
     page.click("#drill-create")
@@ -111,13 +68,13 @@ def test_a_drill_played_from_the_page_to_its_score(server, browser):
     page.wait_for_selector('#drill-view[data-status="running"]', timeout=20_000)
 
     # The player: no controls, the form filled from the state (vehicles with their depot).
-    w = _enter(browser, base, secrets["player"])
+    w = _enter(browser, base, secrets["duty_officer"])
     me = w.page
     assert not me.is_visible("#drill-create")
     me.select_option("#drill-pick", drill)
     me.wait_for_selector("#drill-order:not([hidden])", timeout=30_000)
     assert not me.is_visible("#drill-start") and not me.is_visible("#drill-end")
-    head = {"Authorization": f"Bearer {secrets['player']}"}
+    head = {"Authorization": f"Bearer {secrets['duty_officer']}"}
     state = httpx.get(f"{base}/drills/{drill}/state", headers=head, timeout=60).json()
     usable = [v["id"] for v in state["vehicles"] if v["status"] in ("free", "busy")]
     options = me.eval_on_selector_all(
@@ -175,7 +132,7 @@ def test_a_drill_played_from_the_page_to_its_score(server, browser):
     score_s = time.perf_counter() - started
     page.wait_for_selector("#drill-score:not([hidden])")
     job = page.get_attribute("#drill-score-progress", "data-job")
-    ctl = {"Authorization": f"Bearer {secrets['controller']}"}
+    ctl = {"Authorization": f"Bearer {secrets['planner']}"}
     result = httpx.get(f"{base}/jobs/{job}", headers=ctl, timeout=30).json()["result"]
     score = httpx.get(f"{base}{result}", headers=ctl, timeout=60).json()
     for view in (page, me):
