@@ -7,6 +7,7 @@ with GeoJSON layers inline. Which kind runs which is said in :mod:`service.api.j
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -112,6 +113,33 @@ def dispatch(request: dict[str, Any], area: Area, progress: Progress) -> dict[st
     plan = plan_dispatch(situation, DispatchRequest(**opts), progress=progress)
     legs = route_lines(situation, plan.doc)
     return {"plan": plan.doc, "routes": geojson(legs), **_flood(situation)}
+
+
+def redispatch(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
+    """Re-plan a finished dispatch job's plan at an hour (``service.api.routes_duty``)."""
+    from scenarios.model import Affected, Closure
+    from scenarios.redispatch import old_request
+    from scenarios.redispatch import redispatch as replan
+
+    progress("scenario", 0.05)
+    doc = json.loads(Path(request["plan_file"]).read_text(encoding="utf-8"))["plan"]
+    req = old_request(doc)
+    opts = {k: v for k, v in request.get("options", {}).items() if v is not None}
+    req = dataclasses.replace(req, **opts)
+    new = replan(
+        doc,
+        float(request["at_h"]),
+        [Closure.model_validate(c) for c in request.get("closures", [])],
+        req,
+        area=area(request["area"]),
+        folder=LIBRARY,
+        progress=progress,
+        added=[Affected.model_validate(a) for a in request.get("added", [])],
+        depots_lost=list(request.get("depots_lost", [])),
+    )
+    assert new.situation is not None
+    legs = route_lines(new.situation, new.doc)
+    return {"plan": new.doc, "routes": geojson(legs), **_flood(new.situation)}
 
 
 def site(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:

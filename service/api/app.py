@@ -35,6 +35,7 @@ from geodata.area import Area
 from scenarios.model import problem_zh_of
 from service.api import (
     routes_drills,
+    routes_duty,
     routes_jobs,
     routes_player,
     routes_registry,
@@ -62,6 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes_jobs.router,
     routes_drills.router,
     routes_player.router,
+    routes_duty.router,
     routes_workspace.router,
 )
 

@@ -27,6 +27,7 @@
     if (state.me) { showRole(); }
     fillScenarios();
     if (window.check) { window.check.redraw(); }
+    if (window.duty) { window.duty.redraw(); }
     if (window.drill) { window.drill.redraw(); }
   }
 
@@ -77,6 +78,7 @@
     applyRole();
     startMap();
     await loadPickers();
+    if (window.duty) { await window.duty.ready(); }
     if (window.drill) { await window.drill.enter(); }
     document.body.dataset.ready = "1";
   }
