@@ -61,8 +61,8 @@ def gate():
 
 
 @pytest.fixture
-def service(tmp_path, tiny_gpkg, gate):
-    cfg = settings(tmp_path, tiny_gpkg, f"sqlite:///{tmp_path / 'r.db'}")  # one worker
+def service(tmp_path, tiny_gpkg, db_url, gate):
+    cfg = settings(tmp_path, tiny_gpkg, db_url)  # one worker
     heads = tokens(cfg)
     engine, sessions = open_db(cfg.db_url)
     from service.api.auth import create_token
