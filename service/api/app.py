@@ -2,7 +2,9 @@
 
 One ``APIRouter`` per resource: ``routes_registry`` (areas, depots, stock, shelters, audit,
 map), ``routes_uploads`` (areas, floods, scenarios), ``routes_jobs`` (submit, status,
-cancel, results), ``routes_drills`` and ``routes_workspace`` (the workspace at ``/``).
+cancel, results), ``routes_drills``, ``routes_player`` (a drill's state for its players),
+``routes_duty`` (dispatch papers, re-dispatch, changes) and ``routes_workspace`` (the
+workspace at ``/``).
 Routes take the session, the caller and the app's parts as ``Annotated`` dependencies
 (``deps.py``); the kinds of jobs come from ``job_kinds.py``.
 

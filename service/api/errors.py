@@ -78,20 +78,6 @@ class ServiceError(Exception):
         )
 
 
-class ApiError(ServiceError):
-    """An error whose texts are given where it is raised.
-
-    Kept for route modules not yet moved to the catalogue; new code raises a catalogue class.
-    """
-
-    def __init__(
-        self, status: int, problem: str, field: str | None = None, problem_zh: str | None = None
-    ) -> None:
-        self.status = status  # type: ignore[misc]
-        Exception.__init__(self, problem)
-        self.body = Problem(problem=problem, field=field, problem_zh=problem_zh)
-
-
 # -- groups by status ----------------------------------------------------------------------
 
 

@@ -199,10 +199,6 @@ def result_file(s: Session, job_id: str, tok: Caller) -> Path:
     return path
 
 
-#: The old name, for route modules that import it.
-_result_file = result_file
-
-
 def job_out(j: Job) -> JobOut:
     """A job as the API shows it."""
     return JobOut(
