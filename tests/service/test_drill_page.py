@@ -11,6 +11,7 @@ has no errors beyond the refusals the test provokes.
 
 from __future__ import annotations
 
+import os
 import time
 
 from tests.service.test_workspace_page import Watched, browser, server  # noqa: F401
@@ -57,6 +58,8 @@ def test_a_drill_played_from_the_page_to_its_score(server, browser):  # noqa: F8
     base, secrets = server
     boss = _enter(browser, base, secrets["planner"])  # a planner may control drills
     page = boss.page
+    w = _enter(browser, base, secrets["duty_officer"])  # logged in before the drill exists
+    me = w.page
     assert page.is_visible("#drill-create") and page.inner_text("#who-role") == "规划人员"
     page.select_option("#area", "hengshui")
     page.select_option("#drill-scenario", "hengshui-exercise")
@@ -68,9 +71,8 @@ def test_a_drill_played_from_the_page_to_its_score(server, browser):  # noqa: F8
     page.wait_for_selector('#drill-view[data-status="running"]', timeout=20_000)
 
     # The player: no controls, the form filled from the state (vehicles with their depot).
-    w = _enter(browser, base, secrets["duty_officer"])
-    me = w.page
     assert not me.is_visible("#drill-create")
+    me.click("#drill-list")
     me.select_option("#drill-pick", drill)
     me.wait_for_selector("#drill-order:not([hidden])", timeout=30_000)
     assert not me.is_visible("#drill-start") and not me.is_visible("#drill-end")
@@ -113,6 +115,9 @@ def test_a_drill_played_from_the_page_to_its_score(server, browser):  # noqa: F8
     row = after["needs"][0]
     assert row["still"]["water"] == place["still"]["water"] - 200
     assert me.locator("path.drill-trip").count() == 1
+
+    if os.environ.get("RELIEF_DRILL_SHOT"):  # the player's page after an order, for docs/
+        me.screenshot(path=os.environ["RELIEF_DRILL_SHOT"], full_page=True)
 
     # The controller releases an inject: the player's page shows it by itself.
     page.click("#drill-release")

@@ -6,6 +6,7 @@
 Object.assign(window.LABELS, {
   drill_title: ["演练", "Drill"],
   drill_pick: ["演练", "Drill"],
+  drill_list: ["刷新演练列表", "Reload the list"],
   drill_scenario: ["演练情景(含注入事件)", "Exercise scenario (with injects)"],
   drill_prepare: ["准备演练", "Prepare a drill"],
   drill_ready: ["待开始", "ready"],
@@ -653,6 +654,8 @@ window.drill = (function () {
 
   document.addEventListener("DOMContentLoaded", () => {
     $("#drill-create").addEventListener("click", prepare);
+    $("#drill-list").addEventListener("click", () =>
+      act(() => loadList(), $("#drill-list-error")));
     $("#drill-pick").addEventListener("change", () =>
       act(() => open($("#drill-pick").value), $("#drill-control-error")));
     $("#drill-start").addEventListener("click", () => control("/start"));
