@@ -2,6 +2,7 @@
 #   make demo   - the default job on the bundled Hengshui data
 #   make test   - lint, type-check, tests and notebooks (what .ci/run calls)
 #   make bench  - benchmarks (benchmarks/README.md)
+#   make notebooks - execute notebooks/*.ipynb and write their outputs in place (then commit)
 
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
@@ -9,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 export MPLBACKEND := Agg
 
-.PHONY: setup demo test lint bench bench-peers data clean
+.PHONY: setup demo test lint bench bench-peers data notebooks clean
 
 $(UV):
 	python3 -m venv .tools
@@ -44,6 +45,10 @@ bench-peers: setup
 
 data: setup
 	.venv/bin/python -m geodata.bundled
+
+# Notebooks are committed with their outputs; this runs them all (minutes) and rewrites them.
+notebooks: setup
+	.venv/bin/python -m tests.run_notebooks
 
 clean:
 	rm -rf .venv .tools out .pytest_cache .mypy_cache .ruff_cache .hypothesis
