@@ -121,7 +121,9 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                     and not args.skip_redispatch
                 ):
                     tic = time.perf_counter()
-                    new = redispatch(plan.doc, 6.0, [Closure(name="桃城区—枣强县")], req, area=area)
+                    new = redispatch(
+                        plan.plan, 6.0, [Closure(name="桃城区—枣强县")], req, area=area
+                    )
                     replans.append(
                         _row(
                             "hengshui-example redispatch @6h",

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +28,9 @@ from solver.fleet import FleetClass, Mode
 from solver.loading import LoadingRule, dock_of
 from solver.sources import SOURCES
 
+if TYPE_CHECKING:
+    from scenarios.plan import DemandOutcome, DemandRef, Plan, TargetMet
+
 REPORT_VERSION = 2
 
 
@@ -39,13 +43,28 @@ class CheckReport:
     result: CheckResult
     places: Places
 
-    def to_json(self, plan: dict[str, Any] | None = None) -> dict[str, Any]:
+    def to_json(self, plan: Plan | None = None) -> dict[str, Any]:
         """The ``report.json`` document (with a plan's figures beside the bound's)."""
         return report_json(self, plan)
 
-    def points_frame(self, plan: dict[str, Any] | None = None) -> gpd.GeoDataFrame:
+    def points_frame(self, plan: Plan | None = None) -> gpd.GeoDataFrame:
         """One row per demand location with its figures, status and reason."""
         return points_frame(self, plan)
+
+    @cached_property
+    def _by_ref(self) -> dict[DemandRef, DemandPoint]:
+        from scenarios.plan import DemandRef
+
+        return {DemandRef.of(d): d for d in self.problem.demands}
+
+    def demand(self, ref: DemandRef) -> DemandPoint | None:
+        """The check's demand for ``ref`` (None if nobody waits there now)."""
+        return self._by_ref.get(ref)
+
+
+def demand_key(place: str, overflow: bool) -> str:
+    """The check's (and solver's) key of a demand: opaque, never parsed back."""
+    return f"{place}#overflow" if overflow else place
 
 
 def demand_points(situation: Situation) -> tuple[DemandPoint, ...]:
@@ -69,7 +88,7 @@ def demand_points(situation: Situation) -> tuple[DemandPoint, ...]:
         p = points[loc]
         out.append(
             DemandPoint(
-                loc if not overflow else f"{loc}#overflow",
+                demand_key(loc, overflow),
                 people,
                 {k: v for k, v in need.items() if v > 0},
                 ready,
@@ -211,7 +230,7 @@ def _origin_counties(
     county = {p.id: p.county for p in sit.area.network.points}
     groups: dict[str, list[Placement]] = {}
     for pl in sit.placements:
-        key = f"{pl.location}#overflow" if pl.overflow else pl.location
+        key = demand_key(pl.location, pl.overflow)
         groups.setdefault(key, []).append(pl)
     out: dict[float, dict[str, list[float]]] = {}
     for t in res.targets:
@@ -232,31 +251,27 @@ def _plan_county(row: Sequence[float]) -> dict[str, Any]:
     return {"plan_people_met": int(m + 1e-6), "plan_share_met": round(m / n, 4) if n else 1.0}
 
 
-def _plan_targets(plan: dict[str, Any] | None) -> dict[float, dict[str, Any]]:
+def _plan_targets(plan: Plan | None) -> dict[float, TargetMet]:
     if plan is None:
         return {}
-    return {float(t["hours"]): t for t in plan["kpis"]["targets"]}
+    return {t.hours: t for t in plan.kpis.targets}
 
 
-def _plan_demands(plan: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+def _plan_demands(plan: Plan | None) -> dict[str, DemandOutcome]:
+    """The plan's outcome per check demand key."""
     if plan is None:
         return {}
-    return {d["demand"]: d for d in plan.get("demands", [])}
+    return {demand_key(d.demand.point, d.demand.overflow): d for d in plan.demands}
 
 
-def _targets_json(
-    res: CheckResult, sit: Situation, plan: dict[str, Any] | None
-) -> list[dict[str, Any]]:
+def _targets_json(res: CheckResult, sit: Situation, plan: Plan | None) -> list[dict[str, Any]]:
     counties = _origin_counties(sit, res, {p.id: p.met_by_target for p in res.points})
     by_demand = _plan_demands(plan)
     plan_counties = (
         _origin_counties(
             sit,
             res,
-            {
-                d: {float(b["hours"]): float(b["people_met"]) for b in row["by_target"]}
-                for d, row in by_demand.items()
-            },
+            {d: {b.hours: b.people_met for b in row.by_target} for d, row in by_demand.items()},
         )
         if plan is not None
         else {}
@@ -305,15 +320,15 @@ def _targets_json(
         }
         mine = planned.get(t.hours)
         if mine is not None:
-            row["plan_people_met"] = mine["people_met"]
-            row["plan_share_met"] = mine["share_met"]
-            row["gap_people"] = max(0, row["people_met"] - mine["people_met"])
-            row["gap_points"] = round(100 * (row["share_met"] - mine["share_met"]), 1)
+            row["plan_people_met"] = mine.people_met
+            row["plan_share_met"] = mine.share_met
+            row["gap_people"] = max(0, row["people_met"] - mine.people_met)
+            row["gap_points"] = round(100 * (row["share_met"] - mine.share_met), 1)
         out.append(row)
     return out
 
 
-def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[str, Any]:
+def report_json(rep: CheckReport, plan: Plan | None = None) -> dict[str, Any]:
     """The ``report.json`` document (see scenarios/README.md for every field).
 
     ``targets[].share_met`` is the bound: no plan obeying the rules meets more. With a
@@ -333,7 +348,7 @@ def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[st
         base = pts[dem.place]
         finding = pt.findings.get(first)
         mine = planned.get(pt.id)
-        plan_by = {float(b["hours"]): b for b in mine["by_target"]} if mine else {}
+        plan_by = {b.hours: b for b in mine.by_target} if mine else {}
         points.append(
             {
                 "id": pt.id,
@@ -344,7 +359,7 @@ def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[st
                 "lon": base.lon,
                 "lat": base.lat,
                 "people": pt.people,
-                "hours_to_met": _r(mine["met_h"]) if mine else None,
+                "hours_to_met": _r(mine.met_h) if mine else None,
                 "status": pt.status(first),
                 "reason": finding.reason.value if finding else None,
                 "reason_item": finding.item if finding else None,
@@ -356,7 +371,7 @@ def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[st
                         "status": pt.status(t),
                         "reason": pt.findings[t].reason.value if t in pt.findings else None,
                         **(
-                            {"plan_people_met": int(plan_by[t]["people_met"] + 1e-6)}
+                            {"plan_people_met": int(plan_by[t].people_met + 1e-6)}
                             if t in plan_by
                             else {}
                         ),
@@ -408,7 +423,7 @@ def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[st
         "people_without_shelter_place": sum(p.people for p in sit.placements if p.overflow),
         "bound": res.bound,
         "targets": _targets_json(res, sit, plan),
-        "everyone_met_h": _r(plan["kpis"].get("everyone_met_h")) if plan else None,
+        "everyone_met_h": _r(plan.kpis.everyone_met_h) if plan else None,
         "bound_everyone_met_by_h": _r(res.everyone_met_h),
         "never_met": res.never_met,
         "points": points,
@@ -436,9 +451,9 @@ def report_json(rep: CheckReport, plan: dict[str, Any] | None = None) -> dict[st
     }
     if plan is not None:
         out["plan"] = {
-            "seconds": plan["kpis"].get("seconds"),
-            "engine": plan["kpis"].get("engine"),
-            "status": plan["kpis"].get("status"),
+            "seconds": plan.kpis.seconds,
+            "engine": plan.kpis.engine,
+            "status": plan.kpis.status,
         }
     return out
 
@@ -453,7 +468,7 @@ def idle_stock_notes(problem: CheckProblem) -> list[str]:
     ]
 
 
-def points_frame(rep: CheckReport, plan: dict[str, Any] | None = None) -> gpd.GeoDataFrame:
+def points_frame(rep: CheckReport, plan: Plan | None = None) -> gpd.GeoDataFrame:
     """Demand locations as points with their hours to needs met, status and reason."""
     doc = report_json(rep, plan)
     rows = [

@@ -24,91 +24,42 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from scenarios.apply import Situation
 from scenarios.check import CheckReport, run_check
-from scenarios.dispatch_build import Built, Order, Unserved, VehicleState, build
+from scenarios.dispatch_build import Built, Order, VehicleState, build
 from scenarios.dispatch_doc import plan_document
-from scenarios.dispatch_shuttle import haversine_km, plan_transfers
+from scenarios.dispatch_request import SHIFT_H, TRIPS, DispatchRequest, Progress
+from scenarios.dispatch_shuttle import haversine_km
 from scenarios.places import coords
+from scenarios.plan import DemandRef, Plan, RedispatchInfo, Stop, Unserved, UnservedReason
 from solver.adequacy import solve_at
-from solver.check_types import Reason, Shipment
+from solver.check_types import DemandPoint, Reason, Shipment
 from solver.errors import DataError
-from solver.schedule import Schedule, ScheduleParams, check_engine, solve_schedule
+from solver.loading import Dock
+from solver.schedule import Schedule, solve_schedule
 
-#: A crew's duty shift, hours from the vehicle's start ("shift-assumed").
-SHIFT_H = 12.0
-#: Trips per vehicle and shift: load, deliver, come back, reload ("trips-assumed").
-TRIPS = 4
-
-Progress = Callable[[str, float], None]
+__all__ = ["SHIFT_H", "TRIPS", "DispatchPlan", "DispatchRequest", "plan_dispatch"]
 
 
 @dataclass(frozen=True)
-class DispatchRequest:
-    """How to plan: time limit, seed, deadline handling, crews (all overridable)."""
-
-    time_limit_s: float = 30.0
-    seed: int = 1
-    engine: str = "grasp"
-    hard_deadline: bool = False
-    targets_h: tuple[float, ...] | None = None
-    trips: int = TRIPS
-    shift_h: float = SHIFT_H
-    #: Truckloads are cut to this share of their truck class's payload and volume.
-    load_share: float = 1.0
-    #: Shelter receiving hours: point id -> (opens, closes), hours after the report; goods
-    #: arrive within them. Points not listed receive at any hour.
-    receiving: dict[str, tuple[float, float]] = field(default_factory=dict)
-    #: Stop CP-SAT on its deterministic clock, so the same seed gives the same plan.
-    deterministic: bool = True
-
-    def __post_init__(self) -> None:
-        check_engine(self.engine, self.time_limit_s)
-        if self.trips < 1:
-            raise DataError("must be >= 1", field="trips", problem_zh="须至少为1")
-        if not (math.isfinite(self.shift_h) and self.shift_h > 0):
-            raise DataError("must be > 0 hours", field="shift_h", problem_zh="须大于0小时")
-        if not (0 < self.load_share <= 1):
-            raise DataError(
-                f"must be in (0, 1], got {self.load_share}",
-                field="load_share",
-                problem_zh="装载比例须在0到1之间",
-            )
-        for t in self.targets_h or ():
-            if not (math.isfinite(t) and t > 0):
-                raise DataError(
-                    f"must be positive hours, got {t}", field="target", problem_zh="时限须为正"
-                )
-        for pid, win in self.receiving.items():
-            if not (
-                len(win) == 2 and all(math.isfinite(x) and x >= 0 for x in win) and win[0] < win[1]
-            ):
-                raise DataError(
-                    f"{pid}: give (opens, closes) in hours >= 0 with opens < closes, got {win}",
-                    field=f"receiving.{pid}",
-                    problem_zh="接收时段须为 开始<结束 的小时数",
-                )
-
-    def params(self) -> ScheduleParams:
-        """The scheduler's parameters."""
-        return ScheduleParams(
-            self.time_limit_s, self.seed, deterministic=self.deterministic, engine=self.engine
-        )
-
-
-@dataclass
 class DispatchPlan:
-    """A dispatch plan: its document (plan.json), the schedule behind it, its situation."""
+    """A dispatch plan, the schedule behind it, its situation and relief check."""
 
-    doc: dict[str, Any]
+    plan: Plan
     schedule: Schedule | None = None
     situation: Situation | None = None
     report: CheckReport | None = None
+
+    @cached_property
+    def doc(self) -> dict[str, Any]:
+        """The plan as its ``plan.json`` document (for writing it out)."""
+        return self.plan.to_json()
 
 
 # ------------------------------------------------------------------------------------------
@@ -248,9 +199,17 @@ def allocate(
                 extra = per.setdefault((dep, d.id, None), {})
                 extra[item] = extra.get(item, 0) + g
             if missing > 0:
-                unserved.append(Unserved(d.place, d.id, item, missing, _why_short(report, d.id)))
+                unserved.append(
+                    Unserved(
+                        point=d.place,
+                        demand=DemandRef.of(d),
+                        item=item,
+                        quantity=missing,
+                        reason=_why_short(report, d),
+                    )
+                )
     # One order per depot, place and target: demands at the same place ride together.
-    grouped: dict[tuple[str, str, float | None], list[tuple[str, dict[str, int]]]] = {}
+    grouped: dict[tuple[str, str, float | None], list[tuple[DemandRef, dict[str, int]]]] = {}
     trips: dict[tuple[str, str, float | None], float] = {}
     cls_of: dict[tuple[str, str, float | None], str | None] = {}
     for (dep, dem, by), items in sorted(
@@ -258,7 +217,7 @@ def allocate(
     ):
         place = demands[dem].place
         group = (dep, place, by)
-        grouped.setdefault(group, []).append((dem, items))
+        grouped.setdefault(group, []).append((DemandRef.of(demands[dem]), items))
         cls, n_trips = hints.get((dep, dem, by), (None, 0.0))
         trips[group] = trips.get(group, 0.0) + n_trips
         if cls_of.get(group) is None:
@@ -270,16 +229,16 @@ def allocate(
     return orders, unserved
 
 
-def _why_short(report: CheckReport, demand: str) -> str:
+def _why_short(report: CheckReport, demand: DemandPoint) -> UnservedReason:
     """The unserved reason for need no depot's stock covers."""
-    pt = next((p for p in report.result.points if p.id == demand), None)
+    pt = next((p for p in report.result.points if p.id == demand.id), None)
     if pt is not None:
         for f in pt.findings.values():
             if f.reason is Reason.UNREACHABLE:
-                return "cut_off"
+                return UnservedReason.CUT_OFF
             if f.reason is Reason.SHELTER_OVER_CAPACITY:
-                return "over_capacity"
-    return "no_stock"
+                return UnservedReason.OVER_CAPACITY
+    return UnservedReason.NO_STOCK
 
 
 # ------------------------------------------------------------------------------------------
@@ -314,9 +273,7 @@ def plan_dispatch(
     targets = tuple(sorted(req.targets_h or situation.scenario.targets_h))
     say("allocation", 0.3)
     orders, unplaced = allocate(situation, report, targets)
-    plan = make_plan(situation, req, report, orders, unplaced, progress=say)
-    plan.doc["scenario"]["folder"] = str((folder or Path(".")).resolve())
-    return plan
+    return make_plan(situation, req, report, orders, unplaced, progress=say, folder=folder)
 
 
 def make_plan(
@@ -330,11 +287,12 @@ def make_plan(
     states: dict[str, VehicleState] | None = None,
     only: set[str] | None = None,
     not_before_h: float = 0.0,
-    committed: Sequence[dict[str, Any]] = (),
-    docks: dict[str, Any] | None = None,
-    extra: dict[str, Any] | None = None,
+    committed: Sequence[Stop] = (),
+    docks: dict[str, Dock] | None = None,
+    folder: Path | None = None,
+    redispatch: RedispatchInfo | None = None,
 ) -> DispatchPlan:
-    """Schedule ``orders`` and write the plan document."""
+    """Schedule ``orders`` and make the plan (``folder``: where the scenario's files live)."""
     tic = time.perf_counter()
     targets = tuple(sorted(req.targets_h or situation.scenario.targets_h))
     built: Built = build(
@@ -355,7 +313,7 @@ def make_plan(
     progress("scheduling", 0.4)
     schedule = solve_schedule(built.problem, req.params())
     progress("document", 0.9)
-    doc = plan_document(
+    plan = plan_document(
         situation,
         req,
         built=built,
@@ -363,8 +321,8 @@ def make_plan(
         report=report,
         unserved=list(unplaced) + built.unserved,
         committed=list(committed),
-        transfers_fn=plan_transfers,
+        folder=folder or Path("."),
         seconds=time.perf_counter() - tic,
-        extra=extra,
+        redispatch=redispatch,
     )
-    return DispatchPlan(doc, schedule, situation, report)
+    return DispatchPlan(plan, schedule, situation, report)

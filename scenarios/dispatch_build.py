@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from scenarios.apply import Situation
 from scenarios.dispatch_shuttle import Shuttle, staging_options
 from scenarios.places import FORBIDDEN, Places
+from scenarios.plan import DemandRef, Unserved, UnservedReason, Via
 from solver.fleet import Mode
 from solver.loading import Dock
 from solver.schedule import Need, Part, ScheduleProblem, Truck
@@ -71,7 +72,7 @@ class Order:
 
     depot: str
     place: str
-    parts: tuple[tuple[str, Mapping[str, int]], ...]
+    parts: tuple[tuple[DemandRef, Mapping[str, int]], ...]
     by_h: float | None = None
     cls: str | None = None
     trips: float = 0.0
@@ -88,36 +89,21 @@ class Order:
         return out
 
 
-@dataclass(frozen=True)
-class Unserved:
-    """Goods for a demand that no plan delivers, and why."""
-
-    point: str
-    demand: str
-    item: str
-    quantity: int
-    reason: str
-    depot: str | None = None
-
-    def to_json(self) -> dict[str, object]:
-        """The plan.json record."""
-        out: dict[str, object] = {
-            "point": self.point,
-            "demand": self.demand,
-            "item": self.item,
-            "quantity": int(self.quantity),
-            "reason": self.reason,
-        }
-        if self.depot is not None:
-            out["depot"] = self.depot
-        return out
-
-
-def unserved_of(order: Order, reason: str) -> list[Unserved]:
+def unserved_of(order: Order, reason: UnservedReason) -> list[Unserved]:
     """One unserved record per demand and item of ``order``."""
+    return unserved_parts(order.place, order.parts, reason, order.depot)
+
+
+def unserved_parts(
+    place: str,
+    parts: Sequence[tuple[DemandRef, Mapping[str, int]]],
+    reason: UnservedReason,
+    depot: str | None = None,
+) -> list[Unserved]:
+    """One unserved record per demand and item of ``parts`` (goods bound for ``place``)."""
     return [
-        Unserved(order.place, demand, item, int(q), reason, order.depot)
-        for demand, items in order.parts
+        Unserved(point=place, demand=dem, item=item, quantity=int(q), reason=reason, depot=depot)
+        for dem, items in parts
         for item, q in items.items()
         if q > 0
     ]
@@ -142,9 +128,9 @@ class Built:
     orders: list[Order]
     #: per order of the problem: the allocation order it carries, and its staging leg
     load_order: list[int]
-    via: list[dict[str, object] | None]
-    #: demand ids (rows of the problem's needs) and place ids (rows of its matrices)
-    need_ids: list[str] = field(default_factory=list)
+    via: list[Via | None]
+    #: demands (rows of the problem's needs) and place ids (rows of its matrices)
+    demands: list[DemandRef] = field(default_factory=list)
     place_ids: tuple[str, ...] = ()
     unserved: list[Unserved] = field(default_factory=list)
 
@@ -239,8 +225,9 @@ def build(
         )
     vehicles = [v for v in vehicles if any(t.id == v.id for t in trucks)]
     truck_index = {t.id: k for k, t in enumerate(trucks)}
-    demand_of = {d.id: d for d in report.problem.demands}
-    need_ids = [d.id for d in report.problem.demands]
+    demand_of = {DemandRef.of(d): d for d in report.problem.demands}
+    refs = list(demand_of)
+    row_of = {ref: k for k, ref in enumerate(refs)}
     needs = tuple(
         Need(d.people, dict(d.need), d.ready_h, d.handover_h) for d in report.problem.demands
     )
@@ -248,7 +235,7 @@ def build(
     unload = situation.params.unload_h
     goods: list[Goods] = []
     load_order: list[int] = []
-    via: list[dict[str, object] | None] = []
+    via: list[Via | None] = []
     unserved: list[Unserved] = []
     for n, o in enumerate(orders):
         d = depots.index(o.depot) if o.depot in depots else -1
@@ -257,7 +244,9 @@ def build(
             fleet = [t for t in fleet if t.id == o.vehicle]
         if not fleet:
             lost = o.vehicle is not None or o.depot not in depots
-            unserved += unserved_of(o, "no_vehicle" if not lost else "vehicle_unavailable")
+            unserved += unserved_of(
+                o, UnservedReason.VEHICLE_UNAVAILABLE if lost else UnservedReason.NO_VEHICLE
+            )
             continue
         home = places.index(o.depot)
 
@@ -271,13 +260,13 @@ def build(
         if not going:
             kg, _ = load_of(situation, o.items)
             for opt in staging_options(situation, o.place, kg, crafts):
-                going = [t for t in fleet if reaches(t, str(opt["staging"]))]
+                going = [t for t in fleet if reaches(t, opt.staging)]
                 if going:
-                    stop, leg = str(opt["staging"]), opt
-                    extra = unload + float(opt["hours_one_trip"])
+                    stop, leg = opt.staging, opt
+                    extra = unload + opt.hours_one_trip
                     break
         if not going:
-            unserved += unserved_of(o, "cut_off")
+            unserved += unserved_of(o, UnservedReason.CUT_OFF)
             continue
         biggest = max(going, key=lambda t: (t.kg, t.litres))
         cap = (biggest.kg, biggest.litres)  # the trucks' limits, cut by the load share
@@ -300,11 +289,9 @@ def build(
                 if any(a > c for a, c in zip(load_of(situation, _merged(ch)), cap, strict=True))
             ]
             for ch in too_big:
-                unserved += [
-                    Unserved(o.place, dem, i, q, "too_big_for_vehicles", o.depot)
-                    for dem, items in ch
-                    for i, q in items.items()
-                ]
+                unserved += unserved_parts(
+                    o.place, ch, UnservedReason.TOO_BIG_FOR_VEHICLES, o.depot
+                )
             chunks = [ch for ch in chunks if ch not in too_big]
         if not chunks:
             continue
@@ -318,7 +305,7 @@ def build(
                 + dock.dock_h
             )
             if soonest > window[1] + 1e-9:
-                unserved += unserved_of(o, "receiving_window")
+                unserved += unserved_of(o, UnservedReason.RECEIVING_WINDOW)
                 continue
         if hard_deadline:
             deadline = min(targets[0] - demand_of[dem].handover_h - extra for dem, _ in o.parts)
@@ -327,11 +314,7 @@ def build(
                 min(window[1] if window else math.inf, deadline),
             )
             if window[1] < window[0]:
-                unserved += [
-                    Unserved(o.place, dem, i, q, "hard_deadline", o.depot)
-                    for dem, items in o.parts
-                    for i, q in items.items()
-                ]
+                unserved += unserved_of(o, UnservedReason.HARD_DEADLINE)
                 continue
         sizes = [weight_of(situation, _merged(ch)) for ch in chunks]
         goods.append(
@@ -339,7 +322,7 @@ def build(
                 d,
                 places.index(stop),
                 tuple(
-                    tuple(Part(need_ids.index(dem), dict(items)) for dem, items in ch if items)
+                    tuple(Part(row_of[dem], dict(items)) for dem, items in ch if items)
                     for ch in chunks
                 ),
                 tuple(k for k, _ in sizes),
@@ -352,7 +335,7 @@ def build(
             )
         )
         load_order.append(n)
-        via.append(dict(leg) if leg is not None else None)
+        via.append(leg)
     problem = ScheduleProblem(
         tuple(dock_of[s] for s in depots),
         tuple(places.index(s) for s in depots),
@@ -371,16 +354,16 @@ def build(
         list(orders),
         load_order,
         via,
-        need_ids,
+        refs,
         places.ids,
         unserved,
     )
 
 
-def _chunks(order: Order, n: int) -> list[list[tuple[str, dict[str, int]]]]:
+def _chunks(order: Order, n: int) -> list[list[tuple[DemandRef, dict[str, int]]]]:
     """``n`` truckloads of ``order``, each with a near-equal share of every demand's goods."""
     per_demand = [(dem, split_items(items, n)) for dem, items in order.parts]
-    out: list[list[tuple[str, dict[str, int]]]] = [[] for _ in range(n)]
+    out: list[list[tuple[DemandRef, dict[str, int]]]] = [[] for _ in range(n)]
     for dem, chunks in per_demand:
         for k, ch in enumerate(chunks):
             if ch:
@@ -388,7 +371,7 @@ def _chunks(order: Order, n: int) -> list[list[tuple[str, dict[str, int]]]]:
     return [c for c in out if c]
 
 
-def _merged(chunk: Sequence[tuple[str, Mapping[str, int]]]) -> dict[str, int]:
+def _merged(chunk: Sequence[tuple[DemandRef, Mapping[str, int]]]) -> dict[str, int]:
     out: dict[str, int] = {}
     for _, items in chunk:
         for i, q in items.items():

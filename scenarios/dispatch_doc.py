@@ -1,4 +1,4 @@
-"""The dispatch plan document (plan.json): routes, loading lists, unserved, KPIs; reading it.
+"""Making a :class:`scenarios.plan.Plan` from a schedule, and reading ``plan.json`` back.
 
 The plan's figures use the one meaning of "met" (:mod:`solver.met`) that the relief check's
 bound uses, so ``kpis.targets`` (the plan) and ``kpis.relief_check_targets`` (the bound: no
@@ -10,24 +10,44 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scenarios.apply import Situation
-from scenarios.dispatch_build import Unserved
+from scenarios.dispatch_build import unserved_parts
+from scenarios.dispatch_request import DispatchRequest
+from scenarios.plan import (
+    PLAN_KIND,
+    PLAN_VERSION,
+    BoundAt,
+    DemandOutcome,
+    DemandRef,
+    DepotLoading,
+    Kpis,
+    Late,
+    Load,
+    Part,
+    PeopleBy,
+    Plan,
+    RedispatchInfo,
+    Route,
+    ScenarioInfo,
+    Stop,
+    TargetMet,
+    Transfer,
+    Unserved,
+    UnservedReason,
+)
 from solver.errors import DataError
 from solver.met import Arrival, met_h, share_met
 
 if TYPE_CHECKING:
     from scenarios.check import CheckReport
-    from scenarios.dispatch import DispatchRequest
     from scenarios.dispatch_build import Built
     from solver.check_types import DemandPoint
-    from solver.schedule import Schedule
-
-PLAN_VERSION = 2
-PLAN_KIND = "dispatch_plan"
+    from solver.schedule import Schedule, Trip
 
 
 def fingerprint(situation: Situation) -> str:
@@ -44,52 +64,36 @@ def definition_fingerprint(area: str, definition: dict[str, Any]) -> str:
     return hashlib.sha256(f"{area}|{data}".encode()).hexdigest()[:16]
 
 
-def stop_eta_h(stop: dict[str, Any]) -> float:
-    """When the goods of a stop reach the people's place (after any air/boat transfer)."""
-    return float(stop.get("transfer", {}).get("arrive_h", stop.get("people_h", stop["arrive_h"])))
-
-
-def stop_parts(stop: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
-    """(demand, items) carried by a stop."""
-    parts = stop.get("parts")
-    if parts:
-        return [(p["demand"], dict(p["items"])) for p in parts]
-    return [(stop["demand"], dict(stop["items"]))]
-
-
-def arrivals_of(stops: Sequence[dict[str, Any]]) -> dict[str, list[Arrival]]:
+def arrivals_of(stops: Sequence[Stop]) -> dict[DemandRef, list[Arrival]]:
     """Per demand, what reaches its people and when, over the given stops."""
-    out: dict[str, list[Arrival]] = {}
+    out: dict[DemandRef, list[Arrival]] = {}
     for s in stops:
-        eta = stop_eta_h(s)
-        for demand, items in stop_parts(s):
-            out.setdefault(demand, []).extend(Arrival(i, q, eta) for i, q in items.items())
+        for demand, arrival in s.arrivals():
+            out.setdefault(demand, []).append(arrival)
     return out
 
 
 def demand_outcomes(
-    demands: Sequence[DemandPoint], stops: Sequence[dict[str, Any]], targets: Sequence[float]
-) -> list[dict[str, Any]]:
+    demands: Sequence[DemandPoint], stops: Sequence[Stop], targets: Sequence[float]
+) -> list[DemandOutcome]:
     """Per demand: when its needs are wholly met and the people met by each target."""
     got = arrivals_of(stops)
     out = []
     for d in demands:
-        mine = got.get(d.id, [])
+        mine = got.get(DemandRef.of(d), [])
         out.append(
-            {
-                "demand": d.id,
-                "point": d.place,
-                "people": d.people,
-                "met_h": _r(met_h(d.need, mine, d.ready_h, d.handover_h)) if d.people else 0.0,
-                "by_target": [
-                    {
-                        "hours": t,
-                        "people_met": d.people
-                        * share_met(d.need, mine, d.ready_h, d.handover_h, t),
-                    }
+            DemandOutcome(
+                demand=DemandRef.of(d),
+                people=d.people,
+                met_h=_r(met_h(d.need, mine, d.ready_h, d.handover_h)) if d.people else 0.0,
+                by_target=tuple(
+                    PeopleBy(
+                        hours=t,
+                        people_met=d.people * share_met(d.need, mine, d.ready_h, d.handover_h, t),
+                    )
                     for t in targets
-                ],
-            }
+                ),
+            )
         )
     return out
 
@@ -99,21 +103,21 @@ def _r(x: float | None, nd: int = 3) -> float | None:
 
 
 def people_met(
-    demands: Sequence[DemandPoint], stops: Sequence[dict[str, Any]], targets: Sequence[float]
-) -> list[dict[str, Any]]:
+    demands: Sequence[DemandPoint], stops: Sequence[Stop], targets: Sequence[float]
+) -> list[TargetMet]:
     """People met by each target over ``stops`` (the one meaning of "met")."""
     total = sum(d.people for d in demands)
     rows = demand_outcomes(demands, stops, targets)
     out = []
     for k, t in enumerate(targets):
-        met = sum(r["by_target"][k]["people_met"] for r in rows)
+        met = sum(r.by_target[k].people_met for r in rows)
         out.append(
-            {
-                "hours": t,
-                "people_total": total,
-                "people_met": int(met + 1e-6),
-                "share_met": round(met / total, 4) if total else 1.0,
-            }
+            TargetMet(
+                hours=t,
+                people_total=total,
+                people_met=int(met + 1e-6),
+                share_met=round(met / total, 4) if total else 1.0,
+            )
         )
     return out
 
@@ -128,11 +132,11 @@ def place_names(situation: Situation) -> dict[str, str]:
     return out
 
 
-def route_docs(situation: Situation, built: Built, schedule: Schedule) -> list[dict[str, Any]]:
+def route_docs(situation: Situation, built: Built, schedule: Schedule) -> list[Route]:
     """Per vehicle its trips in order: one stop per trip, the goods merged per place."""
     prob = built.problem
     names = place_names(situation)
-    by_truck: dict[int, list[Any]] = {}
+    by_truck: dict[int, list[Trip]] = {}
     for tr in schedule.trips:
         by_truck.setdefault(tr.truck, []).append(tr)
     routes = []
@@ -144,84 +148,84 @@ def route_docs(situation: Situation, built: Built, schedule: Schedule) -> list[d
         drive = 0.0
         for n, tr in enumerate(trips):
             order = built.orders[built.load_order[tr.order]]
-            via = built.via[tr.order]
-            parts = [
-                {"demand": built.need_ids[p.demand], "items": dict(p.items)} for p in tr.parts(prob)
-            ]
+            parts = tuple(
+                Part(demand=built.demands[p.demand], items=dict(p.items)) for p in tr.parts(prob)
+            )
             merged: dict[str, int] = {}
             for part in parts:
-                for i, q in part["items"].items():
+                for i, q in part.items.items():
                     merged[i] = merged.get(i, 0) + int(q)
             out_h = tr.arrive_h - tr.depart_h
             back_h = (tr.back_h - tr.arrive_h - prob.unload_h) if tr.back_h is not None else 0.0
             drive += out_h + max(0.0, back_h)
-            stop = {
-                "point": built.place_ids[prob.orders[tr.order].place],
-                "name": names.get(order.place, ""),
-                "place": order.place,
-                "demand": parts[0]["demand"],
-                "parts": parts,
-                "depot": order.depot,
-                "trip": n + 1,
-                "bay": None if tr.bay is None else tr.bay + 1,
-                "load_start_h": _r(tr.start_h),
-                "loaded_by_h": _r(tr.loaded_h),
-                "leave_h": _r(tr.depart_h),
-                "arrive_h": _r(tr.arrive_h),
-                "depart_h": _r(tr.arrive_h + prob.unload_h),
-                "people_h": _r(tr.people_h),
-                "back_h": _r(tr.back_h),
-                "items": merged,
-                "kg": tr.kg(prob),
-                "litres": tr.litres(prob),
-                "by_h": order.by_h,
-            }
-            if via is not None:
-                stop["via"] = via
-            stops.append(stop)
+            stops.append(
+                Stop(
+                    point=built.place_ids[prob.orders[tr.order].place],
+                    name=names.get(order.place, ""),
+                    place=order.place,
+                    parts=parts,
+                    depot=order.depot,
+                    trip=n + 1,
+                    bay=None if tr.bay is None else tr.bay + 1,
+                    load_start_h=_r(tr.start_h),
+                    loaded_by_h=_r(tr.loaded_h),
+                    leave_h=round(tr.depart_h, 3),
+                    arrive_h=round(tr.arrive_h, 3),
+                    depart_h=round(tr.arrive_h + prob.unload_h, 3),
+                    people_h=_r(tr.people_h),
+                    back_h=_r(tr.back_h),
+                    items=merged,
+                    kg=tr.kg(prob),
+                    litres=tr.litres(prob),
+                    by_h=order.by_h,
+                    via=built.via[tr.order],
+                )
+            )
         last = trips[-1]
         routes.append(
-            {
-                "vehicle": truck.id,
-                "vehicle_class": vehicle.cls,
-                "depot": vehicle.depot,
-                "start": vehicle.depot,
-                "start_h": _r(trips[0].start_h),
-                "shift_end_h": _r(truck.shift_end_h),
-                "end_h": _r(last.back_h if last.back_h is not None else last.arrive_h),
-                "drive_h": _r(drive),
-                "capacity_kg": truck.kg,
-                "capacity_litres": truck.litres,
-                "stops": stops,
-                "open_end": last.back_h is None,
-            }
+            Route(
+                vehicle=truck.id,
+                vehicle_class=vehicle.cls,
+                depot=vehicle.depot,
+                start=vehicle.depot,
+                start_h=_r(trips[0].start_h),
+                shift_end_h=_r(truck.shift_end_h),
+                end_h=_r(last.back_h if last.back_h is not None else last.arrive_h),
+                drive_h=_r(drive),
+                capacity_kg=truck.kg,
+                capacity_litres=truck.litres,
+                stops=tuple(stops),
+                open_end=last.back_h is None,
+            )
         )
     return routes
 
 
-def loading_lists(routes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def loading_lists(routes: Sequence[Route]) -> tuple[DepotLoading, ...]:
     """Per depot, its truckloads in loading order (the depot keeper's list, 出库单)."""
-    per: dict[str, list[dict[str, Any]]] = {}
+    per: dict[str, list[Load]] = {}
     for r in routes:
-        for s in r["stops"]:
-            if s.get("load_start_h") is None:
+        for s in r.stops:
+            if s.load_start_h is None:
                 continue
-            per.setdefault(s["depot"], []).append(
-                {
-                    "vehicle": r["vehicle"],
-                    "trip": s["trip"],
-                    "bay": s.get("bay"),
-                    "load_start_h": s["load_start_h"],
-                    "loaded_by_h": s["loaded_by_h"],
-                    "to": s["point"],
-                    "items": s["items"],
-                    "kg": s.get("kg"),
-                }
+            per.setdefault(s.depot, []).append(
+                Load(
+                    vehicle=r.vehicle,
+                    trip=s.trip,
+                    bay=s.bay,
+                    load_start_h=s.load_start_h,
+                    loaded_by_h=s.loaded_by_h,
+                    to=s.point,
+                    items=dict(s.items),
+                    kg=s.kg,
+                )
             )
-    return [
-        {"depot": dep, "loads": sorted(rows, key=lambda x: (x["load_start_h"], x["vehicle"]))}
+    return tuple(
+        DepotLoading(
+            depot=dep, loads=tuple(sorted(rows, key=lambda x: (x.load_start_h, x.vehicle)))
+        )
         for dep, rows in sorted(per.items())
-    ]
+    )
 
 
 def plan_document(
@@ -232,175 +236,191 @@ def plan_document(
     schedule: Schedule,
     report: CheckReport,
     unserved: list[Unserved],
-    committed: list[dict[str, Any]],
-    transfers_fn: Callable[..., list[dict[str, Any]]],
+    committed: list[Stop],
+    folder: Path,
     seconds: float,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The plan as a JSON-ready document (see scenarios/README.md, "Dispatch plans")."""
-    from scenarios.dispatch_shuttle import Shuttle
+    redispatch: RedispatchInfo | None = None,
+) -> Plan:
+    """The plan made by ``schedule`` (see scenarios/README.md, "Dispatch plans")."""
+    from scenarios.dispatch_shuttle import Shuttle, plan_transfers
 
-    routes = route_docs(situation, built, schedule)
-    transfers = transfers_fn(situation, routes, Shuttle.fleet(situation), busy=committed)
+    routes, transfers = plan_transfers(
+        situation,
+        route_docs(situation, built, schedule),
+        Shuttle.fleet(situation),
+        busy=committed,
+    )
     # What the schedule could not fit: every unit nobody carries.
     missed: list[Unserved] = []
     for j, first, n in schedule.unplanned:
         goods = built.problem.orders[j]
         order = built.orders[built.load_order[j]]
         for chunk in goods.chunks[first : first + n]:
-            for part in chunk:
-                for item, q in part.items.items():
-                    missed.append(
-                        Unserved(
-                            order.place,
-                            built.need_ids[part.demand],
-                            item,
-                            int(q),
-                            "no_vehicle_in_time",
-                            order.depot,
-                        )
-                    )
+            missed += unserved_parts(
+                order.place,
+                [(built.demands[p.demand], p.items) for p in chunk],
+                UnservedReason.NO_VEHICLE_IN_TIME,
+                order.depot,
+            )
     return document(
         situation,
         req,
         routes=routes,
         transfers=transfers,
         committed=committed,
-        unserved=[u.to_json() for u in list(unserved) + missed],
+        unserved=list(unserved) + missed,
         report=report,
-        solver={
-            "engine": schedule.engine,
-            "status": schedule.status,
-            "objective": None if schedule.objective != schedule.objective else schedule.objective,
-            "objective_bound": None if schedule.bound != schedule.bound else schedule.bound,
-            "solver_gap": round(schedule.gap, 4),
-            "solve_s": round(schedule.seconds, 2),
-        },
+        solver=SolverFigures(
+            engine=schedule.engine,
+            status=schedule.status,
+            objective=None if schedule.objective != schedule.objective else schedule.objective,
+            objective_bound=None if schedule.bound != schedule.bound else schedule.bound,
+            solver_gap=round(schedule.gap, 4),
+            solve_s=round(schedule.seconds, 2),
+        ),
         seconds=seconds,
-        extra=extra,
+        folder=folder,
+        redispatch=redispatch,
     )
+
+
+@dataclass(frozen=True)
+class SolverFigures:
+    """Who made the plan, with what status, and its solver's objective, bound and gap."""
+
+    engine: str
+    status: str
+    objective: float | None = None
+    objective_bound: float | None = None
+    solver_gap: float | None = None
+    solve_s: float | None = None
 
 
 def document(
     situation: Situation,
     req: DispatchRequest,
     *,
-    routes: list[dict[str, Any]],
-    transfers: list[dict[str, Any]],
-    committed: list[dict[str, Any]],
-    unserved: list[dict[str, Any]],
+    routes: Sequence[Route],
+    transfers: Sequence[Transfer],
+    committed: Sequence[Stop],
+    unserved: Sequence[Unserved],
     report: CheckReport,
-    solver: dict[str, Any],
+    solver: SolverFigures,
     seconds: float,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """plan.json from routes (a plan's, or trips played in a drill), with its KPIs."""
+    folder: Path | None = None,
+    redispatch: RedispatchInfo | None = None,
+) -> Plan:
+    """The plan from its routes (a plan's, or trips played in a drill), with its KPIs."""
     sc = situation.scenario
     targets = sorted(req.targets_h or sc.targets_h)
-    all_unserved = unserved
     demands = report.problem.demands
-    handover = {d.id: d.handover_h for d in demands}
-    ready = {d.id: d.ready_h for d in demands}
-    late = []
+    handover = {DemandRef.of(d): d.handover_h for d in demands}
+    ready = {DemandRef.of(d): d.ready_h for d in demands}
+    late: list[Late] = []
+    timed: list[Route] = []
     for r in routes:
-        for s in r["stops"]:
+        stops = []
+        for s in r.stops:
             # Goods left where nobody waits (a drill's player may do that) meet nobody.
-            mine = [p for p, _ in stop_parts(s) if p in ready]
+            mine = [p.demand for p in s.parts if p.demand in ready]
             if not mine:
+                stops.append(s)
                 continue
-            met_at = max(stop_eta_h(s), max(ready[p] for p in mine)) + max(
-                handover[p] for p in mine
-            )
-            s["met_h"] = round(met_at, 3)
-            missed_t = [t for t in targets if met_at > t + 1e-9]
+            met_at = max(s.eta_h, max(ready[p] for p in mine)) + max(handover[p] for p in mine)
+            stops.append(s.model_copy(update={"met_h": round(met_at, 3)}))
+            missed_t = tuple(t for t in targets if met_at > t + 1e-9)
             if missed_t:
                 late.append(
-                    {
-                        "point": s.get("place", s["point"]),
-                        "demand": s["demand"],
-                        "vehicle": r["vehicle"],
-                        "met_h": round(met_at, 3),
-                        "missed_targets_h": missed_t,
-                    }
+                    Late(
+                        point=s.people_place,
+                        demand=s.parts[0].demand,
+                        vehicle=r.vehicle,
+                        met_h=round(met_at, 3),
+                        missed_targets_h=missed_t,
+                    )
                 )
-    stops = [s for r in routes for s in r["stops"]] + list(committed)
+        timed.append(r.model_copy(update={"stops": tuple(stops)}))
+    stops_all = [s for r in timed for s in r.stops] + list(committed)
     reasons: dict[str, int] = {}
-    for u in all_unserved:
-        reasons[str(u["reason"])] = reasons.get(str(u["reason"]), 0) + int(u["quantity"])
-    planned = people_met(demands, stops, targets)
+    for u in unserved:
+        reasons[u.reason.value] = reasons.get(u.reason.value, 0) + u.quantity
+    planned = people_met(demands, stops_all, targets)
     bound = {t.hours: t for t in report.result.targets}
     check_targets = []
+    rows = []
     for row in planned:
-        b = bound.get(row["hours"])
+        b = bound.get(row.hours)
         if b is None:
+            rows.append(row)
             continue
         check_targets.append(
-            {
-                "hours": b.hours,
-                "people_met": int(b.people_met + 1e-6),
-                "share_met": round(b.share_met, 4),
-                "binding": b.binding,
-                "bound": report.result.bound,
-            }
+            BoundAt(
+                hours=b.hours,
+                people_met=int(b.people_met + 1e-6),
+                share_met=round(b.share_met, 4),
+                binding=b.binding,
+                bound=report.result.bound,
+            )
         )
-        row["bound_people_met"] = int(b.people_met + 1e-6)
-        row["gap_points"] = round(100 * (round(b.share_met, 4) - row["share_met"]), 1)
-    outcomes = demand_outcomes(demands, stops, targets)
-    met_times = [o["met_h"] for o in outcomes if o["people"] > 0]
-    everyone = max(met_times) if met_times and all(t is not None for t in met_times) else None
-    doc: dict[str, Any] = {
-        "version": PLAN_VERSION,
-        "kind": PLAN_KIND,
-        "scenario": {
-            "name": sc.name,
-            "name_zh": sc.name_zh,
-            "area": situation.area.name,
-            "fingerprint": fingerprint(situation),
-            "report_time": sc.report_time.isoformat(),
-            "definition": sc.model_dump(mode="json"),
-        },
-        "request": {
-            "time_limit_s": req.time_limit_s,
-            "seed": req.seed,
-            "engine": req.engine,
-            "hard_deadline": req.hard_deadline,
-            "targets_h": targets,
-            "trips": req.trips,
-            "shift_h": req.shift_h,
-            "load_share": req.load_share,
-            "receiving": {k: list(v) for k, v in req.receiving.items()},
-            "deterministic": req.deterministic,
-        },
-        "routes": routes,
-        "loading": loading_lists(routes),
-        "transfers": transfers,
-        "committed": committed,
-        "unserved": all_unserved,
-        "late": late,
-        "demands": outcomes,
-        "kpis": {
-            "targets": planned,
-            "relief_check_targets": check_targets,
-            "everyone_met_h": everyone,
-            "vehicles_used": len({r["vehicle"] for r in routes}),
-            "trips": sum(len(r["stops"]) for r in routes),
-            "stops": len(stops),
-            "late_stops": len(late),
-            "drive_h": round(sum(r["drive_h"] or 0.0 for r in routes), 2),
-            "transfers": len(transfers),
-            "unserved_units": sum(int(u["quantity"]) for u in all_unserved),
-            "unserved_units_by_reason": dict(sorted(reasons.items())),
-            **solver,
-            "seconds": round(seconds, 2),
-        },
-    }
-    if extra:
-        doc.update(extra)
-    return doc
+        rows.append(
+            row.model_copy(
+                update={
+                    "bound_people_met": int(b.people_met + 1e-6),
+                    "gap_points": round(100 * (round(b.share_met, 4) - row.share_met), 1),
+                }
+            )
+        )
+    outcomes = demand_outcomes(demands, stops_all, targets)
+    met_times = [o.met_h for o in outcomes if o.people > 0]
+    everyone = (
+        max(t for t in met_times if t is not None)
+        if met_times and all(t is not None for t in met_times)
+        else None
+    )
+    return Plan(
+        scenario=ScenarioInfo(
+            name=sc.name,
+            name_zh=sc.name_zh,
+            area=situation.area.name,
+            fingerprint=fingerprint(situation),
+            report_time=sc.report_time.isoformat(),
+            definition=sc.model_dump(mode="json"),
+            folder=None if folder is None else str(folder.resolve()),
+        ),
+        request=replace(req, targets_h=tuple(targets)),
+        routes=tuple(timed),
+        loading=loading_lists(timed),
+        transfers=tuple(transfers),
+        committed=tuple(committed),
+        unserved=tuple(unserved),
+        late=tuple(late),
+        demands=tuple(outcomes),
+        kpis=Kpis(
+            targets=tuple(rows),
+            relief_check_targets=tuple(check_targets),
+            everyone_met_h=everyone,
+            vehicles_used=len({r.vehicle for r in timed}),
+            trips=sum(len(r.stops) for r in timed),
+            stops=len(stops_all),
+            late_stops=len(late),
+            drive_h=round(sum(r.drive_h or 0.0 for r in timed), 2),
+            transfers=len(transfers),
+            unserved_units=sum(u.quantity for u in unserved),
+            unserved_units_by_reason=dict(sorted(reasons.items())),
+            engine=solver.engine,
+            status=solver.status,
+            objective=solver.objective,
+            objective_bound=solver.objective_bound,
+            solver_gap=solver.solver_gap,
+            solve_s=solver.solve_s,
+            seconds=round(seconds, 2),
+        ),
+        redispatch=redispatch,
+    )
 
 
-def read_plan(path: Path) -> dict[str, Any]:
-    """Read and check a plan.json: kind, version, and that its fingerprint is its own."""
+def read_plan(path: Path) -> Plan:
+    """Read and check a plan.json: kind, version, every field, and its own fingerprint."""
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -424,22 +444,13 @@ def read_plan(path: Path) -> dict[str, Any]:
             field="version",
             problem_zh=f"计划文件版本不符(本程序读取第 {PLAN_VERSION} 版,请重新生成计划)",
         )
-    sc = doc.get("scenario")
-    if not isinstance(sc, dict) or not {"area", "definition", "fingerprint"} <= set(sc):
-        raise DataError(
-            "missing scenario.area/definition/fingerprint",
-            source=str(path),
-            field="scenario",
-            problem_zh="计划缺少情景信息",
-        )
-    if definition_fingerprint(sc["area"], sc["definition"]) != sc["fingerprint"]:
+    plan = Plan.from_json(doc, source=str(path))
+    sc = plan.scenario
+    if definition_fingerprint(sc.area, sc.definition) != sc.fingerprint:
         raise DataError(
             "the scenario stored in the plan does not match its fingerprint (edited?)",
             source=str(path),
             field="scenario.fingerprint",
             problem_zh="计划中的情景与其指纹不符(可能被修改)",
         )
-    for key in ("routes", "committed", "unserved"):
-        if not isinstance(doc.get(key), list):
-            raise DataError("must be a list", source=str(path), field=key, problem_zh="须为列表")
-    return doc
+    return plan

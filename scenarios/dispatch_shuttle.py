@@ -15,10 +15,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from scenarios.apply import Situation
 from scenarios.places import coords
+from scenarios.plan import Route, Stop, Transfer, TransferLeg, Via
 from solver.fleet import Mode, VehicleClass
 from solver.timeline import depot_start_h
 
@@ -75,7 +75,7 @@ class Shuttle:
 
 def staging_options(
     situation: Situation, point: str, kg: float, crafts: dict[Mode, Shuttle]
-) -> list[dict[str, Any]]:
+) -> list[Via]:
     """Staging points from which a pooled craft can carry ``kg`` to ``point``, best first."""
     dest = coords(situation, point)
     out = []
@@ -87,54 +87,56 @@ def staging_options(
         trips = max(1, math.ceil(kg / pool.craft.payload_kg))
         round_h = pool.one_way_h(km) + km / pool.craft.cruise_kmh
         out.append(
-            {
-                "staging": s.id,
-                "mode": s.mode.value,
-                "km": round(km, 2),
-                "hours_one_trip": pool.one_way_h(km),
-                "estimate_h": math.ceil(trips / pool.count) * round_h,
-            }
+            Via(
+                staging=s.id,
+                mode=s.mode.value,
+                km=round(km, 2),
+                hours_one_trip=pool.one_way_h(km),
+                estimate_h=math.ceil(trips / pool.count) * round_h,
+            )
         )
-    return sorted(out, key=lambda o: (o["estimate_h"], o["staging"]))
+    return sorted(out, key=lambda o: (o.estimate_h, o.staging))
 
 
 def plan_transfers(
     situation: Situation,
-    routes: list[dict[str, Any]],
+    routes: Sequence[Route],
     crafts: dict[Mode, Shuttle],
-    busy: Sequence[dict[str, Any]] = (),
-) -> list[dict[str, Any]]:
+    busy: Sequence[Stop] = (),
+) -> tuple[list[Route], list[Transfer]]:
     """Schedule the craft trips for every truck stop at a staging point.
 
-    Sets ``stop["transfer"]`` (mode, craft trips, arrival at the place) and returns the
-    transfers, one per stop, in the order they start. ``busy``: stops of an earlier plan
-    whose transfers are under way; their crafts are taken until back (a round trip after
-    the first start, counted per craft trip).
+    Returns the routes with each such stop's ``transfer`` (mode, craft trips, arrival at the
+    place) set, and the transfers, one per stop, in the order they start. ``busy``: stops of
+    an earlier plan whose transfers are under way; their crafts are taken until back (a
+    round trip after the first start, counted per craft trip).
     """
     cat = situation.network.catalogue
     stops = [
-        (s["depart_h"], r["vehicle"], n, s)
-        for r in routes
-        for n, s in enumerate(r["stops"])
-        if s.get("via")
+        (s.depart_h, r.vehicle, k, n, s)
+        for k, r in enumerate(routes)
+        for n, s in enumerate(r.stops)
+        if s.via is not None
     ]
     free = {mode: [pool.ready_h] * pool.count for mode, pool in crafts.items()}
-    for stop in sorted(busy, key=lambda s: s.get("transfer", {}).get("start_h", 0.0)):
-        tr = stop.get("transfer")
-        if not tr or Mode(tr["mode"]) not in free:
+    under_way = [s.transfer for s in busy if s.transfer is not None]
+    for tr in sorted(under_way, key=lambda t: t.start_h):
+        if Mode(tr.mode) not in free:
             continue
-        back = tr["arrive_h"] + (tr["arrive_h"] - tr["start_h"])
-        times = free[Mode(tr["mode"])]
-        for _ in range(int(tr.get("craft_trips", 1))):
+        back = tr.arrive_h + (tr.arrive_h - tr.start_h)
+        times = free[Mode(tr.mode)]
+        for _ in range(tr.craft_trips):
             k = min(range(len(times)), key=lambda i: (times[i], i))
             times[k] = max(times[k], back)
     out = []
-    for ready_h, vehicle, _, stop in sorted(stops, key=lambda x: (x[0], x[1], x[2])):
-        via = stop["via"]
-        pool = crafts[Mode(via["mode"])]
-        dest = coords(situation, stop["demand"].split("#")[0])
-        km = haversine_km(coords(situation, via["staging"]), dest)
-        kg = sum(cat.get(i).unit_weight_kg * q for i, q in stop["items"].items())
+    legs: dict[tuple[int, int], TransferLeg] = {}
+    for ready_h, vehicle, r_k, s_n, stop in sorted(stops, key=lambda x: (x[0], x[1], x[3])):
+        via = stop.via
+        assert via is not None
+        pool = crafts[Mode(via.mode)]
+        dest = coords(situation, stop.people_place)
+        km = haversine_km(coords(situation, via.staging), dest)
+        kg = sum(cat.get(i).unit_weight_kg * q for i, q in stop.items.items())
         trips = max(1, math.ceil(kg / pool.craft.payload_kg - 1e-9))
         arrive = ready_h
         first = math.inf
@@ -145,21 +147,38 @@ def plan_transfers(
             first = min(first, begin)
             arrive = max(arrive, begin + pool.one_way_h(km))
             times[k] = begin + pool.one_way_h(km) + km / pool.craft.cruise_kmh
-        transfer = {
-            "from": via["staging"],
-            "to": stop["demand"].split("#")[0],
-            "demand": stop["demand"],
-            "vehicle": vehicle,
-            "mode": pool.mode.value,
-            "craft_class": pool.craft.id,
-            "craft_trips": trips,
-            "km": round(km, 2),
-            "start_h": round(first, 3),
-            "arrive_h": round(arrive, 3),
-            "items": stop["items"],
-        }
-        stop["transfer"] = {
-            k: transfer[k] for k in ("to", "mode", "craft_trips", "start_h", "arrive_h")
-        }
-        out.append(transfer)
-    return out
+        leg = TransferLeg(
+            to=stop.people_place,
+            mode=pool.mode.value,
+            craft_trips=trips,
+            start_h=round(first, 3),
+            arrive_h=round(arrive, 3),
+        )
+        legs[r_k, s_n] = leg
+        out.append(
+            Transfer(
+                from_=via.staging,
+                to=leg.to,
+                demand=stop.parts[0].demand,
+                vehicle=vehicle,
+                mode=leg.mode,
+                craft_class=pool.craft.id,
+                craft_trips=trips,
+                km=round(km, 2),
+                start_h=leg.start_h,
+                arrive_h=leg.arrive_h,
+                items=dict(stop.items),
+            )
+        )
+    with_legs = [
+        r.model_copy(
+            update={
+                "stops": tuple(
+                    s.model_copy(update={"transfer": legs[k, n]}) if (k, n) in legs else s
+                    for n, s in enumerate(r.stops)
+                )
+            }
+        )
+        for k, r in enumerate(routes)
+    ]
+    return with_legs, out

@@ -54,10 +54,11 @@ from scenarios.apply import Situation, apply_scenario
 from scenarios.check import CheckReport, run_check
 from scenarios.dispatch import DispatchRequest
 from scenarios.dispatch_build import load_of, road_vehicles, weight_of
-from scenarios.dispatch_doc import document, place_names, stop_eta_h
+from scenarios.dispatch_doc import SolverFigures, document, place_names
 from scenarios.exercise import run_exercise
 from scenarios.model import Affected, Closure, Inject, Scenario, _Strict, problem_zh_of
 from scenarios.places import FORBIDDEN, Places, build_places
+from scenarios.plan import DemandRef, Part, Plan, Route, Stop, Unserved, UnservedReason
 from solver.errors import DataError
 from solver.loading import DockTrip, LoadingRule, dock_of, play_dock
 
@@ -581,8 +582,8 @@ class DrillBook:
 
     # -- the players' plan as a plan document ---------------------------------------------------
 
-    def plan_doc(self, runs: list[TripRun], report: CheckReport) -> dict[str, Any]:
-        """The played trips as a plan.json document on the final situation (KPIs included).
+    def plan_of(self, runs: list[TripRun], report: CheckReport) -> Plan:
+        """The played trips as a plan on the final situation (KPIs included).
 
         A stop's goods go to the demands at its place in order (people in the shelter, then
         any overflow left in place); what a demand still lacks is unserved with the reason
@@ -590,85 +591,93 @@ class DrillBook:
         """
         final = self.final
         names = place_names(final)
-        at_point: dict[str, list[Any]] = {}
+        at_point: dict[str, list[DemandRef]] = {}
         for d in report.problem.demands:
-            at_point.setdefault(d.id.split("#")[0], []).append(d)
-        left = {(d.id, i): round(q) for d in report.problem.demands for i, q in d.need.items()}
+            at_point.setdefault(d.place, []).append(DemandRef.of(d))
+        left = {
+            (DemandRef.of(d), i): round(q)
+            for d in report.problem.demands
+            for i, q in d.need.items()
+        }
         delivered = sorted(
             ((r, k) for r in runs for k in r.visits), key=lambda rk: rk[0].visits[rk[1]][1]
         )
-        by_vehicle: dict[str, list[dict[str, Any]]] = {}
+        by_vehicle: dict[str, list[Stop]] = {}
         for r, k in delivered:
             stop = r.stops[k]
             leave, arrive, depart = r.visits[k]
-            parts: dict[str, dict[str, int]] = {}
+            parts: dict[DemandRef, dict[str, int]] = {}
             demands = at_point.get(stop.point, [])
             for item, q in stop.items.items():
-                for d in demands:
-                    take = min(q, left.get((d.id, item), 0))
+                for ref in demands:
+                    take = min(q, left.get((ref, item), 0))
                     if take > 0:
-                        parts.setdefault(d.id, {})[item] = take
-                        left[d.id, item] -= take
+                        parts.setdefault(ref, {})[item] = take
+                        left[ref, item] -= take
                         q -= take
                 if q > 0:  # more than needed: counted at the first demand (or the place)
-                    key = demands[0].id if demands else stop.point
+                    key = demands[0] if demands else DemandRef(point=stop.point)
                     got = parts.setdefault(key, {})
                     got[item] = got.get(item, 0) + q
             assert r.leave_h is not None
-            for dem, items in parts.items():
+            for ref, items in parts.items():
                 by_vehicle.setdefault(r.vehicle, []).append(
-                    {
-                        "point": stop.point,
-                        "name": names.get(stop.point, ""),
-                        "demand": dem,
-                        "depot": r.depot,
-                        "trip": 0,
-                        "leave_h": round(leave, 3),
-                        "arrive_h": round(arrive, 3),
-                        "depart_h": round(depart, 3),
-                        "items": items,
-                        "loaded_by_h": round(r.loaded_by_h or 0.0, 3),
-                        "decision": r.decision,
-                        "decision_trip": r.trip,
-                    }
+                    Stop(
+                        point=stop.point,
+                        name=names.get(stop.point, ""),
+                        parts=(Part(demand=ref, items=items),),
+                        depot=r.depot,
+                        trip=0,
+                        leave_h=round(leave, 3),
+                        arrive_h=round(arrive, 3),
+                        depart_h=round(depart, 3),
+                        items=items,
+                        loaded_by_h=round(r.loaded_by_h or 0.0, 3),
+                        decision=r.decision,
+                        decision_trip=r.trip,
+                    )
                 )
         routes = []
         for vid, stops in sorted(by_vehicle.items()):
             v = self.vehicles[vid]
-            trips = sorted({(s["decision"], s["decision_trip"]) for s in stops})
-            for s in stops:
-                s["trip"] = trips.index((s["decision"], s["decision_trip"])) + 1
+            trips = sorted({(s.decision or 0, s.decision_trip or 0) for s in stops})
+            numbered = [
+                s.model_copy(
+                    update={"trip": trips.index((s.decision or 0, s.decision_trip or 0)) + 1}
+                )
+                for s in stops
+            ]
             mine = [r for r in runs if r.vehicle == vid and r.leave_h is not None]
             routes.append(
-                {
-                    "vehicle": vid,
-                    "vehicle_class": v.cls,
-                    "depot": v.depot,
-                    "start": v.depot,
-                    "start_h": round(min(r.leave_h or 0.0 for r in mine), 3),
-                    "shift_end_h": None,
-                    "end_h": round(max(r.back_h or r.leave_h or 0.0 for r in mine), 3),
-                    "drive_h": round(
+                Route(
+                    vehicle=vid,
+                    vehicle_class=v.cls,
+                    depot=v.depot,
+                    start=v.depot,
+                    start_h=round(min(r.leave_h or 0.0 for r in mine), 3),
+                    shift_end_h=None,
+                    end_h=round(max(r.back_h or r.leave_h or 0.0 for r in mine), 3),
+                    drive_h=round(
                         sum((r.back_h or r.leave_h or 0.0) - (r.leave_h or 0.0) for r in mine), 3
                     ),
-                    "stops": sorted(stops, key=lambda s: s["arrive_h"]),
-                }
+                    stops=tuple(sorted(numbered, key=lambda s: s.arrive_h)),
+                )
             )
-        why: dict[tuple[str, str], str] = {}
+        why: dict[tuple[DemandRef, str], UnservedReason] = {}
         for r in runs:
             for k, reason in r.failed.items():
                 for item in r.stops[k].items:
-                    for d in at_point.get(r.stops[k].point, []):
-                        why[d.id, item] = reason
+                    for ref in at_point.get(r.stops[k].point, []):
+                        why[ref, item] = UnservedReason(reason)
         unserved = [
-            {
-                "point": dem.split("#")[0],
-                "demand": dem,
-                "item": item,
-                "quantity": q,
-                "reason": why.get((dem, item), "not_dispatched"),
-            }
-            for (dem, item), q in sorted(left.items())
+            Unserved(
+                point=ref.point,
+                demand=ref,
+                item=item,
+                quantity=q,
+                reason=why.get((ref, item), UnservedReason.NOT_DISPATCHED),
+            )
+            for (ref, item), q in sorted(left.items(), key=lambda kv: _ref_item(kv[0]))
             if q > 0
         ]
         return document(
@@ -679,9 +688,14 @@ class DrillBook:
             committed=[],
             unserved=unserved,
             report=report,
-            solver={"engine": "players", "status": "played"},
+            solver=SolverFigures(engine="players", status="played"),
             seconds=0.0,
         )
+
+
+def _ref_item(key: tuple[DemandRef, str]) -> tuple[str, bool, str]:
+    ref, item = key
+    return ref.point, ref.overflow, item
 
 
 # ------------------------------------------------------------------------------------------
@@ -689,17 +703,16 @@ class DrillBook:
 # ------------------------------------------------------------------------------------------
 
 
-def met_hours(doc: dict[str, Any], report: CheckReport) -> dict[str, tuple[float | None, Any]]:
+def met_hours(plan: Plan, report: CheckReport) -> dict[DemandRef, tuple[float | None, Any]]:
     """Per demand: when it is met (every item's need handed out) and the stop that decided it.
 
     ``None`` if it never is. The deciding stop is the one whose load completed the last item.
     """
-    stops = [s for r in doc["routes"] for s in r["stops"]] + list(doc.get("committed", []))
-    arrivals: dict[tuple[str, str], list[tuple[float, int, dict[str, Any]]]] = {}
-    for s in stops:
-        for item, q in s["items"].items():
-            arrivals.setdefault((s["demand"], item), []).append((stop_eta_h(s), int(q), s))
-    out: dict[str, tuple[float | None, Any]] = {}
+    arrivals: dict[tuple[DemandRef, str], list[tuple[float, int, Stop]]] = {}
+    for s in plan.stops():
+        for ref, a in s.arrivals():
+            arrivals.setdefault((ref, a.item), []).append((a.at_h, int(a.quantity), s))
+    out: dict[DemandRef, tuple[float | None, Any]] = {}
     for d in report.problem.demands:
         if d.people == 0:
             continue
@@ -709,7 +722,7 @@ def met_hours(doc: dict[str, Any], report: CheckReport) -> dict[str, tuple[float
             if need <= 0 or when is None:
                 continue
             got, hit = 0, None
-            for eta, q, s in sorted(arrivals.get((d.id, item), []), key=lambda a: a[0]):
+            for eta, q, s in sorted(arrivals.get((DemandRef.of(d), item), []), key=lambda a: a[0]):
                 got += q
                 if got >= round(need):
                     hit = (eta + d.handover_h, s)
@@ -718,12 +731,15 @@ def met_hours(doc: dict[str, Any], report: CheckReport) -> dict[str, tuple[float
                 when = None
             elif hit[0] >= when:
                 when, decided = hit
-        out[d.id] = (when, decided)
+        out[DemandRef.of(d)] = (when, decided)
     return out
 
 
 def _lateness(
-    met: dict[str, tuple[float | None, Any]], people: dict[str, int], targets: list[float], h: float
+    met: dict[DemandRef, tuple[float | None, Any]],
+    people: dict[DemandRef, int],
+    targets: list[float],
+    h: float,
 ) -> list[dict[str, Any]]:
     out = []
     for t in targets:
@@ -741,14 +757,12 @@ def _lateness(
     return out
 
 
-def score(
-    player: dict[str, Any], optimiser: dict[str, Any], report: CheckReport, horizon_h: float
-) -> dict[str, Any]:
+def score(player: Plan, optimiser: Plan, report: CheckReport, horizon_h: float) -> dict[str, Any]:
     """Players' plan against the optimiser's on the same information (module docstring)."""
-    targets = [t["hours"] for t in player["kpis"]["targets"]]
-    people = {d.id: d.people for d in report.problem.demands if d.people > 0}
+    targets = [t.hours for t in player.kpis.targets]
+    people = {DemandRef.of(d): d.people for d in report.problem.demands if d.people > 0}
     p_met, o_met = met_hours(player, report), met_hours(optimiser, report)
-    why_not = {u["demand"]: u["reason"] for u in player["unserved"]}
+    why_not = {u.demand: u.reason.value for u in player.unserved}
     charged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for dem, n in people.items():
         p, stop = p_met[dem]
@@ -759,24 +773,24 @@ def score(
         if cost <= 0:
             continue
         if stop is not None and p is not None:
-            key: tuple[Any, ...] = ("trip", stop["decision"], stop["decision_trip"])
+            key: tuple[Any, ...] = ("trip", stop.decision, stop.decision_trip)
             base = {
                 "kind": "late_trip",
-                "decision": stop["decision"],
-                "trip": stop["decision_trip"],
+                "decision": stop.decision,
+                "trip": stop.decision_trip,
                 "vehicle": next(
-                    r["vehicle"] for r in player["routes"] if any(s is stop for s in r["stops"])
+                    r.vehicle for r in player.routes if any(s is stop for s in r.stops)
                 ),
             }
         else:
             reason = why_not.get(dem, "not_dispatched")
-            key = ("missing", dem)
+            key = ("missing", dem.point, dem.overflow)
             base = {"kind": "not_met", "reason": reason}
         got = charged.setdefault(key, {**base, "people_hours": 0.0, "demands": []})
         got["people_hours"] += cost
         got["demands"].append(
             {
-                "demand": dem,
+                "demand": dem.model_dump(mode="json"),
                 "people": n,
                 "player_met_h": None if p is None else round(p, 3),
                 "optimiser_met_h": None if o is None else round(o, 3),
@@ -786,12 +800,12 @@ def score(
     for c in costliest:
         c["people_hours"] = round(c["people_hours"], 1)
 
-    def side(doc: dict[str, Any], met: dict[str, tuple[float | None, Any]]) -> dict[str, Any]:
+    def side(plan: Plan, met: dict[DemandRef, tuple[float | None, Any]]) -> dict[str, Any]:
         return {
-            "targets": doc["kpis"]["targets"],
+            "targets": [t.model_dump(mode="json") for t in plan.kpis.targets],
             "lateness": _lateness(met, people, targets, horizon_h),
-            "unserved_units_by_reason": doc["kpis"]["unserved_units_by_reason"],
-            "unserved_units": doc["kpis"]["unserved_units"],
+            "unserved_units_by_reason": dict(plan.kpis.unserved_units_by_reason),
+            "unserved_units": plan.kpis.unserved_units,
         }
 
     return {
@@ -819,10 +833,10 @@ def score_drill(
     book = DrillBook(area, scenario, released, req, folder=folder)
     runs = book.play(submitted)
     report = run_check(book.final)
-    player = book.plan_doc(runs, report)
+    player = book.plan_of(runs, report)
     played = scenario.model_copy(update={"injects": book.injects})
     kw = {"folder": folder} if folder is not None else {}
-    optimiser = run_exercise(area, played, request=req, **kw).steps[-1].doc
+    optimiser = run_exercise(area, played, request=req, **kw).steps[-1].plan
     out = score(player, optimiser, report, scenario.horizon_h)
     out["trips"] = [
         {
@@ -838,6 +852,6 @@ def score_drill(
         }
         for r in runs
     ]
-    out["player_plan"] = player
-    out["optimiser_plan"] = optimiser
+    out["player_plan"] = player.to_json()
+    out["optimiser_plan"] = optimiser.to_json()
     return out

@@ -10,7 +10,6 @@ check's for the situation known at that hour, so an exercise designer sees how t
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,33 +19,39 @@ from geodata.area import Area
 from scenarios.apply import apply_scenario, check_injects
 from scenarios.dispatch import DispatchRequest, plan_dispatch
 from scenarios.model import Scenario
+from scenarios.plan import Plan
 from scenarios.redispatch import redispatch
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExerciseStep:
     """The plan in force after one step (the start, or an inject)."""
 
     at_h: float
     label: str
-    doc: dict[str, Any]
+    plan: Plan
     seconds: float
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        """The step's plan as its ``plan.json`` document."""
+        return self.plan.to_json()
 
     def summary(self) -> dict[str, Any]:
         """The step's KPIs, without the routes."""
-        k = self.doc["kpis"]
-        red = self.doc.get("redispatch", {})
+        k = self.plan.kpis
+        red = self.plan.redispatch
         return {
             "at_h": self.at_h,
             "label": self.label,
-            "closures": len(red.get("closures", [])),
-            "added_people": sum(int(a.get("people") or 0) for a in red.get("added_affected", [])),
-            "depots_lost": list(red.get("depots_lost", [])),
-            "plan_share": {f"{t['hours']:g}": t["share_met"] for t in k["targets"]},
-            "check_share": {f"{t['hours']:g}": t["share_met"] for t in k["relief_check_targets"]},
-            "late_stops": k["late_stops"],
-            "unserved_units": k["unserved_units"],
-            "stuck_vehicles": len(red.get("stuck_vehicles", [])),
+            "closures": len(red.closures) if red else 0,
+            "added_people": sum(a.people or 0 for a in red.added_affected) if red else 0,
+            "depots_lost": list(red.depots_lost) if red else [],
+            "plan_share": {f"{t.hours:g}": t.share_met for t in k.targets},
+            "check_share": {f"{t.hours:g}": t.share_met for t in k.relief_check_targets},
+            "late_stops": k.late_stops,
+            "unserved_units": k.unserved_units,
+            "stuck_vehicles": len(red.stuck_vehicles) if red else 0,
             "seconds": round(self.seconds, 2),
         }
 
@@ -81,13 +86,12 @@ def run_exercise(
     report = ExerciseReport(scenario.name)
     tic = time.perf_counter()
     start = scenario.model_copy(update={"injects": []})
-    plan = plan_dispatch(apply_scenario(area, start, folder=folder), req, folder=folder)
-    doc = json.loads(json.dumps(plan.doc, default=str))
-    report.steps.append(ExerciseStep(0.0, "start", doc, time.perf_counter() - tic))
+    plan = plan_dispatch(apply_scenario(area, start, folder=folder), req, folder=folder).plan
+    report.steps.append(ExerciseStep(0.0, "start", plan, time.perf_counter() - tic))
     for k, inject in enumerate(scenario.injects):
         tic = time.perf_counter()
-        new = redispatch(
-            doc,
+        plan = redispatch(
+            plan,
             inject.at_h,
             inject.closures,
             req,
@@ -95,8 +99,7 @@ def run_exercise(
             folder=folder,
             added=inject.add_people,
             depots_lost=inject.depots_lost,
-        )
-        doc = json.loads(json.dumps(new.doc, default=str))
+        ).plan
         label = inject.label or f"inject {k + 1}"
-        report.steps.append(ExerciseStep(inject.at_h, label, doc, time.perf_counter() - tic))
+        report.steps.append(ExerciseStep(inject.at_h, label, plan, time.perf_counter() - tic))
     return report

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,22 +37,27 @@ from pydantic import ValidationError
 from geodata.area import Area, load_area
 from scenarios.apply import Situation, apply_scenario
 from scenarios.check import CheckReport, run_check
-from scenarios.dispatch import (
-    DispatchPlan,
-    DispatchRequest,
-    Progress,
-    make_plan,
-    take_nearest,
-)
-from scenarios.dispatch_build import Order, Unserved, VehicleState, road_vehicles
-from scenarios.dispatch_doc import fingerprint, stop_parts
+from scenarios.dispatch import DispatchPlan, make_plan, take_nearest
+from scenarios.dispatch_build import Order, VehicleState, road_vehicles, unserved_parts
+from scenarios.dispatch_doc import fingerprint
+from scenarios.dispatch_request import DispatchRequest, Progress
 from scenarios.model import Affected, Closure, Scenario, scenario_from_dict
 from scenarios.places import FORBIDDEN
+from scenarios.plan import (
+    RETRY_REASONS,
+    DemandRef,
+    LostGoods,
+    Plan,
+    RedispatchInfo,
+    Stop,
+    Unserved,
+    UnservedReason,
+)
 from solver.errors import DataError
 from solver.loading import Dock
 
-#: Unserved reasons whose goods are offered again to the re-plan.
-RETRY_REASONS = frozenset({"no_vehicle_in_time"})
+#: Unserved reasons of goods no stock covered: the need is known, not new.
+STOCK_REASONS = frozenset({UnservedReason.NO_STOCK, UnservedReason.DEPOT_LOST})
 
 
 # ------------------------------------------------------------------------------------------
@@ -143,60 +148,58 @@ class Split:
     """A plan cut at an hour: what is done or on its way, loaded, back in the pool."""
 
     #: stops of trips that have left (with their vehicle), delivered as planned
-    committed: list[dict[str, Any]] = field(default_factory=list)
+    committed: list[Stop] = field(default_factory=list)
     #: vehicle -> (depot, stop place, hour it starts back from there) for trucks out
     out: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     #: vehicle -> (depot, hour back) for trucks home by the cut as planned
     home: dict[str, tuple[str, float]] = field(default_factory=dict)
     #: trips loading or loaded at the cut: (vehicle, stop)
-    loaded: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    loaded: list[tuple[str, Stop]] = field(default_factory=list)
     #: (depot, demand) -> items not yet loading, or not delivered in time by the old plan
-    pool: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
-    kept_unserved: list[dict[str, Any]] = field(default_factory=list)
+    pool: dict[tuple[str, DemandRef], dict[str, int]] = field(default_factory=dict)
+    kept_unserved: list[Unserved] = field(default_factory=list)
     #: vehicle -> when its crew's shift ends (from the plan's routes)
     shift_end: dict[str, float] = field(default_factory=dict)
     #: depot -> hours its bays are busy until (truckloads loading at the cut)
     bays_busy: dict[str, list[float]] = field(default_factory=dict)
 
-    def add_to_pool(self, depot: str, demand: str, items: dict[str, int]) -> None:
+    def add_to_pool(self, depot: str, demand: DemandRef, items: Mapping[str, int]) -> None:
         """Put ``items`` for ``demand`` from ``depot`` back into the pool."""
         got = self.pool.setdefault((depot, demand), {})
         for item, q in items.items():
             got[item] = got.get(item, 0) + int(q)
 
 
-def split_plan(doc: dict[str, Any], at_h: float) -> Split:
-    """Cut ``doc`` at hour ``at_h`` (see the module docstring)."""
-    out = Split(committed=[dict(s) for s in doc.get("committed", [])])
-    for r in sorted(doc["routes"], key=lambda r: (r["vehicle"], r["start_h"])):
-        vid = r["vehicle"]
-        if r.get("shift_end_h") is not None:
-            end = float(r["shift_end_h"])
-            out.shift_end[vid] = min(out.shift_end.get(vid, end), end)
-        for s in sorted(r["stops"], key=lambda s: s["leave_h"]):
-            start = s.get("load_start_h")
-            if float(s["leave_h"]) <= at_h:
-                out.committed.append({**s, "vehicle": vid})
-                back = s.get("back_h")
-                if back is not None and float(back) <= at_h:
-                    out.home[vid] = (r["depot"], float(back))
+def split_plan(plan: Plan, at_h: float) -> Split:
+    """Cut ``plan`` at hour ``at_h`` (see the module docstring)."""
+    out = Split(committed=list(plan.committed))
+    for r in sorted(plan.routes, key=lambda r: (r.vehicle, r.start_h or 0.0)):
+        vid = r.vehicle
+        if r.shift_end_h is not None:
+            out.shift_end[vid] = min(out.shift_end.get(vid, r.shift_end_h), r.shift_end_h)
+        for s in sorted(r.stops, key=lambda s: s.leave_h):
+            start = s.load_start_h
+            if s.leave_h <= at_h:
+                out.committed.append(s.model_copy(update={"vehicle": vid}))
+                if s.back_h is not None and s.back_h <= at_h:
+                    out.home[vid] = (r.depot, s.back_h)
                     out.out.pop(vid, None)
                 else:
-                    out.out[vid] = (r["depot"], s["point"], max(at_h, float(s["depart_h"])))
+                    out.out[vid] = (r.depot, s.point, max(at_h, s.depart_h))
                     out.home.pop(vid, None)
-            elif start is None or float(start) <= at_h:
+            elif start is None or start <= at_h:
                 # Loading, or loaded and waiting to leave: the goods are on the truck.
                 out.loaded.append((vid, s))
-                if start is not None and float(s["loaded_by_h"]) > at_h:
-                    out.bays_busy.setdefault(s["depot"], []).append(float(s["loaded_by_h"]))
+                if start is not None and s.loaded_by_h is not None and s.loaded_by_h > at_h:
+                    out.bays_busy.setdefault(s.depot, []).append(s.loaded_by_h)
             else:
-                for demand, items in stop_parts(s):
-                    out.add_to_pool(s["depot"], demand, items)
-    for u in doc["unserved"]:
-        if u["reason"] in RETRY_REASONS and u.get("depot"):
-            out.add_to_pool(u["depot"], u["demand"], {u["item"]: u["quantity"]})
+                for part in s.parts:
+                    out.add_to_pool(s.depot, part.demand, part.items)
+    for u in plan.unserved:
+        if u.reason in RETRY_REASONS and u.depot:
+            out.add_to_pool(u.depot, u.demand, {u.item: u.quantity})
         else:
-            out.kept_unserved.append(dict(u))
+            out.kept_unserved.append(u)
     return out
 
 
@@ -206,15 +209,14 @@ def split_plan(doc: dict[str, Any], at_h: float) -> Split:
 
 
 def _definition(
-    doc: dict[str, Any],
+    plan: Plan,
     closures: Sequence[Closure],
     added: Sequence[Affected],
     depots_lost: Sequence[str],
     expect: Scenario | None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The new scenario definition, and the one just before the losses."""
-    old = doc["scenario"]
-    definition = dict(old["definition"])
+    definition = dict(plan.scenario.definition)
     if expect is not None:  # compared as scenarios, so plans made before a new field match
         mine = json.dumps(expect.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         theirs = scenario_from_dict(definition, source="plan").model_dump(mode="json")
@@ -246,7 +248,7 @@ def _definition(
 
 
 def redispatch(
-    doc: dict[str, Any],
+    plan: Plan,
     at_h: float,
     closures: Sequence[Closure] = (),
     request: DispatchRequest | None = None,
@@ -258,7 +260,7 @@ def redispatch(
     added: Sequence[Affected] = (),
     depots_lost: Sequence[str] = (),
 ) -> DispatchPlan:
-    """Re-plan ``doc`` (a checked plan, :func:`scenarios.dispatch_doc.read_plan`) at ``at_h``.
+    """Re-plan ``plan`` (e.g. read by :func:`scenarios.dispatch_doc.read_plan`) at ``at_h``.
 
     ``expect``: the scenario the caller believes the plan belongs to; a plan made for
     another one is refused. ``request`` defaults to the old plan's settings. ``added``: new
@@ -270,23 +272,22 @@ def redispatch(
         raise DataError(
             f"must be hours >= 0 after the report, got {at_h}", field="at", problem_zh="须≥0小时"
         )
-    old = doc["scenario"]
-    definition, before = _definition(doc, closures, added, depots_lost, expect)
+    old = plan.scenario
+    definition, before = _definition(plan, closures, added, depots_lost, expect)
     scenario = scenario_from_dict(definition, source="plan.scenario.definition")
-    where = folder or Path(old.get("folder") or ".")
+    where = folder or Path(old.folder or ".")
     if not where.is_dir():
         where = Path(".")
     say("network", 0.0)
     the_area = area if isinstance(area, Area) else load_area(area or scenario.area)
     situation = apply_scenario(the_area, scenario, folder=where)
     lost = set(depots_lost)
-    req = request or old_request(doc)
-    split = split_plan(doc, at_h)
+    req = request or plan.request
+    split = split_plan(plan, at_h)
     say("check", 0.1)
     report = run_check(situation, targets_h=req.targets_h)
-    demands = {d.id: d for d in report.problem.demands}
     unserved: list[Unserved] = []
-    destroyed: dict[tuple[str, str], dict[str, int]] = {}
+    destroyed: dict[tuple[str, DemandRef], dict[str, int]] = {}
     # 1. Goods on trucks still at a depot: kept on that truck, unless the depot is lost.
     orders: list[Order] = []
     depot_of = {v.id: v.depot for v in road_vehicles(situation)}
@@ -300,31 +301,29 @@ def redispatch(
         if v.depot in lost
     )
     for vid, s in split.loaded:
-        parts = stop_parts(s)
-        if s["depot"] in lost:
-            for dem, items in parts:
-                got = destroyed.setdefault((s["depot"], dem), {})
-                for i, q in items.items():
+        if s.depot in lost:
+            for part in s.parts:
+                got = destroyed.setdefault((s.depot, part.demand), {})
+                for i, q in part.items.items():
                     got[i] = got.get(i, 0) + int(q)
             continue
-        keep = [(dem, items) for dem, items in parts if dem in demands]
-        for dem, items in parts:
-            if dem not in demands:
-                unserved += _gone(s["place"], dem, items, s["depot"])
+        keep = [(p.demand, p.items) for p in s.parts if report.demand(p.demand) is not None]
+        for p in s.parts:
+            if report.demand(p.demand) is None:
+                unserved += _gone(s.people_place, p.demand, p.items, s.depot)
         if keep and vid in depot_of:
-            place = demands[keep[0][0]].place
             orders.append(
                 Order(
-                    s["depot"],
-                    place,
+                    s.depot,
+                    keep[0][0].point,
                     tuple(keep),
-                    s.get("by_h"),
+                    s.by_h,
                     vehicle=vid,
-                    loaded_h=max(at_h, float(s["loaded_by_h"])),
+                    loaded_h=max(at_h, s.loaded_by_h if s.loaded_by_h is not None else at_h),
                 )
             )
     # 2. The pool, from depots still standing, for demands still there.
-    for (depot, dem), items in sorted(split.pool.items()):
+    for (depot, dem), items in sorted(split.pool.items(), key=_by_depot_demand):
         items = {i: q for i, q in items.items() if q > 0}
         if not items:
             continue
@@ -333,10 +332,10 @@ def redispatch(
             for i, q in items.items():
                 got[i] = got.get(i, 0) + q
             continue
-        if dem not in demands:
-            unserved += _gone(dem.split("#")[0], dem, items, depot)
+        if report.demand(dem) is None:
+            unserved += _gone(dem.point, dem, items, depot)
             continue
-        orders.append(Order(depot, demands[dem].place, ((dem, items),)))
+        orders.append(Order(depot, dem.point, ((dem, items),)))
     # 3. Trucks: free at their depot once back; crews keep their shifts; a lost depot's
     #    parked trucks are gone and its trucks on the road stop after delivering.
     states, stuck = _truck_states(situation, report, split, at_h, lost)
@@ -345,7 +344,7 @@ def redispatch(
             states[vid] = replace(states[vid], shift_end_h=end)
     everyone = {v.id for v in road_vehicles(situation)} - set(stuck) - set(gone_with)
     # 4. New need: what the demands need beyond what the old plan covers.
-    more, short = _new_demand(situation, report, doc, split, destroyed)
+    more, short = _new_demand(situation, report, plan, destroyed)
     # Bays still loading at the cut stay busy until their truckload is done.
     docks: dict[str, Dock] = {}
     for sup in report.problem.supplies:
@@ -354,74 +353,53 @@ def redispatch(
         windows = tuple((max(a, begin), b) for a, b in sup.dock.windows if b > begin)
         docks[sup.id] = replace(sup.dock, windows=windows, busy_until=tuple(busy))
     say("scheduling", 0.3)
-    plan = make_plan(
+    info = RedispatchInfo(
+        at_h=at_h,
+        from_fingerprint=old.fingerprint,
+        closures=tuple(closures),
+        committed_stops=len(split.committed),
+        loaded_kept=len(split.loaded),
+        stuck_vehicles=tuple(stuck),
+        added_affected=tuple(added),
+        depots_lost=tuple(depots_lost),
+        vehicles_lost_with_depot=tuple(gone_with),
+        goods_lost_in_depots=tuple(
+            LostGoods(depot=dep, demand=dem, item=i, quantity=q)
+            for (dep, dem), items in sorted(destroyed.items(), key=_by_depot_demand)
+            for i, q in sorted(items.items())
+        ),
+        new_demand_units=sum(q for o in more for q in o.items.values())
+        + sum(u.quantity for u in short),
+        previous_kpis=plan.kpis,
+    )
+    new = make_plan(
         situation,
         req,
         report,
         orders + more,
-        [Unserved(**_unserved_args(u)) for u in split.kept_unserved] + unserved + short,
+        split.kept_unserved + unserved + short,
         progress=say,
         states=states,
         only=everyone,
         not_before_h=at_h,
         committed=split.committed,
         docks=docks,
+        folder=where,
+        redispatch=info,
     )
-    plan.doc["scenario"]["folder"] = str(where.resolve())
-    plan.doc["redispatch"] = {
-        "at_h": at_h,
-        "from_fingerprint": old["fingerprint"],
-        "closures": [c.model_dump(mode="json") for c in closures],
-        "committed_stops": len(split.committed),
-        "loaded_kept": len(split.loaded),
-        "stuck_vehicles": stuck,
-        "added_affected": [a.model_dump(mode="json") for a in added],
-        "depots_lost": list(depots_lost),
-        # Parked ones are lost; those on the road deliver what they carry, then stop.
-        "vehicles_lost_with_depot": gone_with,
-        "goods_lost_in_depots": [
-            {"depot": dep, "demand": dem, "item": i, "quantity": q}
-            for (dep, dem), items in sorted(destroyed.items())
-            for i, q in sorted(items.items())
-        ],
-        "new_demand_units": sum(q for o in more for q in o.items.values())
-        + sum(u.quantity for u in short),
-        "previous_kpis": doc.get("kpis"),
-    }
-    if plan.doc["scenario"]["fingerprint"] != fingerprint(situation):
+    if new.plan.scenario.fingerprint != fingerprint(situation):
         raise DataError("the re-plan's scenario does not match its situation", field="plan")
-    return plan
+    return new
 
 
-def _unserved_args(u: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "point": u["point"],
-        "demand": u["demand"],
-        "item": u["item"],
-        "quantity": int(u["quantity"]),
-        "reason": u["reason"],
-        "depot": u.get("depot"),
-    }
+def _by_depot_demand(kv: tuple[tuple[str, DemandRef], object]) -> tuple[str, str, bool]:
+    (dep, dem), _ = kv
+    return dep, dem.point, dem.overflow
 
 
-def _gone(point: str, demand: str, items: dict[str, int], depot: str) -> list[Unserved]:
+def _gone(point: str, demand: DemandRef, items: Mapping[str, int], depot: str) -> list[Unserved]:
     """Goods for people who are no longer at that place (the closures moved them)."""
-    return [Unserved(point, demand, i, int(q), "shelter_changed", depot) for i, q in items.items()]
-
-
-def old_request(doc: dict[str, Any]) -> DispatchRequest:
-    """The settings a stored plan was made with."""
-    r = dict(doc.get("request") or {})
-    keys = DispatchRequest.__dataclass_fields__
-    kwargs = {k: v for k, v in r.items() if k in keys}
-    if kwargs.get("targets_h") is not None:
-        kwargs["targets_h"] = tuple(kwargs["targets_h"])
-    if isinstance(kwargs.get("receiving"), dict):
-        kwargs["receiving"] = {k: tuple(v) for k, v in kwargs["receiving"].items()}
-    try:
-        return DispatchRequest(**kwargs)
-    except TypeError as exc:
-        raise DataError(str(exc), field="request", problem_zh="计划中的参数无效") from None
+    return unserved_parts(point, [(demand, items)], UnservedReason.SHELTER_CHANGED, depot)
 
 
 def _truck_states(
@@ -453,7 +431,7 @@ def _truck_states(
         else:
             states[vid] = VehicleState(leave + sec / 3600.0)
     for vid, s in split.loaded:
-        if s["depot"] not in lost and vid not in states:
+        if s.depot not in lost and vid not in states:
             states[vid] = VehicleState(at_h)
     return states, stuck
 
@@ -461,9 +439,8 @@ def _truck_states(
 def _new_demand(
     situation: Situation,
     report: CheckReport,
-    doc: dict[str, Any],
-    split: Split,
-    destroyed: dict[tuple[str, str], dict[str, int]],
+    plan: Plan,
+    destroyed: dict[tuple[str, DemandRef], dict[str, int]],
 ) -> tuple[list[Order], list[Unserved]]:
     """Orders for needs the old plan does not cover, from the stock it left; the rest unserved.
 
@@ -472,44 +449,47 @@ def _new_demand(
     Each new unit comes from the nearest depot (straight line) still holding it after the old
     plan's allocations. Goods lost with a depot no longer cover a need.
     """
-    stops = [s for r in doc["routes"] for s in r["stops"]] + list(doc.get("committed", []))
-    covered: dict[tuple[str, str], int] = {}
+    covered: dict[tuple[DemandRef, str], int] = {}
     left: dict[str, dict[str, int]] = {
         d.id: {k: int(v) for k, v in d.stock.items()} for d in situation.network.depots
     }
-    for s in stops:
-        for dem, items in stop_parts(s):
-            for item, q in items.items():
-                covered[dem, item] = covered.get((dem, item), 0) + int(q)
-                if s["depot"] in left:
-                    left[s["depot"]][item] = left[s["depot"]].get(item, 0) - int(q)
+    for s in plan.stops():
+        for part in s.parts:
+            for item, q in part.items.items():
+                covered[part.demand, item] = covered.get((part.demand, item), 0) + int(q)
+                if s.depot in left:
+                    left[s.depot][item] = left[s.depot].get(item, 0) - int(q)
     for (_, dem), items in destroyed.items():
         for item, q in items.items():
             covered[dem, item] = covered.get((dem, item), 0) - int(q)
-    for u in doc["unserved"]:
-        key = (u["demand"], u["item"])
-        if u["reason"] in RETRY_REASONS or u["reason"] in ("no_stock", "depot_lost"):
-            covered[key] = covered.get(key, 0) + int(u["quantity"])
-        if u.get("depot") in left:
-            left[u["depot"]][u["item"]] = left[u["depot"]].get(u["item"], 0) - int(u["quantity"])
-    per: dict[tuple[str, str], dict[str, int]] = {}
+    for u in plan.unserved:
+        key = (u.demand, u.item)
+        if u.reason in RETRY_REASONS or u.reason in STOCK_REASONS:
+            covered[key] = covered.get(key, 0) + u.quantity
+        if u.depot is not None and u.depot in left:
+            left[u.depot][u.item] = left[u.depot].get(u.item, 0) - u.quantity
+    per: dict[tuple[str, DemandRef], dict[str, int]] = {}
     short: list[Unserved] = []
     burnt = list(destroyed.items())
     for d in report.problem.demands:
+        ref = DemandRef.of(d)
         for item, need in sorted(d.need.items()):
-            extra = round(need) - covered.get((d.id, item), 0)
+            extra = round(need) - covered.get((ref, item), 0)
             if extra <= 0:
                 continue
             got, missing = take_nearest(situation, left, d.id, d.place, item, extra)
             for dep, g in got.items():
-                mine = per.setdefault((dep, d.id), {})
+                mine = per.setdefault((dep, ref), {})
                 mine[item] = mine.get(item, 0) + g
-            in_lost = min(missing, sum(q.get(item, 0) for (_, dem), q in burnt if dem == d.id))
-            for qty, why in ((in_lost, "depot_lost"), (missing - in_lost, "no_stock")):
+            in_lost = min(missing, sum(q.get(item, 0) for (_, dem), q in burnt if dem == ref))
+            for qty, why in (
+                (in_lost, UnservedReason.DEPOT_LOST),
+                (missing - in_lost, UnservedReason.NO_STOCK),
+            ):
                 if qty > 0:
-                    short.append(Unserved(d.place, d.id, item, qty, why))
-    demands = {d.id: d for d in report.problem.demands}
+                    short += unserved_parts(d.place, [(ref, {item: qty})], why)
     orders = [
-        Order(dep, demands[dem].place, ((dem, items),)) for (dep, dem), items in sorted(per.items())
+        Order(dep, ref.point, ((ref, items),))
+        for (dep, ref), items in sorted(per.items(), key=_by_depot_demand)
     ]
     return orders, short

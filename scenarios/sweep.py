@@ -47,9 +47,10 @@ def check_one(area: str, seed: int, severity: str) -> dict[str, Any]:
     first = min(t.hours for t in rep.result.targets)
     # Places (people in a shelter and any overflow left in place count as one place).
     late: dict[str, int] = {}
+    place_of = {d.id: d.place for d in rep.problem.demands}
     for p in rep.result.points:
         if p.people > 0 and p.status(first) != "met":
-            place = p.id.split("#")[0]
+            place = place_of[p.id]
             late[place] = late.get(place, 0) + p.people
     # The depots the bound waits on: those whose stock, bays or trucks pinch at the first
     # target (one count per pinching rule).

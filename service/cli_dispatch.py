@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from scenarios.apply import Situation
     from scenarios.dispatch import DispatchPlan
     from scenarios.model import Affected, Closure
+    from scenarios.plan import Plan
 
 STAGES = {
     "check": ("救灾保障核查(上限)", "relief check (the bound)"),
@@ -141,8 +142,8 @@ def dispatch(
         a = load_area(area_name, crs=crs)
         situation = apply_scenario(a, sc, folder=folder, extra_floods=flood or [], crs=crs)
         plan = plan_dispatch(situation, req, folder=folder, progress=say)
-    write_outputs(situation, plan, out, lang)
-    print_plan(plan.doc, lang, show)
+    made = write_outputs(situation, plan, out, lang)
+    print_plan(made, lang, show)
     _print_outputs(out, lang)
     if pdf:
         _print_pdfs(out, lang)
@@ -264,7 +265,7 @@ def redispatch_cmd(
     from scenarios.dispatch import DispatchRequest
     from scenarios.dispatch_doc import read_plan
     from scenarios.model import Closure, load_scenario
-    from scenarios.redispatch import load_closures, old_request, redispatch
+    from scenarios.redispatch import load_closures, redispatch
 
     if out.resolve() == plan.resolve().parent:
         raise DataError(
@@ -272,13 +273,13 @@ def redispatch_cmd(
             field="--out",
             problem_zh="新计划须写入另一文件夹,原计划保持不变",
         )
-    doc = read_plan(plan)
+    old = read_plan(plan)
     closures = [c for f in closure or [] for c in load_closures(f)]
     closures += [Closure(name=n) for n in close_name or []]
     closures += [Closure(road=r) for r in close_road or []]
     closures += _parse_at(close_at or [])
     expect = load_scenario(scenario)[0] if scenario else None
-    req = old_request(doc)
+    req = old.request
     changes: dict[str, Any] = {}
     if time_limit is not None:
         changes["time_limit_s"] = time_limit
@@ -288,7 +289,7 @@ def redispatch_cmd(
         req = DispatchRequest(**{**req.__dict__, **changes})
     with _progress(lang, req.time_limit_s) as say:
         new = redispatch(
-            doc,
+            old,
             at,
             closures,
             req,
@@ -299,13 +300,16 @@ def redispatch_cmd(
             depots_lost=depot_lost or (),
         )
     assert new.situation is not None
-    write_outputs(new.situation, new, out, lang)
-    print_plan(new.doc, lang, show)
+    made = write_outputs(new.situation, new, out, lang)
+    print_plan(made, lang, show)
     _print_outputs(out, lang)
 
 
-def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lang) -> list[Path]:
-    """plan.json, routes.geojson, sheets.csv/.xlsx, the papers (.html) and map.png in ``out``."""
+def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lang) -> Plan:
+    """plan.json, routes.geojson, sheets.csv/.xlsx, the papers (.html) and map.png in ``out``.
+
+    Returns the plan as written (with its distances and each stop's roads).
+    """
     import geopandas as gpd
 
     from geodata.io import write_atomic, write_json
@@ -317,8 +321,8 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
     from service.sheets import write_sheets
 
     out.mkdir(parents=True, exist_ok=True)
-    doc = plan.doc
-    legs = route_lines(situation, doc)  # also fills distance_km
+    legs, made = route_lines(situation, plan.plan)  # adds distances and roads
+    doc = made.to_json()
     paths = [
         write_json(out / "plan.json", doc),
         write_atomic(
@@ -329,12 +333,13 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
     directory = directory_from_area(situation.area, situation.network)
     paths += write_sheets(doc, out, lang, directory=directory, legs=legs)
     # One marker per place: late when its last load is handed out after the first target.
-    first = min(t["hours"] for t in doc["kpis"]["targets"]) if doc["kpis"]["targets"] else 10.0
+    first = min(t.hours for t in made.kpis.targets) if made.kpis.targets else 10.0
     last: dict[str, float] = {}
-    for r in doc["routes"]:
-        for s in r["stops"]:
-            place = s["demand"].split("#")[0]
-            last[place] = max(last.get(place, 0.0), float(s.get("met_h", s["arrive_h"])))
+    for r in made.routes:
+        for s in r.stops:
+            place = s.people_place
+            met = s.met_h if s.met_h is not None else s.arrive_h
+            last[place] = max(last.get(place, 0.0), met)
     xy = [coords(situation, p) for p in last]
     stop_frame = gpd.GeoDataFrame(
         {
@@ -356,17 +361,17 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
     )
     edges = situation.area.roads.edges
     closed = edges[situation.hazards.conditions.closed] if len(edges) else None
-    k = doc["kpis"]["targets"][0]
-    bound = doc["kpis"]["relief_check_targets"]
-    sc = doc["scenario"]
-    title = pick(sc["name_zh"] or sc["name"], sc["name"], lang) + "\n"
+    k = made.kpis.targets[0]
+    bound = made.kpis.relief_check_targets
+    sc = made.scenario
+    title = pick(sc.name_zh or sc.name, sc.name, lang) + "\n"
     if bound:
-        row = {"hours": k["hours"], "share_met": bound[0]["share_met"]}
-        title += both_figures({**row, "plan_share_met": k["share_met"]}, lang)
+        row = {"hours": k.hours, "share_met": bound[0].share_met}
+        title += both_figures({**row, "plan_share_met": k.share_met}, lang)
     else:
         title += pick(
-            f"调度计划 {k['hours']:g} 小时满足 {k['share_met']:.1%}",
-            f"dispatch plan: {k['share_met']:.1%} met by {k['hours']:g} h",
+            f"调度计划 {k.hours:g} 小时满足 {k.share_met:.1%}",
+            f"dispatch plan: {k.share_met:.1%} met by {k.hours:g} h",
             lang,
         )
     route_map(
@@ -380,31 +385,32 @@ def write_outputs(situation: Situation, plan: DispatchPlan, out: Path, lang: Lan
         closed=closed,
         lang=lang,
         roads=situation.area.roads.edges,
-        when=when_text(str(sc.get("report_time") or ""), lang),
+        when=when_text(sc.report_time, lang),
         source=situation.area.path.name,
     )
-    return [*paths, out / "map.png"]
+    paths.append(out / "map.png")
+    return made
 
 
-def print_plan(doc: dict[str, Any], lang: Lang, show: int) -> None:
+def print_plan(plan: Plan, lang: Lang, show: int) -> None:
     """KPIs next to the relief check, late stops and unserved goods, as terminal tables."""
-    from service.sheets import reason_label
+    from service.sheets_text import reason_label
 
-    k = doc["kpis"]
-    sc = doc["scenario"]
+    k = plan.kpis
+    sc = plan.scenario
     head = pick("调度计划", "Dispatch plan", lang)
-    console.print(f"[bold]{head}[/]: {sc['name_zh'] or sc['name']} ({sc['area']})")
-    if "redispatch" in doc:
-        r = doc["redispatch"]
+    console.print(f"[bold]{head}[/]: {sc.name_zh or sc.name} ({sc.area})")
+    r = plan.redispatch
+    if r is not None:
         console.print(
             pick(
-                f"重新调度:第 {r['at_h']:g} 小时,新增封闭 {len(r['closures'])} 处;"
-                f"已出发 {r['committed_stops']} 趟照常送达,已装车 {r['loaded_kept']} 趟保留,"
-                f"无法返回 {len(r['stuck_vehicles'])}",
-                f"re-dispatch at {r['at_h']:g} h after {len(r['closures'])} closure(s): "
-                f"{r['committed_stops']} trips under way delivered as planned, "
-                f"{r['loaded_kept']} loaded trucks kept, "
-                f"{len(r['stuck_vehicles'])} cannot get home",
+                f"重新调度:第 {r.at_h:g} 小时,新增封闭 {len(r.closures)} 处;"
+                f"已出发 {r.committed_stops} 趟照常送达,已装车 {r.loaded_kept} 趟保留,"
+                f"无法返回 {len(r.stuck_vehicles)}",
+                f"re-dispatch at {r.at_h:g} h after {len(r.closures)} closure(s): "
+                f"{r.committed_stops} trips under way delivered as planned, "
+                f"{r.loaded_kept} loaded trucks kept, "
+                f"{len(r.stuck_vehicles)} cannot get home",
                 lang,
             )
         )
@@ -415,49 +421,47 @@ def print_plan(doc: dict[str, Any], lang: Lang, show: int) -> None:
         pick("任何计划至多(核查上限)", "no plan can meet more than", lang), justify="right"
     )
     t.add_column(pick("差距(百分点)", "gap (points)", lang), justify="right")
-    if "redispatch" in doc and doc["redispatch"].get("previous_kpis"):
+    previous = r.previous_kpis if r is not None else None
+    if previous is not None:
         t.add_column(pick("原计划", "previous plan", lang), justify="right")
-    check = {x["hours"]: x for x in k["relief_check_targets"]}
-    prev = {
-        x["hours"]: x
-        for x in (doc.get("redispatch", {}).get("previous_kpis") or {}).get("targets", [])
-    }
-    for x in k["targets"]:
-        b = check.get(x["hours"])
+    check = {x.hours: x for x in k.relief_check_targets}
+    prev = {x.hours: x for x in previous.targets} if previous is not None else {}
+    for x in k.targets:
+        b = check.get(x.hours)
         row = [
-            f"{x['hours']:g} h",
-            f"{x['people_met']:,} ({x['share_met']:.1%})",
-            f"{b['people_met']:,} ({b['share_met']:.1%})" if b else "–",
-            f"{100 * (b['share_met'] - x['share_met']):.1f}" if b else "–",
+            f"{x.hours:g} h",
+            f"{x.people_met:,} ({x.share_met:.1%})",
+            f"{b.people_met:,} ({b.share_met:.1%})" if b else "–",
+            f"{100 * (b.share_met - x.share_met):.1f}" if b else "–",
         ]
-        if prev:
-            p = prev.get(x["hours"])
-            row.append(f"{p['share_met']:.1%}" if p else "–")
+        if previous is not None:
+            p = prev.get(x.hours)
+            row.append(f"{p.share_met:.1%}" if p else "–")
         t.add_row(*row)
     console.print(t)
     facts = Table(show_header=False)
     for zh, en, value in (
-        ("使用车辆", "vehicles used", f"{k['vehicles_used']}"),
-        ("趟次/停靠", "trips / stops", f"{k['trips']} / {k['stops']}"),
-        ("晚到停靠", "late stops", f"{k['late_stops']}"),
-        ("行驶", "driving", f"{k['drive_h']:,.1f} h, {k.get('distance_km', 0):,.0f} km"),
-        ("转运(舟艇/直升机)", "boat/air transfers", f"{k['transfers']}"),
-        ("求解方法", "engine", f"{k['engine']} ({k['solve_s']} s)"),
+        ("使用车辆", "vehicles used", f"{k.vehicles_used}"),
+        ("趟次/停靠", "trips / stops", f"{k.trips} / {k.stops}"),
+        ("晚到停靠", "late stops", f"{k.late_stops}"),
+        ("行驶", "driving", f"{k.drive_h:,.1f} h, {k.distance_km or 0:,.0f} km"),
+        ("转运(舟艇/直升机)", "boat/air transfers", f"{k.transfers}"),
+        ("求解方法", "engine", f"{k.engine} ({k.solve_s} s)"),
     ):
         facts.add_row(pick(zh, en, lang), value)
     console.print(facts)
-    if doc["late"][:show]:
+    if plan.late[:show]:
         late = Table(title=pick("晚到停靠(前若干)", "Late stops (first few)", lang))
         for col in (("车辆", "vehicle"), ("地点", "place"), ("满足时刻", "met at")):
             late.add_column(pick(*col, lang))
-        for x in sorted(doc["late"], key=lambda x: -x["met_h"])[:show]:
-            late.add_row(x["vehicle"], x["demand"], f"{x['met_h']:.2f} h")
+        for lt in sorted(plan.late, key=lambda lt: -lt.met_h)[:show]:
+            late.add_row(lt.vehicle, lt.demand.label(), f"{lt.met_h:.2f} h")
         console.print(late)
-    if k["unserved_units_by_reason"]:
+    if k.unserved_units_by_reason:
         un = Table(title=pick("未送达物资(按原因)", "Goods not delivered, by reason", lang))
         un.add_column(pick("原因", "reason", lang))
         un.add_column(pick("件数", "units", lang), justify="right")
-        for reason, n in k["unserved_units_by_reason"].items():
+        for reason, n in k.unserved_units_by_reason.items():
             un.add_row(reason_label(reason, lang), f"{n:,}")
         console.print(un)
 

@@ -198,7 +198,7 @@ def print_score(doc: dict[str, Any], lang: Lang) -> None:
             c.add_row(
                 f"{x['decision'] + 1}/{x['trip'] + 1}" if late else "-",
                 x.get("vehicle", "-"),
-                ", ".join(d["demand"] for d in x["demands"][:3]),
+                ", ".join(_demand_label(d["demand"]) for d in x["demands"][:3]),
                 f"{x['people_hours']:,.0f}",
                 pick("送达晚于优化方案", "later than the optimiser", lang)
                 if late
@@ -208,7 +208,12 @@ def print_score(doc: dict[str, Any], lang: Lang) -> None:
 
 
 def _reason(key: str, lang: Lang) -> str:
-    from service.sheets_text import REASONS
+    from service.sheets_text import reason_label
 
-    zh, en = REASONS.get(key, (key, key))
-    return pick(zh, en, lang)
+    return reason_label(key, lang)
+
+
+def _demand_label(demand: dict[str, Any]) -> str:
+    from scenarios.plan import DemandRef
+
+    return DemandRef.model_validate(demand).label()

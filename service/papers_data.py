@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from service.papers_places import Directory, Place
-from service.sheets_rows import _late_index, check_plan
+from service.sheets_rows import _late_index, check_plan, demand_label, stop_demand
 from service.sheets_text import report_time
 
 Line = tuple[tuple[float, float], ...]
@@ -279,12 +279,12 @@ def _visits(
         transfer = last.get("transfer") or {}
         via = last.get("via") or {}
         final = directory.get(str(transfer["to"])) if transfer.get("to") else None
-        demands = tuple(str(p.get("demand", "")) for s in group for p in (s.get("parts") or [s]))
+        demands = tuple(demand_label(p.get("demand")) for s in group for p in s.get("parts") or [])
         missed: set[float] = set()
         for s in group:
             met = _num(s.get("met_h"))
             if met is not None:
-                key = (vehicle, str(s.get("demand", s.get("point", ""))), round(met, 3))
+                key = (vehicle, stop_demand(s), round(met, 3))
                 missed.update(late.get(key, ()))
         mets = [m for m in (_num(s.get("met_h")) for s in group) if m is not None]
         kgs = [_num(s.get("kg")) for s in group]
@@ -456,7 +456,7 @@ def _receipts(
     """Per place that receives goods, its expected arrivals by time."""
     people: dict[str, int] = defaultdict(int)
     for d in doc.get("demands") or []:
-        people[str(d.get("point", ""))] += int(d.get("people") or 0)
+        people[str((d.get("demand") or {}).get("point", ""))] += int(d.get("people") or 0)
     arrivals: dict[str, list[Arrival]] = defaultdict(list)
     for sheet in sheets:
         for v in sheet.visits:

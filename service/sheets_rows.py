@@ -84,6 +84,21 @@ def _num(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
+def demand_label(value: object) -> str:
+    """A plan's demand (``{"point", "overflow"}``) as a sheet names it; "" if none."""
+    from scenarios.plan import DemandRef
+
+    if isinstance(value, Mapping):
+        return DemandRef.model_validate(value).label()
+    return "" if value is None else str(value)
+
+
+def stop_demand(raw: Mapping[str, Any]) -> str:
+    """The first demand a stop carries goods for, as a sheet names it."""
+    parts = raw.get("parts") or []
+    return demand_label(parts[0].get("demand")) if parts else str(raw.get("point", ""))
+
+
 def _late_index(doc: Mapping[str, Any]) -> dict[tuple[str, str, float], tuple[float, ...]]:
     """Missed targets of each late stop, by (vehicle, demand, met_h)."""
     out: dict[tuple[str, str, float], tuple[float, ...]] = {}
@@ -91,7 +106,10 @@ def _late_index(doc: Mapping[str, Any]) -> dict[tuple[str, str, float], tuple[fl
         met = _num(row.get("met_h"))
         if met is None:
             continue
-        key = (str(row.get("vehicle", "")), str(row.get("demand", row.get("point", ""))))
+        key = (
+            str(row.get("vehicle", "")),
+            demand_label(row.get("demand")) or str(row.get("point", "")),
+        )
         out[(*key, round(met, 3))] = tuple(float(t) for t in row.get("missed_targets_h", []))
     return out
 
@@ -104,10 +122,10 @@ def _stop(
 ) -> Stop:
     """Flatten one stop record of ``route`` (or of a committed stop, ``route`` = itself)."""
     point = str(raw.get("point", ""))
-    demand = str(raw.get("demand", point))
+    demand = stop_demand(raw)
     transfer = raw.get("transfer") or None
     via = raw.get("via") or None
-    destination = str((transfer or {}).get("to") or demand.split("#")[0] or point)
+    destination = str((transfer or {}).get("to") or raw.get("place") or point)
     vehicle = str(route.get("vehicle", ""))
     met = _num(raw.get("met_h"))
     missed = late.get((vehicle, demand, round(met, 3))) if met is not None else None
@@ -294,6 +312,8 @@ def unserved_table(doc: Mapping[str, Any], lang: Lang) -> tuple[list[str], list[
             value = row.get(k)
             if k == "item" and value is not None:
                 value = item_name(str(value), lang)
+            elif k == "demand":
+                value = demand_label(value)
             elif k == "reason" and value is not None:
                 value = reason_label(str(value), lang)
             cells.append(_cell(value, lang))

@@ -104,25 +104,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "arrive_h_at": ("到达时刻", "Arrive at"),
 }
 
-#: Reasons a dispatch plan gives for units it does not deliver.
-REASONS: dict[str, tuple[str, str]] = {
-    "no_vehicle": ("储备库无车辆", "no vehicle at the depot"),
-    "no_vehicle_in_time": ("运力不足,无车辆按时送达", "no vehicle in time"),
-    "depot_closed": ("储备库关闭(车辆无法出库)", "depot closed"),
-    "cut_off": ("被洪水阻断,车辆与转运均无法到达", "cut off (no road, air or boat route)"),
-    "too_big_for_vehicles": ("单件超出所有车辆载重或容积", "a unit too big for every vehicle"),
-    "over_capacity": ("避难场所容量不足", "shelters over capacity"),
-    "no_stock": ("库存不足", "no stock"),
-    "receiving_window": ("避难场所接收时段内无法送达", "outside the shelter's receiving hours"),
-    "shelter_changed": ("道路封闭后人员转往其他避难场所", "people moved to another shelter"),
-    "depot_lost": ("储备库损毁,其他储备库无法补足", "depot lost; no other depot can replace it"),
-    # Reasons of a drill's player plan (scenarios/drill.py).
-    "not_dispatched": ("未派车", "not dispatched"),
-    "unreachable": ("道路中断,车辆无法到达", "road cut, not reached"),
-    "vehicle_stuck": ("车辆受困,无法执行后续车次", "vehicle stuck, later trips not driven"),
-}
-#: Prefix of re-dispatch reasons for goods already on a truck.
-ON_BOARD = ("在途车辆:", "on board: ")
 
 MODES: dict[str, tuple[str, str]] = {
     "road": ("公路", "road"),
@@ -182,11 +163,10 @@ def engine_label(engine: str, lang: Lang) -> str:
 
 
 def reason_label(reason: str, lang: Lang) -> str:
-    """An unserved reason code in words; unknown codes are printed as they are."""
-    if reason.startswith("on_board_"):
-        zh, en = REASONS.get(reason.removeprefix("on_board_"), (reason, reason))
-        return pick(ON_BOARD[0] + zh, ON_BOARD[1] + en, lang)
-    return pick(*REASONS.get(reason, (reason, reason)), lang)
+    """An unserved reason code in words (:mod:`scenarios.plan`'s labels)."""
+    from scenarios.plan import reason_labels
+
+    return pick(*reason_labels(reason), lang)
 
 
 def item_name(item_id: str, lang: Lang) -> str:

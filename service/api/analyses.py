@@ -89,7 +89,7 @@ def check(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, 
             situation,
             DispatchRequest(time_limit_s=seconds, targets_h=tuple(targets) if targets else None),
             report=rep,
-        ).doc
+        ).plan
     return {
         "report": rep.to_json(plan),
         "points": geojson(rep.points_frame(plan)),
@@ -110,24 +110,25 @@ def dispatch(request: dict[str, Any], area: Area, progress: Progress) -> dict[st
     opts.pop("plan_seconds", None)
     if opts.get("targets_h") is not None:
         opts["targets_h"] = tuple(opts["targets_h"])
-    plan = plan_dispatch(situation, DispatchRequest(**opts), progress=progress)
-    legs = route_lines(situation, plan.doc)
-    return {"plan": plan.doc, "routes": geojson(legs), **_flood(situation)}
+    made = plan_dispatch(situation, DispatchRequest(**opts), progress=progress)
+    legs, plan = route_lines(situation, made.plan)
+    return {"plan": plan.to_json(), "routes": geojson(legs), **_flood(situation)}
 
 
 def redispatch(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
     """Re-plan a finished dispatch job's plan at an hour (``service.api.routes_duty``)."""
     from scenarios.model import Affected, Closure
-    from scenarios.redispatch import old_request
+    from scenarios.plan import Plan
     from scenarios.redispatch import redispatch as replan
 
     progress("scenario", 0.05)
     doc = json.loads(Path(request["plan_file"]).read_text(encoding="utf-8"))["plan"]
-    req = old_request(doc)
+    old = Plan.from_json(doc, source="plan_file")
+    req = old.request
     opts = {k: v for k, v in request.get("options", {}).items() if v is not None}
     req = dataclasses.replace(req, **opts)
     new = replan(
-        doc,
+        old,
         float(request["at_h"]),
         [Closure.model_validate(c) for c in request.get("closures", [])],
         req,
@@ -138,8 +139,8 @@ def redispatch(request: dict[str, Any], area: Area, progress: Progress) -> dict[
         depots_lost=list(request.get("depots_lost", [])),
     )
     assert new.situation is not None
-    legs = route_lines(new.situation, new.doc)
-    return {"plan": new.doc, "routes": geojson(legs), **_flood(new.situation)}
+    legs, plan = route_lines(new.situation, new.plan)
+    return {"plan": plan.to_json(), "routes": geojson(legs), **_flood(new.situation)}
 
 
 def site(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
@@ -163,7 +164,7 @@ def exercise(request: dict[str, Any], area: Area, progress: Progress) -> dict[st
         opts["targets_h"] = tuple(opts["targets_h"])
     progress("exercise", 0.1)
     rep = run_exercise(area(request["area"]), sc, folder=LIBRARY, request=DispatchRequest(**opts))
-    return {**rep.to_json(), "plan": rep.steps[-1].doc}
+    return {**rep.to_json(), "plan": rep.steps[-1].plan.to_json()}
 
 
 def drill_score(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:

@@ -16,9 +16,10 @@ from geodata.area import load_area
 from scenarios.apply import apply_scenario
 from scenarios.check import run_check
 from scenarios.dispatch import DispatchRequest, allocate, plan_dispatch
-from scenarios.dispatch_doc import read_plan, stop_parts
+from scenarios.dispatch_doc import read_plan
 from scenarios.dispatch_geo import route_lines
 from scenarios.model import Affected, Closure, Fleet, load_scenario
+from scenarios.plan import DemandRef, Plan, Route, Stop, Unserved
 from scenarios.redispatch import load_closures, redispatch, split_plan
 from solver.errors import DataError
 from tests.conftest import TINY
@@ -36,22 +37,33 @@ def situation(area, **changes):
     return apply_scenario(area, sc.model_copy(update=changes), folder=TINY)
 
 
+def dem(record):
+    """A plan.json demand as a key: (point, overflow)."""
+    return record["point"], record["overflow"]
+
+
 def delivered(doc):
     """Units per (demand, item) in routes and committed stops."""
-    out: dict[tuple[str, str], int] = {}
+    out: dict[tuple[tuple[str, bool], str], int] = {}
     stops = [s for r in doc["routes"] for s in r["stops"]] + doc["committed"]
     for s in stops:
-        for demand, items in stop_parts(s):
-            for item, q in items.items():
-                out[demand, item] = out.get((demand, item), 0) + q
+        for part in s["parts"]:
+            for item, q in part["items"].items():
+                key = (dem(part["demand"]), item)
+                out[key] = out.get(key, 0) + q
     return out
 
 
 def unserved(doc):
-    out: dict[tuple[str, str], int] = {}
+    out: dict[tuple[tuple[str, bool], str], int] = {}
     for u in doc["unserved"]:
-        out[u["demand"], u["item"]] = out.get((u["demand"], u["item"]), 0) + u["quantity"]
+        key = (dem(u["demand"]), u["item"])
+        out[key] = out.get(key, 0) + u["quantity"]
     return out
+
+
+def first_demand(stop):
+    return dem(stop["parts"][0]["demand"])
 
 
 def test_plan_meets_needs_and_keeps_capacity(tiny):
@@ -89,13 +101,15 @@ def test_every_unit_is_delivered_or_listed(tiny):
     sit = situation(tiny)
     report = run_check(sit)
     orders, unplaced = allocate(sit, report, sit.scenario.targets_h)
-    want: dict[tuple[str, str], int] = {}
+    want: dict[tuple[tuple[str, bool], str], int] = {}
     for o in orders:
         for demand, items in o.parts:
             for item, q in items.items():
-                want[demand, item] = want.get((demand, item), 0) + q
+                key = ((demand.point, demand.overflow), item)
+                want[key] = want.get(key, 0) + q
     for u in unplaced:
-        want[u.demand, u.item] = want.get((u.demand, u.item), 0) + u.quantity
+        key = ((u.demand.point, u.demand.overflow), u.item)
+        want[key] = want.get(key, 0) + u.quantity
     doc = plan_dispatch(sit, FAST, report=report).doc
     got = delivered(doc)
     for k, v in unserved(doc).items():
@@ -149,8 +163,8 @@ def test_bad_requests_name_the_field():
 
 def test_route_lines_follow_roads_and_fill_distances(tiny):
     sit = situation(tiny)
-    doc = plan_dispatch(sit, FAST).doc
-    legs = route_lines(sit, doc)
+    legs, made = route_lines(sit, plan_dispatch(sit, FAST).plan)
+    doc = made.to_json()
     assert set(legs["vehicle"]) == {r["vehicle"] for r in doc["routes"]}
     assert (legs["distance_km"] > 0).all()
     # Road legs are at least as long as the straight line between their ends.
@@ -199,19 +213,21 @@ def test_edited_or_foreign_plans_are_refused(plan_file, tmp_path):
 def test_redispatch_keeps_what_is_done(tiny, plan_file):
     """Trips that left before the cut stay exactly as planned; the rest is re-planned no
     earlier than the cut, and every unit is still delivered or listed."""
-    doc = read_plan(plan_file)
+    old = read_plan(plan_file)
+    doc = old.to_json()
     legs = sorted(s["leave_h"] for r in doc["routes"] for s in r["stops"])
     at = (legs[0] + legs[-1]) / 2 if legs[0] < legs[-1] else legs[0]
-    split = split_plan(doc, at)
-    new = redispatch(doc, at, [], FAST, area=tiny).doc
-    kept = {(s["vehicle"], s["demand"], s["arrive_h"]) for s in new["committed"]}
+    split = split_plan(old, at)
+    new = redispatch(old, at, [], FAST, area=tiny).doc
+    kept = {(s["vehicle"], first_demand(s), s["arrive_h"]) for s in new["committed"]}
     before = {
-        (r["vehicle"], s["demand"], s["arrive_h"])
+        (r["vehicle"], first_demand(s), s["arrive_h"])
         for r in doc["routes"]
         for s in r["stops"]
         if s["leave_h"] <= at
     }
-    assert kept == before == {(s["vehicle"], s["demand"], s["arrive_h"]) for s in split.committed}
+    committed = [s.model_dump() for s in split.committed]
+    assert kept == before == {(s["vehicle"], first_demand(s), s["arrive_h"]) for s in committed}
     for r in new["routes"]:
         assert all(s["leave_h"] >= at - 1e-3 for s in r["stops"])
         assert all(s["load_start_h"] >= at - 1e-3 or s["bay"] is None for s in r["stops"])
@@ -228,12 +244,13 @@ def test_redispatch_keeps_what_is_done(tiny, plan_file):
 
 def test_redispatch_after_a_closure_is_never_faster(tiny, plan_file):
     """Closing the roads next to the shelter at hour 0 can only delay deliveries."""
-    doc = read_plan(plan_file)
+    old = read_plan(plan_file)
+    doc = old.to_json()
     shelter = doc["routes"][0]["stops"][0]["point"]
     area = tiny
     xy = next((p.lon, p.lat) for p in area.network.points if p.id == shelter)
-    base = redispatch(doc, 0.0, [], FAST, area=area).doc
-    cut = redispatch(doc, 0.0, [Closure(at=xy)], FAST, area=area).doc
+    base = redispatch(old, 0.0, [], FAST, area=area).doc
+    cut = redispatch(old, 0.0, [Closure(at=xy)], FAST, area=area).doc
     first = {t["hours"]: t["people_met"] for t in base["kpis"]["targets"]}
     after = {t["hours"]: t["people_met"] for t in cut["kpis"]["targets"]}
     assert all(after[h] <= first[h] for h in first)
@@ -277,20 +294,27 @@ def test_closure_files(tmp_path):
 
 
 def _stop(trip, start, leave, arrive, point="S1", items=None, back=None):
-    return {
-        "point": point,
-        "place": point,
-        "demand": point,
-        "depot": "D1",
-        "trip": trip,
-        "load_start_h": start,
-        "loaded_by_h": leave,
-        "leave_h": leave,
-        "arrive_h": arrive,
-        "depart_h": arrive + 0.5,
-        "back_h": arrive + 1.5 if back is None else back,
-        "items": items or {"food": 10},
-    }
+    items = items or {"food": 10}
+    return Stop(
+        point=point,
+        place=point,
+        parts=({"demand": {"point": point}, "items": items},),
+        depot="D1",
+        trip=trip,
+        load_start_h=start,
+        loaded_by_h=leave,
+        leave_h=leave,
+        arrive_h=arrive,
+        depart_h=arrive + 0.5,
+        back_h=arrive + 1.5 if back is None else back,
+        items=items,
+    )
+
+
+def _route(vehicle, start_h, *stops):
+    return Route(
+        vehicle=vehicle, vehicle_class="light", depot="D1", start="D1", start_h=start_h, stops=stops
+    )
 
 
 def test_split_plan_gives_each_trip_one_fate():
@@ -298,51 +322,30 @@ def test_split_plan_gives_each_trip_one_fate():
     truck back home before the cut is free; a truck loading keeps its goods on board (its
     bay busy until loaded); a trip not yet loading and goods not delivered in time return
     to the pool."""
-    doc = {
-        "committed": [],
-        "unserved": [
-            {
-                "point": "S2",
-                "demand": "S2",
-                "item": "water",
-                "quantity": 7,
-                "reason": "no_vehicle_in_time",
-                "depot": "D1",
-            }
-        ],
-        "routes": [
-            {
-                "vehicle": "A",
-                "depot": "D1",
-                "start_h": 1.0,
-                "stops": [_stop(1, 1.0, 2.0, 3.0), _stop(2, 3.0, 4.0, 5.5, "S2")],
-            },
-            {
-                "vehicle": "C",
-                "depot": "D1",
-                "start_h": 1.0,
-                "stops": [_stop(1, 1.0, 2.0, 2.5, back=3.0)],
-            },
-            {
-                "vehicle": "L",
-                "depot": "D1",
-                "start_h": 4.5,
-                "stops": [_stop(1, 4.5, 6.0, 7.0, "S2", {"water": 3})],
-            },
-            {
-                "vehicle": "D",
-                "depot": "D1",
-                "start_h": 6.0,
-                "stops": [_stop(1, 6.0, 7.0, 8.0, "S2", {"water": 5})],
-            },
-        ],
-    }
-    split = split_plan(doc, 5.0)
-    assert {(s["vehicle"], s["trip"]) for s in split.committed} == {("A", 1), ("A", 2), ("C", 1)}
+    late = Unserved(
+        point="S2",
+        demand={"point": "S2"},
+        item="water",
+        quantity=7,
+        reason="no_vehicle_in_time",
+        depot="D1",
+    )
+    plan = Plan.model_construct(
+        committed=(),
+        unserved=(late,),
+        routes=(
+            _route("A", 1.0, _stop(1, 1.0, 2.0, 3.0), _stop(2, 3.0, 4.0, 5.5, "S2")),
+            _route("C", 1.0, _stop(1, 1.0, 2.0, 2.5, back=3.0)),
+            _route("L", 4.5, _stop(1, 4.5, 6.0, 7.0, "S2", {"water": 3})),
+            _route("D", 6.0, _stop(1, 6.0, 7.0, 8.0, "S2", {"water": 5})),
+        ),
+    )
+    split = split_plan(plan, 5.0)
+    assert {(s.vehicle, s.trip) for s in split.committed} == {("A", 1), ("A", 2), ("C", 1)}
     assert split.out == {"A": ("D1", "S2", 6.0)}  # unloading at S2 until 6 h, then back
     assert split.home == {"C": ("D1", 3.0)}
     assert [v for v, _ in split.loaded] == ["L"] and split.bays_busy == {"D1": [6.0]}
-    assert split.pool == {("D1", "S2"): {"water": 12}}
+    assert split.pool == {("D1", DemandRef(point="S2")): {"water": 12}}
 
 
 def test_whole_units_keep_totals_and_stock(tiny):
@@ -377,14 +380,16 @@ def test_orders_and_unplaced_add_up_to_the_needs(tiny):
     sit = situation(tiny)
     report = run_check(sit)
     orders, unplaced = allocate(sit, report, sit.scenario.targets_h)
-    total: dict[tuple[str, str], int] = {}
+    total: dict[tuple[DemandRef, str], int] = {}
     for o in orders:
         for demand, items in o.parts:
             for item, q in items.items():
                 total[demand, item] = total.get((demand, item), 0) + q
     for u in unplaced:
         total[u.demand, u.item] = total.get((u.demand, u.item), 0) + u.quantity
-    need = {(d.id, i): q for d in report.problem.demands for i, q in d.need.items() if q > 0}
+    need = {
+        (DemandRef.of(d), i): q for d in report.problem.demands for i, q in d.need.items() if q > 0
+    }
     assert total == need
 
 
@@ -426,8 +431,8 @@ def test_load_share_cuts_loads(tiny):
 def test_stops_name_the_roads_driven(tiny):
     """Each delivery leg names the grid roads it follows (the sheets' route description)."""
     sit = situation(tiny)
-    doc = plan_dispatch(sit, FAST).doc
-    legs = route_lines(sit, doc)
+    legs, made = route_lines(sit, plan_dispatch(sit, FAST).plan)
+    doc = made.to_json()
     grid = set(tiny.roads.edges["name"])
     stops = [s for r in doc["routes"] for s in r["stops"]]
     assert stops and all(s["roads"] and set(s["roads"]) <= grid for s in stops)
@@ -457,8 +462,9 @@ def test_receiving_hours_are_kept(tiny):
 def test_redispatch_serves_new_people_from_stock_left(tiny, plan_file):
     """40 more people reported at P4 at hour 1: their shelter's extra needs are planned from
     the stock the old plan left (or listed no_stock), and the old plan's goods all stay."""
-    doc = read_plan(plan_file)
-    new = redispatch(doc, 1.0, [], FAST, area=tiny, added=[Affected(point="P4", people=40)]).doc
+    old = read_plan(plan_file)
+    doc = old.to_json()
+    new = redispatch(old, 1.0, [], FAST, area=tiny, added=[Affected(point="P4", people=40)]).doc
     old_units = sum(delivered(doc).values()) + sum(unserved(doc).values())
     new_units = sum(delivered(new).values()) + sum(unserved(new).values())
     assert new["redispatch"]["new_demand_units"] > 0
@@ -540,19 +546,29 @@ def test_cut_off_village_is_served_by_boat(tiny):
     from scenarios.dispatch_shuttle import Shuttle, plan_transfers
 
     crafts = Shuttle.fleet(sit)
-    busy = [{"transfer": {**via[0]["transfer"], "start_h": 0.0, "arrive_h": 50.0}}]
-    again = plan_transfers(sit, [{"vehicle": "x", "stops": [dict(via[0])]}], crafts, busy=busy)
-    assert again[0]["start_h"] >= 100.0
+    stop = Stop.model_validate(via[0])
+    assert stop.transfer is not None
+    busy = [
+        stop.model_copy(
+            update={"transfer": stop.transfer.model_copy(update={"start_h": 0.0, "arrive_h": 50.0})}
+        )
+    ]
+    route = Route(
+        vehicle="x", vehicle_class="light", depot="D1", start="D1", start_h=0.0, stops=(stop,)
+    )
+    _, again = plan_transfers(sit, [route], crafts, busy=busy)
+    assert again[0].start_h >= 100.0
 
 
 def test_crews_keep_their_shift_in_a_replan(tiny, plan_file):
     """A re-plan late in the day does not hand a crew a fresh shift: every vehicle that
     drove before is back by its original shift end, or its goods are listed."""
-    doc = read_plan(plan_file)
+    old = read_plan(plan_file)
+    doc = old.to_json()
     ends = {r["vehicle"]: r["shift_end_h"] for r in doc["routes"]}
     for at in (min(ends.values()) - 3, max(ends.values()) - 0.5):
         added = [Affected(point="P4", people=40)]
-        new = redispatch(doc, at, [], FAST, area=tiny, added=added).doc
+        new = redispatch(old, at, [], FAST, area=tiny, added=added).doc
         assert new["redispatch"]["new_demand_units"] > 0
         again = [r for r in new["routes"] if r["vehicle"] in ends]
         for r in again:
@@ -569,8 +585,9 @@ def test_report_with_a_plan_adds_up(tiny):
     up to the plan's figure (to rounding), which is never above the bound."""
     sit = situation(tiny, fleet=Fleet(available_share=0.5))
     report = run_check(sit)
-    doc = plan_dispatch(sit, FAST, report=report).doc
-    rep = report.to_json(doc)
+    made = plan_dispatch(sit, FAST, report=report)
+    doc = made.doc
+    rep = report.to_json(made.plan)
     for k, target in enumerate(rep["targets"]):
         planned = doc["kpis"]["targets"][k]
         assert target["plan_people_met"] == planned["people_met"] <= target["people_met"]

@@ -250,20 +250,26 @@ def test_played_trips_keep_the_rules_and_the_books_close(book, raw):
                     old.visits,
                     old.back_h,
                 )
-    doc = b.plan_doc(runs, report)
+    doc = b.plan_of(runs, report).to_json()
     ordered = sum(q for r in runs for k in r.visits for q in r.stops[k].items.values())
     delivered = sum(q for rt in doc["routes"] for s in rt["stops"] for q in s["items"].values())
     assert delivered == ordered
-    got: dict[tuple[str, str], int] = {}
+    got: dict[tuple[str, bool, str], int] = {}
     for rt in doc["routes"]:
         for s in rt["stops"]:
-            for item, q in s["items"].items():
-                got[s["demand"], item] = got.get((s["demand"], item), 0) + q
-    short = {(u["demand"], u["item"]): u["quantity"] for u in doc["unserved"]}
+            for part in s["parts"]:
+                for item, q in part["items"].items():
+                    key = (part["demand"]["point"], part["demand"]["overflow"], item)
+                    got[key] = got.get(key, 0) + q
+    short = {
+        (u["demand"]["point"], u["demand"]["overflow"], u["item"]): u["quantity"]
+        for u in doc["unserved"]
+    }
     for d in report.problem.demands:
         for item, need in d.need.items():
-            assert got.get((d.id, item), 0) + short.get((d.id, item), 0) >= round(need)
-            assert short.get((d.id, item), 0) == max(0, round(need) - got.get((d.id, item), 0))
+            key = (d.place, d.overflow, item)
+            assert got.get(key, 0) + short.get(key, 0) >= round(need)
+            assert short.get(key, 0) == max(0, round(need) - got.get(key, 0))
 
 
 def test_goods_that_could_not_be_delivered_go_back_into_stock(tiny_gpkg):
@@ -412,7 +418,7 @@ def test_a_dispatch_plan_played_as_a_drill_meets_what_it_reported(tiny_gpkg):
         }
     )
     runs = book.play([Submitted(0.0, "p", decision)])
-    doc = book.plan_doc(runs, run_check(book.final))
+    doc = book.plan_of(runs, run_check(book.final)).to_json()
     played = {t["hours"]: t["people_met"] for t in doc["kpis"]["targets"]}
     for t in plan["kpis"]["targets"]:
         assert played[t["hours"]] == t["people_met"]

@@ -18,6 +18,12 @@ from tests.conftest import TINY
 FAST = DispatchRequest(time_limit_s=1.0, engine="greedy")
 
 
+def dem(stop):
+    """The first demand a plan.json stop carries goods for, as (point, overflow)."""
+    d = stop["parts"][0]["demand"]
+    return d["point"], d["overflow"]
+
+
 def test_injects_are_checked():
     sc, _ = load_scenario(TINY / "exercise.yaml")
     raw = sc.model_dump(mode="json")
@@ -45,8 +51,8 @@ def test_exercise_replans_at_each_inject(tiny_gpkg):
     assert steps[1]["closures"] == 1 and steps[2]["added_people"] == 40
     people = [d.doc["kpis"]["targets"][0]["people_total"] for d in rep.steps]
     assert people == [200, 200, 240]
-    kept = {(s["vehicle"], s["demand"], s["arrive_h"]) for s in rep.steps[2].doc["committed"]}
-    before = {(s["vehicle"], s["demand"], s["arrive_h"]) for s in rep.steps[1].doc["committed"]}
+    kept = {(s["vehicle"], dem(s), s["arrive_h"]) for s in rep.steps[2].doc["committed"]}
+    before = {(s["vehicle"], dem(s), s["arrive_h"]) for s in rep.steps[1].doc["committed"]}
     assert before <= kept
 
 
@@ -103,11 +109,11 @@ def test_a_lost_depot_takes_its_stock_and_fleet(tiny_gpkg, at_h):
     later = [s for r in end["routes"] for s in r["stops"] if s["leave_h"] > at_h]
     assert all(s["depot"] != "D1" for s in later)
     sent = {
-        (s["demand"], s["arrive_h"])
+        (dem(s), s["arrive_h"])
         for s in start["committed"]
         + [s for r in start["routes"] for s in r["stops"] if s["leave_h"] <= at_h]
     }
-    assert sent == {(s["demand"], s["arrive_h"]) for s in end["committed"]}
+    assert sent == {(dem(s), s["arrive_h"]) for s in end["committed"]}
     pending = [
         s for r in start["routes"] for s in r["stops"] if s["depot"] == "D1" and s["leave_h"] > at_h
     ]
@@ -194,6 +200,6 @@ def test_a_truck_out_when_its_depot_floods_still_delivers_what_it_carries(tiny_g
     assert vid in end["redispatch"]["vehicles_lost_with_depot"]
     assert vid not in end["redispatch"]["stuck_vehicles"]
     kept = [s for s in end["committed"] if s["vehicle"] == vid]
-    assert any(s["demand"] == trip["demand"] and s["arrive_h"] == trip["arrive_h"] for s in kept)
+    assert any(dem(s) == dem(trip) and s["arrive_h"] == trip["arrive_h"] for s in kept)
     assert not any(r["vehicle"] == vid for r in end["routes"])  # out of service after
     assert all(r["depot"] != "D1" for r in end["routes"])

@@ -137,7 +137,10 @@ def test_a_drill_end_to_end(drill_service):
     assert best["lateness"][0]["people_hours_late"] == 0
     worst = score["costliest_decisions"][0]
     assert worst["kind"] == "not_met" and worst["reason"] == "not_dispatched"
-    assert worst["demands"][0]["demand"] == "S1" and worst["demands"][0]["player_met_h"] is None
+    assert (
+        worst["demands"][0]["demand"] == {"point": "S1", "overflow": False}
+        and worst["demands"][0]["player_met_h"] is None
+    )
     # The players' trips as played: loads ready in order at D1 (side by side when the depot
     # has a bay for each: the shared loading rule), the later decision after it.
     trips = score["trips"]

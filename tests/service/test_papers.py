@@ -52,10 +52,11 @@ def routes(draw: st.DrawFn) -> list[dict]:
                 )
             )
             place = draw(st.sampled_from(PLACES))
+            demand = {"point": place, "overflow": draw(st.booleans())}
             stops.append(
                 {
                     "point": place,
-                    "demand": place + draw(st.sampled_from(("", "#overflow"))),
+                    "parts": [{"demand": demand, "items": items}],
                     "trip": trip,
                     "leave_h": t,
                     "arrive_h": t + 0.5,
@@ -120,8 +121,8 @@ def tiny_plan(tiny_gpkg):
     sc, folder = load_scenario(TINY / "dispatch.yaml")
     situation = apply_scenario(load_area(tiny_gpkg), sc, folder=folder)
     plan = plan_dispatch(situation, DispatchRequest(time_limit_s=1.0, engine="greedy"))
-    legs = route_lines(situation, plan.doc)
-    doc = json.loads(json.dumps(plan.doc))
+    legs, made = route_lines(situation, plan.plan)
+    doc = json.loads(json.dumps(made.to_json()))
     directory = directory_from_area(situation.area, situation.network)
     return doc, directory, legs
 

@@ -25,10 +25,10 @@ from solver.errors import DataError
 EVIL = "<script>alert(1)</script>"
 
 
-def _stop(point, trip, leave_h, arrive_h, met_h, items, **extra):
+def _stop(point, trip, leave_h, arrive_h, met_h, items, demand=None, **extra):
     return {
         "point": point,
-        "demand": point,
+        "parts": [{"demand": demand or {"point": point, "overflow": False}, "items": items}],
         "depot": "D-1",
         "trip": trip,
         "leave_h": leave_h,
@@ -85,7 +85,7 @@ def plan():
                         2.0,
                         3.25,
                         {"medical_kit": 7, "mystery_item": 3},
-                        demand="P-9#medical",
+                        demand={"point": "P-9", "overflow": True},
                         via={"staging": "ST-1", "mode": "helicopter"},
                         transfer={
                             "to": "P-9",
@@ -102,7 +102,7 @@ def plan():
             {
                 "from": "ST-1",
                 "to": "P-9",
-                "demand": "P-9#medical",
+                "demand": {"point": "P-9", "overflow": True},
                 "vehicle": "D-1/light-1",
                 "mode": "helicopter",
                 "craft_class": "helicopter",
@@ -117,7 +117,7 @@ def plan():
         "unserved": [
             {
                 "point": "P-2",
-                "demand": "P-2",
+                "demand": {"point": "P-2", "overflow": False},
                 "item": "food",
                 "quantity": 40,
                 "reason": "no_vehicle_in_time",
@@ -127,7 +127,7 @@ def plan():
         "late": [
             {
                 "point": EVIL,
-                "demand": EVIL,
+                "demand": {"point": EVIL, "overflow": False},
                 "vehicle": "D-1/heavy-1",
                 "met_h": 11.0,
                 "missed_targets_h": [10.0],
@@ -440,7 +440,9 @@ def test_stop_names_show_on_sheets(tmp_path):
                     {
                         "point": "S1",
                         "name": "中学避难场所",
-                        "demand": "S1",
+                        "parts": [
+                            {"demand": {"point": "S1", "overflow": False}, "items": {"food": 5}}
+                        ],
                         "depot": "D1",
                         "trip": 1,
                         "leave_h": 1.0,
