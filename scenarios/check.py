@@ -27,6 +27,7 @@ from solver.adequacy import CheckProblem, CheckResult, DemandPoint, SupplyPoint,
 from solver.fleet import FleetClass, Mode
 from solver.loading import LoadingRule, dock_of
 from solver.sources import SOURCES
+from solver.units import seconds_to_hours
 
 if TYPE_CHECKING:
     from scenarios.plan import DemandOutcome, DemandRef, Plan, TargetMet
@@ -162,7 +163,7 @@ def travel_arrays(
     ).reshape(len(staging), n_d)
 
     def hours(m: np.ndarray) -> np.ndarray:
-        return np.where(m >= FORBIDDEN, np.inf, m / 3600.0)
+        return np.where(m >= FORBIDDEN, np.inf, seconds_to_hours(m))
 
     for c in range(n_c):
         m = places.durations[c]

@@ -20,6 +20,7 @@ from scenarios.places import coords, road_access
 from solver.check_types import Reason
 from solver.road_blame import RoadBlame, blame_roads
 from solver.traveltime import place_access_s
+from solver.units import hours_to_seconds
 
 if TYPE_CHECKING:
     from scenarios.check import CheckReport
@@ -105,7 +106,7 @@ def _jobs(rep: CheckReport) -> dict[int, float]:
             if reason in ROAD_REASONS:
                 j = index[pt.id]
                 cut = reason is Reason.UNREACHABLE
-                out[j] = np.inf if cut else (t - demands[j].handover_h) * 3600.0
+                out[j] = np.inf if cut else hours_to_seconds(t - demands[j].handover_h)
                 break
     return out
 
@@ -136,7 +137,7 @@ def roads_behind(
         if not sends:
             continue
         o_nodes, o_acc = _access(rep, [s.id for s in sends], cls)
-        start = np.array([s.start_h * 3600.0 for s in sends])
+        start = hours_to_seconds(np.array([s.start_h for s in sends]))
         t_nodes, t_acc = _access(rep, places, cls)
         found = blame_roads(
             sit.area.roads.graph,

@@ -26,6 +26,7 @@ from solver.loading import Dock
 from solver.schedule import Need, Part, ScheduleProblem, Truck
 from solver.schedule import Order as Goods
 from solver.timeline import depot_start_h
+from solver.units import seconds_to_hours
 
 if TYPE_CHECKING:
     from scenarios.check import CheckReport
@@ -300,7 +301,10 @@ def build(
             # No truck of the depot can be there before the place stops receiving.
             dock = dock_of[o.depot]
             soonest = (
-                min(places.durations[t.cls][home, places.index(o.place)] / 3600.0 for t in going)
+                min(
+                    seconds_to_hours(places.durations[t.cls][home, places.index(o.place)])
+                    for t in going
+                )
                 + max(dock.start_h, not_before_h)
                 + dock.dock_h
             )

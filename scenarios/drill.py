@@ -61,6 +61,7 @@ from scenarios.places import FORBIDDEN, Places, build_places
 from scenarios.plan import DemandRef, Part, Plan, Route, Stop, Unserved, UnservedReason
 from solver.errors import DataError
 from solver.loading import DockTrip, LoadingRule, dock_of, play_dock
+from solver.units import seconds_to_hours
 
 #: How many of the costliest decisions a score lists.
 TOP = 10
@@ -546,14 +547,14 @@ class DrillBook:
                     if sec >= FORBIDDEN:
                         r.failed[n] = "unreachable"
                         continue
-                    arrive = t + sec / 3600
+                    arrive = t + seconds_to_hours(sec)
                     r.visits[n] = (t, arrive, arrive + unload_h)
                     t, at = arrive + unload_h, s.point
                 sec = self._seconds(self.epoch_at(t), r.cls, ids, at, r.depot)
                 if sec >= FORBIDDEN:
                     out_of_service[r.vehicle] = "vehicle_stuck"
                     return None
-                r.back_h = t + sec / 3600
+                r.back_h = t + seconds_to_hours(sec)
                 if lost_h <= r.back_h:
                     out_of_service[r.vehicle] = "depot_lost"
                     return None

@@ -55,6 +55,7 @@ from scenarios.plan import (
 )
 from solver.errors import DataError
 from solver.loading import Dock
+from solver.units import seconds_to_hours
 
 #: Unserved reasons of goods no stock covered: the need is known, not new.
 STOCK_REASONS = frozenset({UnservedReason.NO_STOCK, UnservedReason.DEPOT_LOST})
@@ -286,72 +287,17 @@ def redispatch(
     split = split_plan(plan, at_h)
     say("check", 0.1)
     report = run_check(situation, targets_h=req.targets_h)
-    unserved: list[Unserved] = []
-    destroyed: dict[tuple[str, DemandRef], dict[str, int]] = {}
-    # 1. Goods on trucks still at a depot: kept on that truck, unless the depot is lost.
-    orders: list[Order] = []
-    depot_of = {v.id: v.depot for v in road_vehicles(situation)}
-    gone_with = sorted(
-        v.id
-        for v in road_vehicles(
-            apply_scenario(the_area, scenario_from_dict(before, source="plan"), folder=where)
-            if lost
-            else situation
-        )
-        if v.depot in lost
+    lost_world = (
+        apply_scenario(the_area, scenario_from_dict(before, source="plan"), folder=where)
+        if lost
+        else situation
     )
-    for vid, s in split.loaded:
-        if s.depot in lost:
-            for part in s.parts:
-                got = destroyed.setdefault((s.depot, part.demand), {})
-                for i, q in part.items.items():
-                    got[i] = got.get(i, 0) + int(q)
-            continue
-        keep = [(p.demand, p.items) for p in s.parts if report.demand(p.demand) is not None]
-        for p in s.parts:
-            if report.demand(p.demand) is None:
-                unserved += _gone(s.people_place, p.demand, p.items, s.depot)
-        if keep and vid in depot_of:
-            orders.append(
-                Order(
-                    s.depot,
-                    keep[0][0].point,
-                    tuple(keep),
-                    s.by_h,
-                    vehicle=vid,
-                    loaded_h=max(at_h, s.loaded_by_h if s.loaded_by_h is not None else at_h),
-                )
-            )
-    # 2. The pool, from depots still standing, for demands still there.
-    for (depot, dem), items in sorted(split.pool.items(), key=_by_depot_demand):
-        items = {i: q for i, q in items.items() if q > 0}
-        if not items:
-            continue
-        if depot in lost:
-            got = destroyed.setdefault((depot, dem), {})
-            for i, q in items.items():
-                got[i] = got.get(i, 0) + q
-            continue
-        if report.demand(dem) is None:
-            unserved += _gone(dem.point, dem, items, depot)
-            continue
-        orders.append(Order(depot, dem.point, ((dem, items),)))
-    # 3. Trucks: free at their depot once back; crews keep their shifts; a lost depot's
-    #    parked trucks are gone and its trucks on the road stop after delivering.
+    gone_with = sorted(v.id for v in road_vehicles(lost_world) if v.depot in lost)
+    goods = _goods_at_the_cut(situation, report, split, at_h, lost)
     states, stuck = _truck_states(situation, report, split, at_h, lost)
-    for vid, end in split.shift_end.items():
-        if vid in states:
-            states[vid] = replace(states[vid], shift_end_h=end)
     everyone = {v.id for v in road_vehicles(situation)} - set(stuck) - set(gone_with)
-    # 4. New need: what the demands need beyond what the old plan covers.
-    more, short = _new_demand(situation, report, plan, destroyed)
-    # Bays still loading at the cut stay busy until their truckload is done.
-    docks: dict[str, Dock] = {}
-    for sup in report.problem.supplies:
-        busy = sorted(split.bays_busy.get(sup.id, []))[: sup.dock.bays]
-        begin = max(sup.dock.start_h, at_h)
-        windows = tuple((max(a, begin), b) for a, b in sup.dock.windows if b > begin)
-        docks[sup.id] = replace(sup.dock, windows=windows, busy_until=tuple(busy))
+    more, short = _new_demand(situation, report, plan, goods.destroyed)
+    docks = _docks_at(report, split, at_h)
     say("scheduling", 0.3)
     info = RedispatchInfo(
         at_h=at_h,
@@ -365,7 +311,7 @@ def redispatch(
         vehicles_lost_with_depot=tuple(gone_with),
         goods_lost_in_depots=tuple(
             LostGoods(depot=dep, demand=dem, item=i, quantity=q)
-            for (dep, dem), items in sorted(destroyed.items(), key=_by_depot_demand)
+            for (dep, dem), items in sorted(goods.destroyed.items(), key=_by_depot_demand)
             for i, q in sorted(items.items())
         ),
         new_demand_units=sum(q for o in more for q in o.items.values())
@@ -376,8 +322,8 @@ def redispatch(
         situation,
         req,
         report,
-        orders + more,
-        split.kept_unserved + unserved + short,
+        goods.orders + more,
+        split.kept_unserved + goods.unserved + short,
         progress=say,
         states=states,
         only=everyone,
@@ -390,6 +336,79 @@ def redispatch(
     if new.plan.scenario.fingerprint != fingerprint(situation):
         raise DataError("the re-plan's scenario does not match its situation", field="plan")
     return new
+
+
+@dataclass
+class Goods:
+    """What becomes of the old plan's goods not yet on the road at the cut."""
+
+    #: re-planned: goods on a truck still at its depot (kept on it), and the pool
+    orders: list[Order] = field(default_factory=list)
+    #: for people the closures moved elsewhere (``shelter_changed``)
+    unserved: list[Unserved] = field(default_factory=list)
+    #: (depot, demand) -> items lost with a flooded depot
+    destroyed: dict[tuple[str, DemandRef], dict[str, int]] = field(default_factory=dict)
+
+    def lose(self, depot: str, demand: DemandRef, items: Mapping[str, int]) -> None:
+        """``items`` for ``demand`` are lost with ``depot``."""
+        got = self.destroyed.setdefault((depot, demand), {})
+        for i, q in items.items():
+            got[i] = got.get(i, 0) + int(q)
+
+
+def _goods_at_the_cut(
+    situation: Situation, report: CheckReport, split: Split, at_h: float, lost: set[str]
+) -> Goods:
+    """Orders for goods loaded at the cut (kept on their truck) and for the pool.
+
+    Goods at a lost depot are lost with it; goods for people no longer at their place are
+    unserved as ``shelter_changed``.
+    """
+    out = Goods()
+    depot_of = {v.id: v.depot for v in road_vehicles(situation)}
+    for vid, s in split.loaded:
+        if s.depot in lost:
+            for part in s.parts:
+                out.lose(s.depot, part.demand, part.items)
+            continue
+        keep = [(p.demand, p.items) for p in s.parts if report.demand(p.demand) is not None]
+        for p in s.parts:
+            if report.demand(p.demand) is None:
+                out.unserved += _gone(s.people_place, p.demand, p.items, s.depot)
+        if keep and vid in depot_of:
+            loaded = s.loaded_by_h if s.loaded_by_h is not None else at_h
+            out.orders.append(
+                Order(
+                    s.depot,
+                    keep[0][0].point,
+                    tuple(keep),
+                    s.by_h,
+                    vehicle=vid,
+                    loaded_h=max(at_h, loaded),
+                )
+            )
+    for (depot, dem), items in sorted(split.pool.items(), key=_by_depot_demand):
+        items = {i: q for i, q in items.items() if q > 0}
+        if not items:
+            continue
+        if depot in lost:
+            out.lose(depot, dem, items)
+        elif report.demand(dem) is None:
+            out.unserved += _gone(dem.point, dem, items, depot)
+        else:
+            out.orders.append(Order(depot, dem.point, ((dem, items),)))
+    return out
+
+
+def _docks_at(report: CheckReport, split: Split, at_h: float) -> dict[str, Dock]:
+    """Each depot's loading from the cut: bays still loading stay busy until done."""
+    docks: dict[str, Dock] = {}
+    for sup in report.problem.supplies:
+        busy = sorted(split.bays_busy.get(sup.id, []))[: sup.dock.bays]
+        begin = max(sup.dock.start_h, at_h)
+        windows = tuple((max(a, begin), b) for a, b in sup.dock.windows if b > begin)
+        docks[sup.id] = replace(sup.dock, windows=windows, busy_until=tuple(busy))
+    return docks
 
 
 def _by_depot_demand(kv: tuple[tuple[str, DemandRef], object]) -> tuple[str, str, bool]:
@@ -409,7 +428,7 @@ def _truck_states(
 
     A truck out on a trip drives back from its stop on the new roads once it has unloaded;
     one home is free from the cut (or when back, as planned). A truck of a lost depot is out
-    of service once it has delivered.
+    of service once it has delivered. Crews keep the shift ends they started with.
     """
     places = report.places
     cls_of = {v.id: v.cls for v in road_vehicles(situation)}
@@ -429,10 +448,14 @@ def _truck_states(
         if sec >= FORBIDDEN:
             stuck.append(vid)
         else:
-            states[vid] = VehicleState(leave + sec / 3600.0)
+            states[vid] = VehicleState(leave + seconds_to_hours(sec))
     for vid, s in split.loaded:
         if s.depot not in lost and vid not in states:
             states[vid] = VehicleState(at_h)
+    # Crews keep the shifts they started.
+    for vid, end in split.shift_end.items():
+        if vid in states:
+            states[vid] = replace(states[vid], shift_end_h=end)
     return states, stuck
 
 

@@ -80,6 +80,7 @@ from service.api.schemas import (
     ReleaseIn,
     ScoreIn,
 )
+from solver.units import seconds_to_hours
 
 #: Drill books (situations per inject released) kept for checking decisions quickly.
 _BOOKS: OrderedDict[tuple[str, tuple[tuple[int, float], ...]], Future[DrillBook]] = OrderedDict()
@@ -378,7 +379,7 @@ def drill_hour(d: Drill) -> float:
     if d.status == "ended":
         return float(d.ended_h or d.hour)
     if d.mode == "clock" and d.status == "running" and d.started_at is not None:
-        real = (now() - _utc(d.started_at)).total_seconds() / 3600
+        real = seconds_to_hours((now() - _utc(d.started_at)).total_seconds())
         return max(d.hour, real * d.speed)
     return float(d.hour)
 
