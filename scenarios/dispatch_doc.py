@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from scenarios.plan import (
     RedispatchInfo,
     Route,
     ScenarioInfo,
+    SolverFigures,
     Stop,
     TargetMet,
     Transfer,
@@ -284,18 +285,6 @@ def plan_document(
     )
 
 
-@dataclass(frozen=True)
-class SolverFigures:
-    """Who made the plan, with what status, and its solver's objective, bound and gap."""
-
-    engine: str
-    status: str
-    objective: float | None = None
-    objective_bound: float | None = None
-    solver_gap: float | None = None
-    solve_s: float | None = None
-
-
 def document(
     situation: Situation,
     req: DispatchRequest,
@@ -407,13 +396,8 @@ def document(
             transfers=len(transfers),
             unserved_units=sum(u.quantity for u in unserved),
             unserved_units_by_reason=dict(sorted(reasons.items())),
-            engine=solver.engine,
-            status=solver.status,
-            objective=solver.objective,
-            objective_bound=solver.objective_bound,
-            solver_gap=solver.solver_gap,
-            solve_s=solver.solve_s,
             seconds=round(seconds, 2),
+            **solver.model_dump(),
         ),
         redispatch=redispatch,
     )

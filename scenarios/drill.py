@@ -54,11 +54,20 @@ from scenarios.apply import Situation, apply_scenario
 from scenarios.check import CheckReport, run_check
 from scenarios.dispatch import DispatchRequest
 from scenarios.dispatch_build import load_of, road_vehicles, weight_of
-from scenarios.dispatch_doc import SolverFigures, document, place_names
+from scenarios.dispatch_doc import document, place_names
 from scenarios.exercise import run_exercise
 from scenarios.model import Affected, Closure, Inject, Scenario, _Strict, problem_zh_of
 from scenarios.places import FORBIDDEN, Places, build_places
-from scenarios.plan import DemandRef, Part, Plan, Route, Stop, Unserved, UnservedReason
+from scenarios.plan import (
+    DemandRef,
+    Part,
+    Plan,
+    Route,
+    SolverFigures,
+    Stop,
+    Unserved,
+    UnservedReason,
+)
 from solver.errors import DataError
 from solver.loading import DockTrip, LoadingRule, dock_of, play_dock
 from solver.units import seconds_to_hours

@@ -339,7 +339,21 @@ class BoundAt(Record):
     bound: bool
 
 
-class Kpis(Record):
+class SolverFigures(Record):
+    """Who made the plan, its status, and its solver's objective, bound and gap.
+
+    The engine is a scheduler's name, or ``players`` for a drill's played trips.
+    """
+
+    engine: str
+    status: str
+    objective: float | None = None
+    objective_bound: float | None = None
+    solver_gap: float | None = None
+    solve_s: float | None = None
+
+
+class Kpis(SolverFigures):
     """The plan's figures, its solver's status and bound, and the check's bound beside it."""
 
     targets: tuple[TargetMet, ...]
@@ -353,12 +367,6 @@ class Kpis(Record):
     transfers: int
     unserved_units: int
     unserved_units_by_reason: dict[str, int]
-    engine: str
-    status: str
-    objective: float | None = None
-    objective_bound: float | None = None
-    solver_gap: float | None = None
-    solve_s: float | None = None
     seconds: float
     distance_km: float | None = None
 
