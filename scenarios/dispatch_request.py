@@ -21,6 +21,21 @@ TRIPS = 4
 Progress = Callable[[str, float], None]
 
 
+def part_of(progress: Progress | None, lo: float, hi: float, label: str = "") -> Progress:
+    """A progress callback for one part of a longer job: its 0..1 maps onto ``lo..hi``.
+
+    ``label`` prefixes the part's stages (``"inject 2: scheduling"``). With no ``progress``
+    the callback does nothing.
+    """
+
+    def say(stage: str, frac: float) -> None:
+        if progress is not None:
+            name = f"{label}: {stage}" if label else stage
+            progress(name, lo + (hi - lo) * min(1.0, max(0.0, frac)))
+
+    return say
+
+
 @dataclass(frozen=True)
 class DispatchRequest:
     """How to plan: time limit, seed, deadline handling, crews (all overridable)."""

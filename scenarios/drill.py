@@ -55,6 +55,7 @@ from scenarios.check import CheckReport, run_check
 from scenarios.dispatch import DispatchRequest
 from scenarios.dispatch_build import load_of, road_vehicles, weight_of
 from scenarios.dispatch_doc import document, place_names
+from scenarios.dispatch_request import Progress, part_of
 from scenarios.exercise import run_exercise
 from scenarios.model import Affected, Closure, Inject, Scenario, _Strict, problem_zh_of
 from scenarios.places import FORBIDDEN, Places, build_places
@@ -837,16 +838,29 @@ def score_drill(
     request: DispatchRequest | None = None,
     *,
     folder: Any = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Play the players' decisions, plan the optimiser's, and score one against the other."""
+    """Play the players' decisions, plan the optimiser's, and score one against the other.
+
+    ``progress`` gets (stage, fraction): the players' trips, the check, then the optimiser's
+    plan at the start and at each inject.
+    """
+    say = progress or (lambda stage, frac: None)
     req = request or DispatchRequest()
+    say("players", 0.0)
     book = DrillBook(area, scenario, released, req, folder=folder)
     runs = book.play(submitted)
+    say("check", 0.1)
     report = run_check(book.final)
     player = book.plan_of(runs, report)
     played = scenario.model_copy(update={"injects": book.injects})
     kw = {"folder": folder} if folder is not None else {}
-    optimiser = run_exercise(area, played, request=req, **kw).steps[-1].plan
+    optimiser = (
+        run_exercise(area, played, request=req, progress=part_of(say, 0.3, 0.95, "optimiser"), **kw)
+        .steps[-1]
+        .plan
+    )
+    say("score", 0.95)
     out = score(player, optimiser, report, scenario.horizon_h)
     out["trips"] = [
         {

@@ -18,6 +18,7 @@ from typing import Any
 from geodata.area import Area
 from scenarios.apply import apply_scenario, check_injects
 from scenarios.dispatch import DispatchRequest, plan_dispatch
+from scenarios.dispatch_request import Progress, part_of
 from scenarios.model import Scenario
 from scenarios.plan import Plan
 from scenarios.redispatch import redispatch
@@ -79,17 +80,26 @@ def run_exercise(
     *,
     folder: Path = Path("."),
     request: DispatchRequest | None = None,
+    progress: Progress | None = None,
 ) -> ExerciseReport:
-    """Plan at the start, then re-plan at each of the scenario's injects, in time order."""
+    """Plan at the start, then re-plan at each of the scenario's injects, in time order.
+
+    ``progress`` gets (stage, fraction) through every step's plan.
+    """
     req = request or DispatchRequest()
     check_injects(area, scenario)
     report = ExerciseReport(scenario.name)
+    steps = 1 + len(scenario.injects)
     tic = time.perf_counter()
     start = scenario.model_copy(update={"injects": []})
-    plan = plan_dispatch(apply_scenario(area, start, folder=folder), req, folder=folder).plan
+    say = part_of(progress, 0.0, 1 / steps, "start")
+    plan = plan_dispatch(
+        apply_scenario(area, start, folder=folder), req, folder=folder, progress=say
+    ).plan
     report.steps.append(ExerciseStep(0.0, "start", plan, time.perf_counter() - tic))
     for k, inject in enumerate(scenario.injects):
         tic = time.perf_counter()
+        say = part_of(progress, (k + 1) / steps, (k + 2) / steps, f"inject {k + 1}")
         plan = redispatch(
             plan,
             inject.at_h,
@@ -99,6 +109,7 @@ def run_exercise(
             folder=folder,
             added=inject.add_people,
             depots_lost=inject.depots_lost,
+            progress=say,
         ).plan
         label = inject.label or f"inject {k + 1}"
         report.steps.append(ExerciseStep(inject.at_h, label, plan, time.perf_counter() - tic))

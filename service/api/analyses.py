@@ -20,11 +20,13 @@ from scenarios.apply import apply_scenario
 from scenarios.check import run_check
 from scenarios.dispatch import DispatchRequest, plan_dispatch
 from scenarios.dispatch_geo import route_lines
+from scenarios.dispatch_request import part_of
 from scenarios.drill import Released, Submitted, decision_from_dict, frozen_area, score_drill
 from scenarios.exercise import run_exercise
 from scenarios.model import LIBRARY, Scenario, load_scenario, scenario_from_dict
 from scenarios.siting import SitingRequest, run_siting
 from service.api.errors import NoInjectsError
+from service.api.siting_places import places
 from solver.errors import DataError
 
 Area = Callable[[str], Any]
@@ -148,7 +150,7 @@ def site(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, A
     progress("siting", 0.1)
     opts = request.get("options", {})
     rep = run_siting(area(request["area"]), SitingRequest(**opts))
-    return {"siting": rep.to_json(), "sites": geojson(rep.sites_frame())}
+    return {"siting": rep.to_json(), "sites": geojson(rep.sites_frame()), "places": places(rep)}
 
 
 def exercise(request: dict[str, Any], area: Area, progress: Progress) -> dict[str, Any]:
@@ -163,7 +165,13 @@ def exercise(request: dict[str, Any], area: Area, progress: Progress) -> dict[st
     if opts.get("targets_h") is not None:
         opts["targets_h"] = tuple(opts["targets_h"])
     progress("exercise", 0.1)
-    rep = run_exercise(area(request["area"]), sc, folder=LIBRARY, request=DispatchRequest(**opts))
+    rep = run_exercise(
+        area(request["area"]),
+        sc,
+        folder=LIBRARY,
+        request=DispatchRequest(**opts),
+        progress=part_of(progress, 0.1, 1.0),
+    )
     return {**rep.to_json(), "plan": rep.steps[-1].plan.to_json()}
 
 
@@ -183,5 +191,13 @@ def drill_score(request: dict[str, Any], area: Area, progress: Progress) -> dict
     opts = dict(request.get("options", {}))
     progress("score", 0.1)
     the_area = frozen_area(area(request["area"]), request["snapshot"])
-    out = score_drill(the_area, sc, released, subs, DispatchRequest(**opts), folder=LIBRARY)
+    out = score_drill(
+        the_area,
+        sc,
+        released,
+        subs,
+        DispatchRequest(**opts),
+        folder=LIBRARY,
+        progress=part_of(progress, 0.1, 1.0),
+    )
     return {"drill": request.get("drill"), **out}

@@ -45,9 +45,21 @@ def test_exercise_replans_at_each_inject(tiny_gpkg):
     """Three steps; the added people count from the second inject on; every step's plan
     keeps the earlier plan's delivered stops."""
     sc, folder = load_scenario(TINY / "exercise.yaml")
-    rep = run_exercise(load_area(tiny_gpkg), sc, folder=folder, request=FAST)
+    said: list[tuple[str, float]] = []
+    rep = run_exercise(
+        load_area(tiny_gpkg),
+        sc,
+        folder=folder,
+        request=FAST,
+        progress=lambda stage, frac: said.append((stage, frac)),
+    )
     steps = rep.to_json()["steps"]
     assert [s["at_h"] for s in steps] == [0.0, 2.5, 3.0]
+    # Progress runs through every step, never backwards, within 0..1.
+    fracs = [f for _, f in said]
+    assert fracs == sorted(fracs) and fracs[0] >= 0.0 and fracs[-1] <= 1.0
+    assert {stage.split(":")[0] for stage, _ in said} == {"start", "inject 1", "inject 2"}
+    assert fracs[-1] > 2 / 3
     assert steps[1]["closures"] == 1 and steps[2]["added_people"] == 40
     people = [d.doc["kpis"]["targets"][0]["people_total"] for d in rep.steps]
     assert people == [200, 200, 240]
