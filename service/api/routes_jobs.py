@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from scenarios.model import problem_zh_of
+from scenarios.siting_registry import REGISTRY as SITING_MODELS
 from service.api.auth import DRILL_CONTROLLERS, Role
 from service.api.cache import Entry, answer, make_entry
 from service.api.context import check_time_limit, checked_scenario, stored_or_given
@@ -41,7 +42,7 @@ from service.api.errors import (
 )
 from service.api.job_kinds import JobKind, get_kind
 from service.api.registry import area_spec, extra_areas
-from service.api.schemas import JobIn, JobOut
+from service.api.schemas import JobIn, JobOut, SitingModelOut
 
 router = APIRouter(tags=["jobs"])
 
@@ -91,6 +92,21 @@ def _options(kind: JobKind, given: dict[str, Any]) -> dict[str, Any]:
         raise BadOptionError(
             problem=err["msg"], problem_zh=problem_zh_of(err), field=field
         ) from None
+
+
+@router.get("/siting/models")
+def siting_models(_: CurrentUser) -> list[SitingModelOut]:
+    """The siting models a ``site`` job accepts, in the registry's order."""
+    return [
+        SitingModelOut(
+            name=m.name,
+            label_zh=m.label_zh,
+            label_en=m.label_en,
+            needs_p=m.needs_p,
+            uses_cutoff=m.uses_cutoff,
+        )
+        for m in SITING_MODELS.values()
+    ]
 
 
 @router.get("/jobs/{job_id}")

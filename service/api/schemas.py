@@ -105,6 +105,20 @@ class SiteOptions(_Strict):
     travel_h: float | None = Field(default=None, gt=0, le=100)
     tier: Literal["township", "county", "municipal"] = "county"
     curve: int | None = Field(default=None, ge=1, le=30)
+    #: The solver's time limit (None: siting's default); the best answer found by then is
+    #: returned with its gap. Above the server's limit it is refused.
+    time_limit_s: float | None = Field(default=None, gt=0)
+
+
+class SitingModelOut(BaseModel):
+    """A siting model the ``site`` job accepts (``options.model``), with its labels."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    #: Whether ``options.p`` (new sites) is used; whether the answer depends on the cutoff.
+    needs_p: bool
+    uses_cutoff: bool
 
 
 class JobIn(_Strict):

@@ -33,9 +33,39 @@ def test_site_job_carries_the_curve_and_refuses_unknown_models(tmp_path, tiny_gp
         assert doc["status"] == "optimal" and doc["status_text"] == "optimal"
         gained = [c["newly_covered"] for c in doc["curve"][1:]]
         assert all(g >= 0 for g in gained)
+        # The places, reached before and after: their people give the coverage figures.
+        places = client.get(job["result"], headers=heads["viewer"]).json()["places"]
+        rows = [f["properties"] for f in places["features"]]
+        total = sum(r["people"] for r in rows)
+        assert total == doc["people"]
+        for key, share in (
+            ("reached_before", "coverage_before"),
+            ("reached_after", "coverage_after"),
+        ):
+            assert abs(sum(r["people"] for r in rows if r[key]) / total - doc[share]) < 1e-9
+        assert all(r["reached_after"] for r in rows if r["reached_before"])
         # Bad input found only when the job runs fails it with the field named, bilingually.
         body = {"kind": "site", "area": "tiny", "options": {"p": 1}}
         job_id = client.post("/jobs", json=body, headers=heads["planner"]).json()["id"]
         job = wait(client, heads["viewer"], job_id)
         assert job["status"] == "failed"
         assert job["error"]["field"] == "candidates" and job["error"]["problem_zh"]
+
+
+def test_siting_models_are_listed_and_the_time_limit_is_checked(tmp_path, tiny_gpkg, db_url):
+    """GET /siting/models lists the registry's models with their labels (a token needed); a
+    site job's time limit above the server's is refused naming options.time_limit_s."""
+    from scenarios.siting_registry import REGISTRY
+
+    cfg = settings(tmp_path, tiny_gpkg, db_url, max_time_limit_s=10.0)
+    heads = tokens(cfg)
+    with TestClient(create_app(cfg)) as client:
+        assert client.get("/siting/models").status_code == 401
+        listed = client.get("/siting/models", headers=heads["viewer"]).json()
+        assert [m["name"] for m in listed] == list(REGISTRY)
+        for m in listed:
+            model = REGISTRY[m["name"]]
+            assert (m["label_zh"], m["needs_p"]) == (model.label_zh, model.needs_p)
+        body = {"kind": "site", "area": "tiny", "options": {"time_limit_s": 20}}
+        r = client.post("/jobs", json=body, headers=heads["planner"])
+        assert r.status_code == 422 and r.json()["field"] == "options.time_limit_s"
