@@ -50,6 +50,7 @@ from service.api.registry import (
 )
 from service.api.schemas import AuditOut, CapacityChange, DepotIn, DepotOut, ShelterOut, StockChange
 from solver.errors import DataError
+from solver.network import PointKind
 
 router = APIRouter(tags=["registry"])
 
@@ -123,15 +124,17 @@ async def depots(area: str, request: Request, _: CurrentUser, services: Services
     return answer(request, await _current(services, area, "depots", make), "application/json")
 
 
-#: The layers ``GET /areas/{area}/layers/{layer}`` serves.
-LAYERS = ("boundaries", "roads", "depots", "points")
+#: The layers ``GET /areas/{area}/layers/{layer}`` serves (an optional one the area lacks,
+#: ``boundaries`` or ``rivers``, is an empty collection).
+LAYERS = ("boundaries", "roads", "rivers", "depots", "points", "shelters")
 
 
 @router.get("/areas/{area}/layers/{layer}")
 async def layer(
     area: str, layer: str, request: Request, _: CurrentUser, services: ServicesDep
 ) -> Response:
-    """A layer as GeoJSON: ``boundaries``, ``roads``, ``depots`` (current stock), ``points``.
+    """A layer as GeoJSON: ``boundaries``, ``roads`` (``road_class``), ``rivers``, ``depots``
+    (``tier``, current stock), ``points`` (every place) or ``shelters`` (capacity).
 
     Made once per registry version; ``ETag`` / ``If-None-Match`` and gzip supported.
     """
@@ -147,11 +150,12 @@ async def layer(
 
 
 def _layer(a: Any, layer: str) -> Any:
-    if layer == "boundaries":
-        frame = a.boundaries
+    if layer in ("boundaries", "rivers"):
+        frame = a.boundaries if layer == "boundaries" else a.rivers
         if frame is None:
             return {"type": "FeatureCollection", "features": []}
-        return analyses.geojson(frame[["name", "geometry"]])
+        cols = [c for c in ("name", "name_en") if c in frame]
+        return analyses.geojson(frame[[*cols, "geometry"]])
     if layer == "roads":  # context instead of base-map tiles (the page works offline)
         edges = a.roads.edges
         cols = [c for c in ("name", "road_class") if c in edges]
@@ -165,6 +169,11 @@ def _layer(a: Any, layer: str) -> Any:
                 "tier": d.tier.value,
                 "stock": dict(d.stock),
             },
+        )
+    if layer == "shelters":
+        return _points(
+            [p for p in a.network.points if p.kind is PointKind.SHELTER],
+            lambda p: {"id": p.id, "name": p.name, "capacity": p.capacity},
         )
     return _points(
         a.network.points,

@@ -46,7 +46,21 @@ def test_layers_have_etags_and_gzip(service):  # noqa: F811
         "/areas/tiny/layers/roads", headers={**h, "If-None-Match": r.headers["etag"]}
     )
     assert again.status_code == 304
-    assert client.get("/areas/tiny/layers/rivers", headers=h).status_code == 404
+    assert client.get("/areas/tiny/layers/tiles", headers=h).status_code == 404
+
+
+def test_the_map_layers_the_workspace_draws(service):  # noqa: F811
+    """Rivers (an empty collection where the area has none) and shelters with capacity."""
+    client, heads, _ = service
+    h = heads["viewer"]
+    rivers = client.get("/areas/tiny/layers/rivers", headers=h)
+    assert rivers.status_code == 200 and rivers.json()["type"] == "FeatureCollection"
+    points = client.get("/areas/tiny/layers/points", headers=h).json()["features"]
+    shelters = client.get("/areas/tiny/layers/shelters", headers=h).json()["features"]
+    kept = [f["properties"]["id"] for f in points if f["properties"]["kind"] == "shelter"]
+    assert kept, "the tiny area has a shelter"
+    assert [f["properties"]["id"] for f in shelters] == kept
+    assert all(set(f["properties"]) == {"id", "name", "capacity"} for f in shelters)
 
 
 def test_a_stored_result_is_served_from_memory_with_an_etag(service, tmp_path):  # noqa: F811
