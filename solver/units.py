@@ -10,9 +10,10 @@ NumPy array and return the same kind.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from numpy.typing import NDArray
+if TYPE_CHECKING:  # NumPy is not imported for the CLI's start-up (``relief --help``)
+    from numpy.typing import NDArray
 
 SECONDS_PER_MINUTE = 60
 MINUTES_PER_HOUR = 60
@@ -23,7 +24,7 @@ SECONDS_PER_DAY = SECONDS_PER_HOUR * HOURS_PER_DAY
 KMH_PER_MPS = SECONDS_PER_HOUR / 1000.0
 
 #: A number or a NumPy array; each function returns the same kind.
-Num = TypeVar("Num", float, NDArray[Any])
+Num = TypeVar("Num", float, "NDArray[Any]")
 
 
 def hours_to_seconds(hours: Num) -> Num:
