@@ -25,7 +25,14 @@ from service.api.db import Job
 from service.api.deps import Caller, CurrentUser, Services, ServicesDep, Submitter
 from service.api.duty_papers import papers_folder
 from service.api.duty_schemas import PAPER_TYPES, PaperName, RedispatchIn
-from service.api.errors import InvalidError
+from service.api.errors import (
+    NotADispatchError,
+    NotARedispatchError,
+    NothingChangedError,
+    UnknownLostDepotError,
+    UnknownPlaceError,
+    UploadedFloodsError,
+)
 from service.api.routes_jobs import job_out, result_file
 from service.api.schemas import JobOut
 from service.i18n import Lang
@@ -33,55 +40,6 @@ from service.plan_changes import PlanChanges, plan_changes
 
 #: Job kinds whose result holds a dispatch plan with its route legs.
 PLAN_KINDS = ("dispatch", "redispatch")
-
-
-class NotADispatchError(InvalidError):
-    """Papers or a re-dispatch asked of a job that made no dispatch plan."""
-
-    en = "job {job_id!r} is a {kind} job, not a dispatch"
-    zh = "该任务不是调度任务"
-    field = "job_id"
-
-
-class NotARedispatchError(InvalidError):
-    """Changes asked of a job that re-planned nothing."""
-
-    en = "job {job_id!r} is not a re-dispatch"
-    zh = "该任务不是重新调度任务"
-    field = "job_id"
-
-
-class NothingChangedError(InvalidError):
-    """A re-dispatch with no closure, no people added and no depot lost."""
-
-    en = "nothing to re-plan for: give a closure, people added or a depot lost"
-    zh = "请给出封闭道路、新增人员或损毁储备库"
-    field = "closures"
-
-
-class UploadedFloodsError(InvalidError):
-    """A re-dispatch of a plan made with uploaded flood layers (not in its scenario)."""
-
-    en = (
-        "a plan made with uploaded flood layers cannot be re-planned here yet; "
-        "give the floods in the scenario as polygons"
-    )
-    zh = "使用上传洪水图层制定的计划暂不能在此重新调度,请在情景中以多边形给出洪水"
-    field = "job_id"
-
-
-class UnknownPlaceError(InvalidError):
-    """People added at a place the area does not have."""
-
-    en = "no place {point!r} in area {area}"
-    zh = "区域 {area} 中无此地点 {point}"
-
-
-class UnknownLostDepotError(InvalidError):
-    """A lost depot the area does not have."""
-
-    en = "no depot {depot!r} in area {area}"
-    zh = "区域 {area} 中无此储备库 {depot}"
 
 
 router = APIRouter(tags=["duty"])

@@ -29,6 +29,8 @@
     if (window.check) { window.check.redraw(); }
     if (window.duty) { window.duty.redraw(); }
     if (window.drill) { window.drill.redraw(); }
+    if (window.site) { window.site.redraw(); }
+    if (window.compare) { window.compare.redraw(); }
   }
 
   function showRole() {
@@ -79,6 +81,7 @@
     startMap();
     await loadPickers();
     if (window.duty) { await window.duty.ready(); }
+    if (window.site) { await window.site.ready(); }
     if (window.drill) { await window.drill.enter(); }
     document.body.dataset.ready = "1";
   }
