@@ -1,4 +1,4 @@
-"""Time and speed units (solver/units.py), and that solver/, geodata/ and scenarios/ convert only there."""
+"""Time and speed units (solver/units.py); the core converts them only there."""
 
 import re
 from datetime import datetime, timedelta, timezone
@@ -53,7 +53,7 @@ def test_to_the_minute_rounds_half_up_and_keeps_the_zone():
 
 
 def test_the_core_converts_units_only_through_solver_units():
-    """No bare 3600 or km/h-to-m/s 3.6 in solver/, geodata/ or scenarios/ outside solver/units.py."""
+    """No bare 3600 or km/h-to-m/s 3.6 in solver/, geodata/ or scenarios/ but units.py."""
     bare = re.compile(r"(?<![\w.])(3600(\.0*)?|3_600|86400|3\.6)(?![\w.])")
     found = []
     for package in ("solver", "geodata", "scenarios"):
