@@ -133,10 +133,10 @@ LAYERS = ("boundaries", "roads", "rivers", "depots", "points", "shelters")
 async def layer(
     area: str, layer: str, request: Request, _: CurrentUser, services: ServicesDep
 ) -> Response:
-    """A layer as GeoJSON: ``boundaries``, ``roads`` (``road_class``), ``rivers``, ``depots``
-    (``tier``, current stock), ``points`` (every place) or ``shelters`` (capacity).
+    """A layer as GeoJSON, made once per registry version (``ETag``, gzip).
 
-    Made once per registry version; ``ETag`` / ``If-None-Match`` and gzip supported.
+    ``boundaries``, ``roads`` (``road_class``), ``rivers``, ``depots`` (``tier``, current
+    stock), ``points`` (every place) or ``shelters`` (capacity).
     """
     if layer not in LAYERS:
         raise UnknownLayerError(layer=layer)
@@ -167,6 +167,7 @@ def _layer(a: Any, layer: str) -> Any:
                 "id": d.id,
                 "name": d.name,
                 "tier": d.tier.value,
+                "tier_zh": d.tier.zh,
                 "stock": dict(d.stock),
             },
         )

@@ -78,8 +78,9 @@ def _summary_of(services: Services, job_id: str, tok: Caller) -> CheckSummaryOut
         kind, area = job.kind, json.loads(job.request).get("area", "")
     if kind != "check":
         raise NotACheckError(job_id=job_id, kind=kind)
-    doc = json.loads(path.read_text(encoding="utf-8"))["report"]
-    return summary_out(job_id, area, doc)
+    whole = json.loads(path.read_text(encoding="utf-8"))
+    out = summary_out(job_id, area, whole["report"])
+    return out.model_copy(update={"flood": "flood" in whole})
 
 
 @router.get("/jobs/{job_id}/summary")

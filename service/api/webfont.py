@@ -30,6 +30,8 @@ TEXT_FILES = (
     ROOT / "service" / "i18n.py",
     ROOT / "service" / "report_summary.py",
     ROOT / "solver" / "catalogue.py",  # item names (the drill form's items)
+    ROOT / "solver" / "defaults.py",  # depot tier names (the map legend)
+    ROOT / "scenarios" / "siting_registry.py",  # siting model names (GET /siting/models)
     *sorted(Path(__file__).parent.glob("*.py")),
     *sorted((ROOT / "scenarios" / "library").glob("*.yaml")),
 )
@@ -58,15 +60,15 @@ def workspace_text() -> set[str]:
 def bundled_names() -> set[str]:
     """Every character of the names the workspace shows from the bundled areas.
 
-    Place, depot and county names (``name``, ``county``) of the point and boundary layers;
-    road names are not shown yet.
+    Place, depot, county and river names (``name``, ``county``) of the point, boundary and
+    river layers; road names are not shown yet.
     """
     import pyogrio  # only when building
 
     chars: set[str] = set()
     for gpkg in sorted((ROOT / "geodata" / "data").glob("*.gpkg")):
         layers = {str(name) for name, _ in pyogrio.list_layers(gpkg)}
-        for layer in sorted(layers & {"boundaries", "points", "depots", "staging"}):
+        for layer in sorted(layers & {"boundaries", "points", "depots", "staging", "rivers"}):
             df = pyogrio.read_dataframe(gpkg, layer=layer, read_geometry=False)
             for col in ("name", "county"):
                 if col in df.columns:

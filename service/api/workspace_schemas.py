@@ -83,3 +83,5 @@ class CheckSummaryOut(BaseModel):
     reasons: dict[str, tuple[str, str]]
     notes_zh: list[str]
     notes_en: list[str]
+    #: The check's flood polygons are at ``GET /jobs/{job}/result/flood`` (the map draws them).
+    flood: bool = False

@@ -130,9 +130,11 @@ def test_a_checks_summary_is_its_report(tmp_path, tiny_gpkg, db_url):
         assert wait(client, heads["viewer"], job)["status"] == "done"
         if early.status_code != 200:  # the job may already be done on a fast machine
             assert early.status_code == 409
-        report = client.get(f"/jobs/{job}/result", headers=heads["viewer"]).json()["report"]
+        whole = client.get(f"/jobs/{job}/result", headers=heads["viewer"]).json()
+        report = whole["report"]
         got = client.get(f"/jobs/{job}/summary", headers=heads["viewer"]).json()
         assert got["area"] == "tiny" and got["job"] == job
+        assert got["flood"] == ("flood" in whole)  # the map asks for the flood layer only then
         for t, r in zip(got["targets"], report["targets"], strict=True):
             assert t["hours"] == r["hours"]
             assert t["bound_share_met"] == r["share_met"]

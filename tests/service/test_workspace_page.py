@@ -174,6 +174,10 @@ def test_planner_runs_the_check_and_reads_both_figures(server, browser, tmp_path
     reason = page.inner_text(".leaflet-popup .popup-reason")
     assert reason.startswith("原因: ") and len(reason) > len("原因: ")
     assert page.is_visible("#legend")
+    # The scenario's flood (0.8 m deep) is drawn, coloured by depth, with a depth legend.
+    page.wait_for_selector("path.flood")
+    assert "洪水水深" in page.inner_text("#map-legend")
+    assert "0.6–1.5 m" in page.inner_text("#map-legend")
 
     # Every character on the page is in the served web font (Chinese is never drawn as boxes).
     cmap = TTFont(WEB_FONT).getBestCmap()
@@ -329,4 +333,71 @@ def test_stale_edits_say_who_changed_them_and_offer_to_reload(server, browser):
     _stale_then_saved(
         page, "#shelter-table", lambda k: f"{area}/shelters/{k}", "capacity", other, capacity
     )
+    page.close()
+
+
+def test_the_map_explains_itself_and_a_job_is_cancelled_from_the_page(server, browser):
+    """The legend lists the area's own layers (Chinese first, English on the toggle) and each
+    is drawn; a scale bar is shown. A check with a long plan time shows Cancel while it runs;
+    a click cancels it: the page and ``GET /jobs/{id}`` both say cancelled, and polling stops."""
+    import httpx2 as httpx
+
+    base, secrets = server
+    w = Watched(browser, base)
+    page = w.page
+    w.log_in(secrets["planner"])
+    page.wait_for_selector('body[data-ready="1"]', timeout=20_000)
+    page.wait_for_selector('#map-legend[data-drawn="1"]', timeout=30_000)
+    head = {"Authorization": f"Bearer {secrets['planner']}"}
+
+    def layer(name):
+        r = httpx.get(f"{base}/areas/hengshui/layers/{name}", headers=head, timeout=60)
+        return r.json()["features"]
+
+    legend = page.inner_text("#map-legend")
+    for zh in (
+        "图例",
+        "县(市、区)界",
+        "高速公路",
+        "国道",
+        "乡道",
+        "河流",
+        "县级储备库",
+        "避难场所",
+    ):
+        assert zh in legend, (zh, legend)
+    rivers, shelters, depots = layer("rivers"), layer("shelters"), layer("depots")
+    assert page.locator("path.river").count() == len(rivers) > 0
+    assert page.locator("path.shelter").count() == len(shelters) > 0
+    assert page.locator("path.depot").count() == len(depots)
+    assert page.locator("path.depot.tier-municipal").count() == sum(
+        f["properties"]["tier"] == "municipal" for f in depots
+    )
+    page.locator('#map-legend [data-layer="shelters"] input').uncheck()
+    assert page.locator("path.shelter").count() == 0
+    scale = page.inner_text(".leaflet-control-scale-line")
+    assert re.fullmatch(r"\d+ k?m", scale.strip()), scale
+    page.click("#lang")
+    legend = page.inner_text("#map-legend")
+    assert "County boundaries" in legend and "Expressway" in legend and "Rivers" in legend
+    assert "County depot" in legend and "图例" not in legend
+    page.click("#lang")
+
+    page.select_option("#scenario", "hengshui-example")
+    page.fill("#plan-seconds", "300")
+    page.click("#run-check")
+    cancel = page.locator("#job button.job-cancel")
+    cancel.wait_for(state="visible", timeout=20_000)
+    assert cancel.inner_text() == "取消任务"
+    job = page.get_attribute("#job-progress", "data-job")
+    cancel.click()
+    page.wait_for_selector('#job-progress[data-status="cancelled"]', timeout=30_000)
+    assert page.inner_text("#job-stage").startswith("已取消")
+    assert not cancel.is_visible() and not page.is_visible("#answer")
+    assert httpx.get(f"{base}/jobs/{job}", headers=head).json()["status"] == "cancelled"
+    polls = sum(u.endswith(f"/jobs/{job}") for u in w.requests)
+    page.wait_for_timeout(1500)
+    assert sum(u.endswith(f"/jobs/{job}") for u in w.requests) == polls  # polling stopped
+    assert all(u.startswith(base + "/") for u in w.requests), w.requests
+    assert not w.errors, w.errors
     page.close()

@@ -17,8 +17,15 @@ window.api = (function () {
 
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-  // ``onOffline(true|false)`` is told when the service cannot be reached and when it is back.
-  let onOffline = () => {};
+  // Each ``onOffline`` listener is told (true|false) when the service cannot be reached and
+  // when it is back (the connection line in app.js, a followed job's bar in jobs.js).
+  const offlineListeners = [];
+  let down = false;
+  const onOffline = (now) => {
+    if (now === down) { return; }
+    down = now;
+    offlineListeners.forEach((fn) => fn(now));
+  };
   // ``onRefused(error)`` is told when the token stops being accepted (401) mid-session.
   let onRefused = () => {};
 
@@ -59,7 +66,7 @@ window.api = (function () {
     token: () => sessionStorage.getItem(KEY),
     setToken: (secret) => sessionStorage.setItem(KEY, secret),
     clearToken: () => sessionStorage.removeItem(KEY),
-    onOffline: (fn) => { onOffline = fn; },
+    onOffline: (fn) => { offlineListeners.push(fn); },
     onRefused: (fn) => { onRefused = fn; },
     sleep,
   };

@@ -2,7 +2,7 @@
 // The workspace shell: log in, role, language, area and scenario pickers, the map.
 (function () {
   const $ = (sel) => document.querySelector(sel);
-  const state = { me: null, map: null, base: null, scenarios: [] };
+  const state = { me: null, map: null, scenarios: [] };
   window.ws = state;
 
   // An error in both languages, Chinese first, next to what caused it.
@@ -29,6 +29,8 @@
     if (window.check) { window.check.redraw(); }
     if (window.duty) { window.duty.redraw(); }
     if (window.drill) { window.drill.redraw(); }
+    if (window.maplayers) { window.maplayers.redraw(); }
+    if (window.jobs) { window.jobs.redraw(); }
     if (window.site) { window.site.redraw(); }
     if (window.compare) { window.compare.redraw(); }
   }
@@ -128,28 +130,9 @@
     if ([...sel.options].some((o) => o.value === keep)) { sel.value = keep; }
   }
 
-  // The area's county boundaries and depots from this service (no tiles from anywhere).
+  // The area's own layers and legend from this service (maplayers.js; no tiles from anywhere).
   async function drawArea(area) {
-    if (state.base) { state.base.remove(); }
-    state.base = L.layerGroup().addTo(state.map);
-    const [bounds, depots] = await Promise.all([
-      window.api.get("/areas/" + encodeURIComponent(area) + "/layers/boundaries"),
-      window.api.get("/areas/" + encodeURIComponent(area) + "/layers/depots"),
-    ]);
-    const lines = L.geoJSON(bounds, {
-      style: { color: "#666", weight: 1, fill: true, fillColor: "#f4f2ee", fillOpacity: 0.6 },
-      onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name || ""),
-    }).addTo(state.base);
-    L.geoJSON(depots, {
-      pointToLayer: (f, ll) => L.circleMarker(ll, {
-        radius: 3, color: "#37474f", weight: 1, fillColor: "#90a4ae", fillOpacity: 0.9,
-        className: "depot",
-      }),
-      onEachFeature: (f, layer) => layer.bindPopup(
-        window.t("depot") + ": " + f.properties.name + " (" + f.properties.id + ")"),
-    }).addTo(state.base);
-    const box = lines.getBounds();
-    if (box.isValid()) { state.map.fitBounds(box, { padding: [10, 10] }); }
+    await window.maplayers.draw(area);
     await window.registry.load(area);
   }
 

@@ -16,7 +16,6 @@ window.check = (function () {
   };
   let summary = null;
   let lateLayer = null;
-  let lastJob = null;  // its stage is shown again in the other language on a toggle
 
   const pct = (share) => (share * 100).toFixed(1) + "%";
   const num = (n) => Number(n).toLocaleString(window.lang === "en" ? "en" : "zh-CN");
@@ -25,13 +24,6 @@ window.check = (function () {
     td.textContent = text;
     if (cls) { td.className = cls; }
     return td;
-  }
-
-  function stageText(job) {
-    const share = Math.round((job.status === "done" ? 1 : job.progress) * 100) + "%";
-    if (job.status !== "running") { return window.t(job.status) + " · " + share; }
-    const key = "stage_" + job.stage;
-    return (window.LABELS[key] ? window.t(key) : job.stage) + " · " + share;
   }
 
   async function run() {
@@ -46,28 +38,15 @@ window.check = (function () {
       options: { plan_seconds: Number($("#plan-seconds").value) },
     };
     try {
-      let job = await window.api.post("/jobs", body);
-      $("#job").hidden = false;
-      const bar = $("#job-progress");
-      bar.dataset.job = job.id;
-      while (job.status === "queued" || job.status === "running") {
-        lastJob = job;
-        bar.value = job.progress;
-        $("#job-stage").textContent = stageText(job);
-        await window.api.sleep(400);
-        job = await window.api.get("/jobs/" + job.id);
-      }
-      lastJob = job;
-      bar.value = job.status === "done" ? 1 : job.progress;
-      $("#job-stage").textContent = stageText(job);
-      bar.dataset.status = job.status;
-      if (job.status === "failed") {
-        const e = job.error || {};
-        window.showProblem(err, e.problem_zh || "任务失败", e.problem || "the job failed");
-        return;
-      }
+      const job = await window.jobs.follow(await window.api.post("/jobs", body), {
+        box: $("#job"), bar: $("#job-progress"), stage: $("#job-stage"), error: err,
+        cancellable: true,
+      });
+      if (job.status === "failed") { window.jobs.showFailure(err, job); }
+      if (job.status !== "done") { return; }  // cancelled: the bar says so
       summary = await window.api.get("/jobs/" + job.id + "/summary");
       redraw();
+      if (summary.flood) { window.maplayers.flood("/jobs/" + job.id + "/result/flood"); }
     } catch (exc) {
       const where = exc.field ? " [" + exc.field + "]" : "";
       window.showProblem(err, (exc.problem_zh || String(exc)) + where,
@@ -217,7 +196,6 @@ window.check = (function () {
   }
 
   function redraw() {
-    if (lastJob) { $("#job-stage").textContent = stageText(lastJob); }
     if (!summary) { return; }
     $("#answer").hidden = false;
     $("#scenario-name").textContent = window.pick(

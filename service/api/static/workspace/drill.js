@@ -21,6 +21,7 @@ Object.assign(window.LABELS, {
   drill_advance_go: ["推进", "Advance"],
   drill_end: ["结束演练", "End the drill"],
   drill_score: ["评分", "Score"],
+  stage_score: ["计算评分", "scoring"],
   score_seconds: ["优化计算时间(秒)", "Optimiser time (s)"],
   released_title: ["已发布事件", "Injects released"],
   drill_none_released: ["尚无已发布事件", "No inject released yet"],
@@ -202,33 +203,21 @@ window.drill = (function () {
     const limit = Number($("#drill-score-seconds").value);
     const job = await act(() => window.api.post(url("/score"), { time_limit_s: limit }),
       $("#drill-control-error"));
-    if (job) { await follow(job); }
+    if (job) { await follow(job, true); }
   }
 
-  // Follow the score job to its end, then read the score (anyone may, once it is done).
-  async function follow(job) {
+  // Follow the score job to its end (``mine``: this page asked for it, and may cancel it),
+  // then read the score (anyone may, once it is done).
+  async function follow(job, mine) {
     scoreJob = job;
-    const bar = $("#drill-score-progress");
-    $("#drill-score-job").hidden = false;
-    bar.dataset.job = job.id;
-    delete bar.dataset.status;
-    while (job.status === "queued" || job.status === "running") {
-      bar.value = job.progress;
-      $("#drill-score-stage").textContent = window.t(job.status) + " · " +
-        Math.round(job.progress * 100) + "%";
-      await window.api.sleep(500);
-      job = await window.api.get("/jobs/" + enc(job.id));
-    }
+    const err = $("#drill-control-error");
+    job = await window.jobs.follow(job, {
+      box: $("#drill-score-job"), bar: $("#drill-score-progress"),
+      stage: $("#drill-score-stage"), error: err, cancellable: mine,
+    });
     scoreJob = job;
-    bar.value = job.status === "done" ? 1 : job.progress;
-    bar.dataset.status = job.status;
-    $("#drill-score-stage").textContent = window.t(job.status);
-    if (job.status !== "done") {
-      const e = job.error || {};
-      window.showProblem($("#drill-control-error"), e.problem_zh || "任务失败",
-        e.problem || "the job failed");
-      return;
-    }
+    if (job.status === "failed") { window.jobs.showFailure(err, job); }
+    if (job.status !== "done") { return; }  // cancelled: the bar says so
     score = await window.api.get(job.result);
     drawScore();
   }
@@ -296,7 +285,7 @@ window.drill = (function () {
       stopPolling();
       if (!scoreJob) {
         const job = await window.api.get("/jobs/" + enc(scored.body.job));
-        follow(job).catch((exc) => showRefusal(exc, $("#drill-control-error")));
+        follow(job, false).catch((exc) => showRefusal(exc, $("#drill-control-error")));
       }
     }
     drawReplay();

@@ -64,17 +64,10 @@ window.duty = (function () {
   const enc = encodeURIComponent;
   const st = {
     job: null, result: null, previous: null, changes: null, routes: null, marks: null,
-    roads: null, picking: false, closures: [], lastJob: null, colours: new Map(), paperUrl: null,
+    roads: null, picking: false, closures: [], colours: new Map(), paperUrl: null,
   };
   const num = (n) => Number(n).toLocaleString(window.lang === "en" ? "en" : "zh-CN");
   const pct = (a, b) => (b ? (100 * a / b).toFixed(1) : "0.0") + "%";
-
-  function stageText(job) {
-    const share = Math.round((job.status === "done" ? 1 : job.progress) * 100) + "%";
-    if (job.status !== "running") { return window.t(job.status) + " · " + share; }
-    const key = "stage_" + job.stage;
-    return (window.LABELS[key] ? window.t(key) : job.stage) + " · " + share;
-  }
 
   function problem(err, exc) {
     const where = exc.field ? " [" + exc.field + "]" : "";
@@ -82,37 +75,16 @@ window.duty = (function () {
       (exc.problem || String(exc)) + where);
   }
 
-  // Follow a job to its end, its stage and progress on the bar.
-  async function follow(job) {
-    $("#duty-job").hidden = false;
-    const bar = $("#duty-progress");
-    bar.dataset.job = job.id;
-    delete bar.dataset.status;
-    while (job.status === "queued" || job.status === "running") {
-      st.lastJob = job;
-      bar.value = job.progress;
-      $("#duty-stage").textContent = stageText(job);
-      await window.api.sleep(400);
-      job = await window.api.get("/jobs/" + job.id);
-    }
-    st.lastJob = job;
-    bar.value = job.status === "done" ? 1 : job.progress;
-    $("#duty-stage").textContent = stageText(job);
-    bar.dataset.status = job.status;
-    return job;
-  }
-
   async function run(button, err, submit) {
     err.hidden = true;
     button.disabled = true;
     try {
-      const job = await follow(await submit());
-      if (job.status === "failed") {
-        const e = job.error || {};
-        window.showProblem(err, e.problem_zh || "任务失败", e.problem || "the job failed");
-        return null;
-      }
-      return job;
+      const job = await window.jobs.follow(await submit(), {
+        box: $("#duty-job"), bar: $("#duty-progress"), stage: $("#duty-stage"), error: err,
+        cancellable: true,
+      });
+      if (job.status === "failed") { window.jobs.showFailure(err, job); }
+      return job.status === "done" ? job : null;  // cancelled: the bar says so
     } catch (exc) {
       problem(err, exc);
       return null;
@@ -140,6 +112,7 @@ window.duty = (function () {
     const t0 = performance.now();
     st.result = await window.api.get("/jobs/" + jobId + "/result");
     st.job = jobId;
+    if (st.result.flood) { window.maplayers.flood(st.result.flood); }
     st.colours = new Map();
     const vehicles = [...new Set([
       ...(st.result.plan.committed || []).map((s) => s.vehicle),
@@ -299,7 +272,7 @@ window.duty = (function () {
 
   async function roadsLayer() {
     if (st.roads) { return st.roads; }
-    const roads = await window.api.get("/areas/" + enc($("#area").value) + "/layers/roads");
+    const roads = await window.maplayers.roads();  // fetched once with the area's map
     st.roads = L.geoJSON(roads, {
       renderer: L.canvas({ padding: 0.2 }), interactive: false,
       style: (f) => ({
@@ -388,6 +361,7 @@ window.duty = (function () {
     const job = await run($("#run-redispatch"), err,
       () => window.api.post("/jobs/" + before + "/redispatch", body));
     if (!job) {
+      if (err.hidden) { return; }  // cancelled
       // The field the API names is marked; nothing typed is lost.
       const field = (err.textContent.match(/\[([a-z_]+)/) || [])[1];
       const at = { at_h: "#rd-at", closures: "#rd-closures", add_people: "#rd-people",
@@ -438,7 +412,6 @@ window.duty = (function () {
   }
 
   function redraw() {
-    if (st.lastJob) { $("#duty-stage").textContent = stageText(st.lastJob); }
     if (!st.result) { return; }
     $("#duty-plan").hidden = false;
     figures();
