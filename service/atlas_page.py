@@ -23,9 +23,9 @@ from service.atlas_svg import MapPoint, Ring, county_svg
 from service.i18n import Lang, pick, reason_text
 from service.papers_page import _one, page_html, table
 from service.papers_places import Place, RoadLines
-from service.papers_text import at, e, qty, stamp, two
+from service.papers_text import at, e, qty, stamp
 from service.report_page import WORDS as PAGE_WORDS
-from service.report_page import _met, _shortfalls
+from service.report_page import _met, _shortfalls, word_html, word_text
 from service.report_summary import (
     CheckSummary,
     Shortfall,
@@ -130,13 +130,11 @@ def atlas_geo(
 
 
 def _w(key: str, lang: Lang, **fmt: object) -> str:
-    zh, en = WORDS[key]
-    return two(zh.format(**fmt), en.format(**fmt), lang)
+    return word_html(WORDS, key, lang, **fmt)
 
 
 def _t(key: str, lang: Lang, **fmt: object) -> str:
-    zh, en = WORDS[key]
-    return pick(zh.format(**fmt), en.format(**fmt), _one(lang))
+    return word_text(WORDS, key, lang, **fmt)
 
 
 def county_names(doc: Mapping[str, Any]) -> list[str]:

@@ -78,16 +78,24 @@ PROVENANCE = {
 }
 
 
-def _w(key: str, lang: Lang, **fmt: object) -> str:
-    """A label of this page as HTML (English as a smaller second line for both)."""
-    zh, en = WORDS[key]
+def word_html(words: Mapping[str, tuple[str, str]], key: str, lang: Lang, **fmt: object) -> str:
+    """A page's label as HTML (English as a smaller second line for both)."""
+    zh, en = words[key]
     return two(zh.format(**fmt), en.format(**fmt), lang)
 
 
-def _t(key: str, lang: Lang, **fmt: object) -> str:
-    """A label of this page as one-line text."""
-    zh, en = WORDS[key]
+def word_text(words: Mapping[str, tuple[str, str]], key: str, lang: Lang, **fmt: object) -> str:
+    """A page's label as one-line text."""
+    zh, en = words[key]
     return pick(zh.format(**fmt), en.format(**fmt), _one(lang))
+
+
+def _w(key: str, lang: Lang, **fmt: object) -> str:
+    return word_html(WORDS, key, lang, **fmt)
+
+
+def _t(key: str, lang: Lang, **fmt: object) -> str:
+    return word_text(WORDS, key, lang, **fmt)
 
 
 def _pct(n: int, total: int) -> str:
