@@ -42,14 +42,20 @@ BARRIER_LIMIT_M = 500.0
 
 
 def prepare_flood(
-    gdf: gpd.GeoDataFrame, *, source: str = "flood", default_depth_m: float | None = None
+    gdf: gpd.GeoDataFrame,
+    *,
+    source: str = "flood",
+    default_depth_m: float | None = None,
+    repair: bool = True,
 ) -> gpd.GeoDataFrame:
     """Check a WGS84 flood layer: polygons only, finite depths in [0, 30] m, shapes repaired.
 
     A self-intersecting or otherwise invalid polygon is repaired with
     :func:`shapely.make_valid`, and a feature with no area (a sliver, or one whose repair
-    leaves none) is left out; each with a warning naming the feature. A layer with no area
-    at all is refused. Features that overlap are kept (the deeper
+    leaves none) is left out; each with a warning naming the feature. With ``repair=False``
+    (a polygon someone just drew or uploaded: they can fix it) it is refused instead, naming
+    the feature, field ``geometry`` and where it crosses itself. A layer with no area at all
+    is refused. Features that overlap are kept (the deeper
     water counts where they do), with one warning naming them.
 
     A feature without its own depth takes ``default_depth_m`` (the depth its scenario entry
@@ -80,6 +86,8 @@ def prepare_flood(
     invalid = ~shapely.is_valid(geoms)
     for i in map(int, np.flatnonzero(invalid)):
         reason = shapely.is_valid_reason(geoms[i])
+        if not repair:
+            raise _invalid_polygon(reason, source, ids[i])
         fixed = shapely.make_valid(geoms[i])
         polys = shapely.get_parts(fixed)
         polys = [p for p in polys if p.geom_type in ("Polygon", "MultiPolygon") and p.area > 0]
@@ -108,6 +116,23 @@ def prepare_flood(
     out = out[~sliver].reset_index(drop=True)
     _warn_overlaps(out, source)
     return out
+
+
+def _invalid_polygon(reason: str, source: str, record: str) -> DataError:
+    """The refusal of an invalid polygon (GEOS's ``reason``: "Self-intersection[x y]")."""
+    crossing = reason.startswith(("Self-intersection", "Ring Self-intersection"))
+    where = reason[reason.find("[") :] if "[" in reason else ""
+    return DataError(
+        f"invalid polygon ({reason}): its edges must not cross"
+        if crossing
+        else f"invalid polygon ({reason})",
+        source=source,
+        record=record,
+        field="geometry",
+        problem_zh=f"洪水范围的边相互交叉(自相交){where},请重新绘制"
+        if crossing
+        else f"洪水范围几何无效({reason})",
+    )
 
 
 def _depths(out: gpd.GeoDataFrame, ids: list[str], source: str) -> NDArray[np.float64]:
@@ -194,12 +219,14 @@ def read_flood(
     layer: str | None = None,
     default_depth_m: float | None = None,
     limits: ReadLimits = LOCAL,
+    repair: bool = True,
 ) -> gpd.GeoDataFrame:
     """Read and check a flood layer (GeoJSON, GeoPackage, Shapefile); see :func:`prepare_flood`."""
     return prepare_flood(
         read_layer(path, layer, crs=crs, limits=limits),
         source=str(path),
         default_depth_m=default_depth_m,
+        repair=repair,
     )
 
 

@@ -10,15 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-from fastapi import APIRouter, Request
+import yaml
+from fastapi import APIRouter, Body, Query, Request
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from geodata.area import BUNDLED, load_area
 from geodata.flood import read_flood
 from geodata.io import write_atomic
 from geodata.limits import TooLargeError
+from scenarios.model import load_scenario
 from service.api import analyses
 from service.api.auth import DRILL_CONTROLLERS, Role
 from service.api.db import Audit, Layer, StoredScenario, now
@@ -50,6 +53,7 @@ from service.api.errors import (
 from service.api.library import library_scenario, library_scenarios
 from service.api.registry import area_spec, extra_areas
 from service.api.schemas import LayerOut, ScenarioIn, ScenarioOut, printable
+from service.api.settings import Settings
 from service.api.spatial import layers_in_bbox, store_features
 from solver.errors import DataError
 
@@ -212,16 +216,60 @@ def put_scenario(
     name: str, body: ScenarioIn, tok: Submitter, s: SessionDep, cfg: SettingsDep
 ) -> ScenarioOut:
     """Store or replace a scenario (validated first; version-checked; audited)."""
+    return _store_scenario(s, cfg, name, body.body, body.expected_version, tok)
+
+
+@router.put("/scenarios/{name}/yaml")
+def put_scenario_yaml(
+    name: str,
+    tok: Submitter,
+    s: SessionDep,
+    cfg: SettingsDep,
+    raw: bytes = Body(media_type="application/yaml"),
+    expected_version: int | None = Query(default=None, ge=0),
+) -> ScenarioOut:
+    """Store or replace a scenario sent as a YAML file (as ``relief check --scenario`` reads).
+
+    Read by the scenario reader itself (UTF-8, size, nesting and alias limits, the
+    scenario's fields), then stored as ``PUT /scenarios/{name}`` stores a JSON body.
+    """
+    return _store_scenario(s, cfg, name, _yaml_scenario(cfg.data_dir, raw), expected_version, tok)
+
+
+def _yaml_scenario(data_dir: Path, raw: bytes) -> dict[str, Any]:
+    """An uploaded scenario YAML as a mapping, refused (422) as the CLI refuses the file."""
+    folder = data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    upload = folder / f"{uuid.uuid4().hex}.yaml"
+    upload.write_bytes(raw)
+    try:
+        load_scenario(upload)
+    except DataError as exc:
+        raise upload_error(exc, upload) from None
+    finally:
+        upload.unlink(missing_ok=True)
+    body: dict[str, Any] = yaml.safe_load(raw.decode("utf-8-sig"))  # checked: a mapping
+    return body
+
+
+def _store_scenario(
+    s: Session,
+    cfg: Settings,
+    name: str,
+    body: dict[str, Any],
+    expected_version: int | None,
+    tok: Caller,
+) -> ScenarioOut:
     if not (0 < len(name) <= 100) or "/" in name:
         raise BadScenarioNameError()
     check_name(name, "name")
-    sc = analyses.scenario_of({"scenario": body.body})
+    sc = analyses.scenario_of({"scenario": body})
     area_spec(sc.area, extra_areas(s, cfg.areas))
     row = s.get(StoredScenario, name)
     current = row.version if row else 0
-    if body.expected_version is not None and body.expected_version != current:
+    if expected_version is not None and expected_version != current:
         raise ScenarioChangedError(current=current)
-    text = json.dumps(body.body, ensure_ascii=False, default=str)
+    text = json.dumps(body, ensure_ascii=False, default=str)
     if row is None:
         row = StoredScenario(name=name, area=sc.area, body=text, version=1, token=tok.name)
         s.add(row)
@@ -261,19 +309,28 @@ async def upload_flood(
     tok: Submitter,
     services: ServicesDep,
     crs: str = "wgs84",
+    depth_m: float | None = None,
 ) -> LayerOut:
     """Upload flood polygons (GeoJSON; optional ``depth_m``) for jobs to use by id.
 
     ``crs``: what the coordinates are in (wgs84, gcj02, bd09 or an EPSG code); stored in
-    WGS84. Bad geometry, coordinates outside China or swapped lon/lat are refused (422).
+    WGS84. ``depth_m``: the depth of features that state none. Bad geometry (a polygon
+    whose edges cross, field ``geometry``: it is not repaired silently), absurd depths,
+    coordinates outside China or swapped lon/lat are refused (422).
     """
     check_name(name, "name")
     raw = await request.body()
-    return await run_in_threadpool(_store_flood, services, area, name, crs, raw, tok)
+    return await run_in_threadpool(_store_flood, services, area, name, crs, depth_m, raw, tok)
 
 
 def _store_flood(
-    services: Services, area: str, name: str, crs: str, raw: bytes, tok: Caller
+    services: Services,
+    area: str,
+    name: str,
+    crs: str,
+    depth_m: float | None,
+    raw: bytes,
+    tok: Caller,
 ) -> LayerOut:
     cfg = services.settings
     with services.sessions() as s:
@@ -284,7 +341,9 @@ def _store_flood(
     upload = folder / f"{layer_id}.upload.geojson"
     upload.write_bytes(raw)
     try:
-        frame = read_flood(upload, crs=crs, limits=cfg.upload_limits)
+        frame = read_flood(
+            upload, crs=crs, limits=cfg.upload_limits, default_depth_m=depth_m, repair=False
+        )
     except DataError as exc:  # say "upload", not where the server keeps it
         raise upload_error(exc, upload) from None
     finally:
