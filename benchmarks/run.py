@@ -126,6 +126,12 @@ FAMILIES: dict[str, Family] = {
             "beside the bare interpreter",
         ),
         Family(
+            "workspace",
+            "benchmarks.workspace_bench",
+            "the browser workspace in headless Chromium: shell load, a 500-stop dispatch plan "
+            "drawn, page weight",
+        ),
+        Family(
             "check",
             "benchmarks.check_bench",
             "the 10/12-hour relief check: bundled scenarios, exact vs pruned, a 2,000 x 40,000 "
