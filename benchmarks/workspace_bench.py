@@ -136,7 +136,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stops", type=int, default=500, help="least stops in the plan drawn")
     parser.add_argument("--scenario", default="hengshui-2023", help="bundled Hengshui scenario")
     parser.add_argument("--plan-seconds", type=float, default=2.0, help="the real plan's search")
-    parser.add_argument("--shot-dir", type=Path, default=None, help="save screenshots here")
+    parser.add_argument(
+        "--shot-dir",
+        type=Path,
+        default=None,
+        help="save the real plan in the duty view here (workspace-duty.png)",
+    )
 
 
 def _free_port() -> int:
@@ -187,8 +192,8 @@ def _service(tmp: Path) -> Iterator[tuple[str, str, str]]:
         server.wait(timeout=30)
 
 
-def _real_plan(base: str, secret: str, args: argparse.Namespace) -> dict[str, Any]:
-    """A dispatch job on the bundled scenario, through the API; its result."""
+def _real_plan(base: str, secret: str, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """A dispatch job on the bundled scenario, through the API: its id and result."""
     import httpx2 as httpx
 
     head = {"Authorization": f"Bearer {secret}"}
@@ -207,7 +212,7 @@ def _real_plan(base: str, secret: str, args: argparse.Namespace) -> dict[str, An
     if status != "done":
         raise RuntimeError(f"the dispatch job on {args.scenario} {status}")
     got: dict[str, Any] = httpx.get(f"{base}/jobs/{job}/result", headers=head, timeout=60).json()
-    return got
+    return job, got
 
 
 def _stops(result: dict[str, Any]) -> int:
@@ -307,6 +312,22 @@ def _logged_in(browser: Any, base: str, secret: str) -> tuple[Any, Any, float]:
     return ctx, page, entered
 
 
+def _duty_shot(browser: Any, base: str, secret: str, job: str, folder: Path) -> None:
+    """The real plan as a duty officer sees it: routes on the map and the timeline."""
+    ctx, page, _ = _logged_in(browser, base, secret)
+    page.evaluate("(job) => window.duty.show(job)", job)
+    page.wait_for_selector(f'#duty-plan[data-job="{job}"][data-drawn-ms]')
+    page.evaluate(
+        "(() => { const b = window.duty.st.routes.getLayers().map((l) => l.getBounds());"
+        " window.ws.map.fitBounds(b.reduce((a, x) => a.extend(x)), {animate: false}); })()"
+    )
+    page.locator("rect.bar.drive").first.click()
+    page.wait_for_timeout(300)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / "workspace-duty.png"))
+    ctx.close()
+
+
 def _weight(base: str, urls: set[str]) -> dict[str, tuple[int, int, int]]:
     """Per kind (scripts, styles, font, HTML): files, raw bytes, bytes sent gzipped."""
     import httpx2 as httpx
@@ -368,7 +389,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     try:
         with _service(tmp) as (base, db, secret):
             print(f"[workspace] dispatch job on {args.scenario} ...", file=sys.stderr)
-            real = _real_plan(base, secret, args)
+            real_job, real = _real_plan(base, secret, args)
             big = enlarged(real, args.stops)
             job = _store_finished_job(db, tmp / "data", big)
             with sync_playwright() as p:
@@ -393,14 +414,13 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 print(f"[workspace] {args.draws} draws of the plan ...", file=sys.stderr)
                 draws: list[dict[str, float]] = []
                 entered: list[float] = []
-                for k in range(args.draws):
+                for _ in range(args.draws):
                     ctx, page, ms = _logged_in(browser, base, secret)
                     entered.append(ms)
                     draws.append(page.evaluate(DRAW_PROBE, job))
-                    if args.shot_dir is not None and k == 0:
-                        args.shot_dir.mkdir(parents=True, exist_ok=True)
-                        page.screenshot(path=str(args.shot_dir / "workspace-duty-500.png"))
                     ctx.close()
+                if args.shot_dir is not None:
+                    _duty_shot(browser, base, secret, real_job, args.shot_dir)
                 browser.close()
             weights = _weight(base, urls)
         rows.append(
