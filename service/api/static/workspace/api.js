@@ -29,15 +29,17 @@ window.api = (function () {
   // ``onRefused(error)`` is told when the token stops being accepted (401) mid-session.
   let onRefused = () => {};
 
-  async function call(method, path, body) {
+  // ``type``: send ``body`` as this text as it is (a user's file), else as JSON.
+  async function call(method, path, body, type) {
     const headers = { Authorization: "Bearer " + (sessionStorage.getItem(KEY) || "") };
-    if (body !== undefined) { headers["Content-Type"] = "application/json"; }
+    if (body !== undefined) { headers["Content-Type"] = type || "application/json"; }
     let wait = 500;
     for (;;) {
       let r;
       try {
         r = await fetch(path, {
-          method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+          method, headers,
+          body: body === undefined || type ? body : JSON.stringify(body),
         });
       } catch (exc) {  // the connection, not the answer: retry and say so
         onOffline(true);
@@ -63,6 +65,7 @@ window.api = (function () {
     get: (path) => call("GET", path),
     post: (path, body) => call("POST", path, body),
     put: (path, body) => call("PUT", path, body),
+    send: (method, path, text, type) => call(method, path, text, type),
     token: () => sessionStorage.getItem(KEY),
     setToken: (secret) => sessionStorage.setItem(KEY, secret),
     clearToken: () => sessionStorage.removeItem(KEY),

@@ -33,6 +33,7 @@
     if (window.jobs) { window.jobs.redraw(); }
     if (window.site) { window.site.redraw(); }
     if (window.compare) { window.compare.redraw(); }
+    if (window.flood) { window.flood.redraw(); }
   }
 
   function showRole() {
@@ -84,6 +85,7 @@
     await loadPickers();
     if (window.duty) { await window.duty.ready(); }
     if (window.site) { await window.site.ready(); }
+    if (window.flood) { await window.flood.ready(); }
     if (window.drill) { await window.drill.enter(); }
     document.body.dataset.ready = "1";
   }
@@ -116,6 +118,17 @@
     fillScenarios();
     await drawArea(sel.value);
   }
+
+  // The scenario list read again (after an upload), ``name`` picked in ``area``.
+  state.reloadScenarios = async (area, name) => {
+    state.scenarios = await window.api.get("/scenarios");
+    if ($("#area").value !== area && [...$("#area").options].some((o) => o.value === area)) {
+      $("#area").value = area;
+      $("#area").dispatchEvent(new Event("change"));
+    }
+    fillScenarios();
+    $("#scenario").value = name;
+  };
 
   function fillScenarios() {
     const sel = $("#scenario");

@@ -37,6 +37,8 @@ window.check = (function () {
       scenario: $("#scenario").value,
       options: { plan_seconds: Number($("#plan-seconds").value) },
     };
+    const floods = window.flood ? window.flood.ticked() : [];  // the ticked stored floods
+    if (floods.length) { body.options.floods = floods; }
     try {
       const job = await window.jobs.follow(await window.api.post("/jobs", body), {
         box: $("#job"), bar: $("#job-progress"), stage: $("#job-stage"), error: err,
